@@ -1,0 +1,62 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-dev migrate demo serve lint assets check-deploy clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements/base.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --verbosity 0
+
+demo: migrate
+	$(BIN)/python manage.py demo_data
+
+## make run: set everything up, load the demo data, start the task worker, serve on :8000
+run: demo
+	@echo "Diversion is starting on http://$(HOST):$(PORT)/ with a background task worker (Ctrl+C stops both)"
+	@$(BIN)/python manage.py db_worker --no-startup-delay --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test: the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+test: install-dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+check-deploy: install
+	DIVERSION_ENV=production DEBUG=false ALLOWED_HOSTS=diversion.example.org \
+	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## make assets: refresh the committed GOV.UK / MoJ Frontend and axe-core files from npm
+assets:
+	npm ci --no-audit --no-fund
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js src/diversion/static/govuk/
+	cp node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.css node_modules/@ministryofjustice/frontend/moj/moj-frontend.min.js src/diversion/static/moj/
+	cp node_modules/govuk-frontend/dist/govuk/assets/fonts/* src/diversion/static/fonts/
+	cp node_modules/@ministryofjustice/frontend/moj/assets/images/* node_modules/govuk-frontend/dist/govuk/assets/images/* src/diversion/static/images/
+	cp node_modules/govuk-frontend/dist/govuk/assets/manifest.json src/diversion/static/
+	cp node_modules/axe-core/axe.min.js tests/browser/
+
+clean:
+	rm -rf $(VENV) var staticfiles

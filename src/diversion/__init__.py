@@ -1,0 +1,1 @@
+"""Diversion: out-of-court resolution interventions, from the police decision to the result."""

@@ -1,0 +1,207 @@
+"""The access policy, in one place: who may use which view, see which objects and read which fields.
+
+Deny by default:
+- every view declares a `Rule` with the `@rule(...)` decorator (or `access_rule` on a class);
+  `AccessPolicyMiddleware` refuses any view that has none, and a test walks the URL resolver;
+- every read goes through `visible(user, Model)`, which scopes the queryset to what the user's
+  role and organisation may see; a model with no scope here is visible to nobody;
+- field-level rules say which roles may read a sensitive field; `can_read_field` answers.
+
+Rules name models by label ("cases.Person") so this module imports no app above accounts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Model, Q, QuerySet
+from django.dispatch import Signal
+from django.http import Http404
+
+from diversion.accounts.roles import Role
+
+ALL_ROLES = frozenset(Role.values)
+POLICE = frozenset({Role.DECISION_MAKER})
+PROVIDER = frozenset({Role.FACILITATOR, Role.PROVIDER_MANAGER})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a view."""
+
+    name: str
+    description: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    public: bool = False
+
+    def allows(self, user) -> bool:
+        if self.public:
+            return True
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        return user.role in self.roles and user.organisation_id is not None
+
+
+PUBLIC = Rule("public", "Anyone, signed in or not (sign-in page, health check).", public=True)
+# The empty role lets a user whose role was removed reach home, which tells them so.
+SIGNED_IN = Rule("signed_in", "Any signed-in user.", roles=ALL_ROLES | {""})
+POLICE_WORK = Rule("police_work", "OOCR decision makers in a police force.", roles=POLICE)
+PROVIDER_WORK = Rule("provider_work", "Facilitators and provider managers.", roles=PROVIDER)
+VICTIM_WORK = Rule("victim_work", "Victim workers in a victim service.",
+                   roles=frozenset({Role.VICTIM_WORKER}))
+ANALYSIS = Rule("analysis", "Analysts and evaluators.", roles=frozenset({Role.ANALYST}))
+COMMISSIONING = Rule("commissioning", "Commissioners in a PCC office.",
+                     roles=frozenset({Role.COMMISSIONER}))
+USER_ADMIN = Rule("user_admin", "Administrators, for their own organisation only.",
+                  roles=frozenset({Role.ADMINISTRATOR}))
+AUDIT = Rule("audit", "Auditors reading the processing log (DPA 2018 s.62(4) purposes).",
+             roles=frozenset({Role.AUDITOR}))
+
+RULES: tuple[Rule, ...] = (
+    PUBLIC, SIGNED_IN, POLICE_WORK, PROVIDER_WORK, VICTIM_WORK, ANALYSIS, COMMISSIONING,
+    USER_ADMIN, AUDIT,
+)
+
+# Each role's home page (URL name), where it lands after sign-in.
+ROLE_HOMES: dict[str, str] = {
+    Role.DECISION_MAKER: "cases:home",
+    Role.FACILITATOR: "delivery:home",
+    Role.PROVIDER_MANAGER: "delivery:home",
+    Role.VICTIM_WORKER: "victims:home",
+    Role.ANALYST: "evaluation:home",
+    Role.COMMISSIONER: "commissioning:home",
+    Role.ADMINISTRATOR: "administration:user_list",
+    Role.AUDITOR: "audit:log",
+}
+
+
+def rule(declared: Rule) -> Callable:
+    """Declare who may use a view (function or class)."""
+
+    def decorate(view):
+        view.access_rule = declared
+        return view
+
+    return decorate
+
+
+def rule_for(view_func) -> Rule | None:
+    """The rule a resolved view declared, or None (which the middleware refuses)."""
+    found = getattr(view_func, "access_rule", None)
+    if found is None:
+        view_class = getattr(view_func, "view_class", None)
+        found = getattr(view_class, "access_rule", None)
+    return found if isinstance(found, Rule) else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Object level: which rows of each model a user may see. Keyed by model label; a model with no
+# entry is visible to nobody. Each function returns a Q over that model.
+
+def _same_org(user) -> Q:
+    """The user's own organisation."""
+    return Q(organisation_id=user.organisation_id)
+
+
+def _own_organisation(user) -> Q:
+    """Everyone: their own organisation only."""
+    return Q(pk=user.organisation_id)
+
+
+def _users(user) -> Q:
+    """Administrators: their organisation's users. Everyone else: themselves."""
+    if user.role == Role.ADMINISTRATOR:
+        return _same_org(user)
+    return Q(pk=user.pk)
+
+
+def _processing_log(user) -> Q:
+    """Auditors: their own organisation's rows. Nobody else."""
+    return _same_org(user) if user.role == Role.AUDITOR else Q(pk__in=[])
+
+
+def _force_records(user) -> Q:
+    """Police decision makers and the force's own analysts: their force's records."""
+    if user.role in POLICE or (
+        user.role == Role.ANALYST and user.organisation.kind == "police_force"
+    ):
+        return Q(force_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _victim_service_records(user) -> Q:
+    """Victim workers: their own victim service's victims. Nobody else (sealed)."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(victim_service_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _victim_case_records(user) -> Q:
+    """Victim workers: links and consultations of their own service's victims."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(victim__victim_service_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+SCOPES: dict[str, Callable[..., Q]] = {
+    "accounts.User": _users,
+    "accounts.Organisation": _own_organisation,
+    "audit.ProcessingLog": _processing_log,
+    "audit.SecurityEvent": _processing_log,
+    "audit.IntegrityCheck": _processing_log,
+    "cases.Person": _force_records,
+    "cases.Offence": _force_records,
+    "cases.Case": _force_records,
+    # Victims are sealed: only the victim service's own workers see them.
+    "victims.Victim": _victim_service_records,
+    "victims.CaseVictim": _victim_case_records,
+    "victims.Consultation": _victim_case_records,
+}
+
+
+def visible(user, model: type[Model]) -> QuerySet:
+    """The one queryset of `model` that `user` may see. Views never use Model.objects."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not user.role:
+        return model.objects.none()
+    scope = SCOPES.get(model._meta.label)
+    if scope is None:
+        return model.objects.none()
+    return model.objects.filter(scope(user))
+
+
+access_denied = Signal()  # sent with request, reason, status; the audit app records it
+
+
+def get_visible_or_404(request, model: type[Model], **lookup) -> Model:
+    """Fetch one object the user may see; anything else is a logged 404 (no existence leak)."""
+    try:
+        return visible(request.user, model).get(**lookup)
+    except (model.DoesNotExist, ValueError, TypeError):
+        access_denied.send(
+            sender=model, request=request, status=404,
+            reason=f"{model._meta.label} not visible or not found: {sorted(lookup)}",
+        )
+        raise Http404 from None
+
+
+# ---------------------------------------------------------------------------------------------
+# Field level: sensitive fields and the roles that may read them. A field not listed is readable
+# by whoever may see the object. Analysts and commissioners see pseudonymised data only.
+
+IDENTIFYING_PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "pnc_id",
+                             "force_reference", "postcode_district")
+
+FIELD_READERS: dict[tuple[str, str], frozenset[str]] = {
+    **{("cases.Person", name): POLICE | PROVIDER for name in IDENTIFYING_PERSON_FIELDS},
+    ("accounts.User", "email"): frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def can_read_field(user, model: type[Model], field_name: str) -> bool:
+    readers = FIELD_READERS.get((model._meta.label, field_name))
+    return readers is None or user.role in readers
+
+
+def readable_fields(user, model: type[Model], names: Iterable[str]) -> list[str]:
+    return [name for name in names if can_read_field(user, model, name)]

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from diversion.accounts.models import User
+from diversion.accounts.roles import Role
+
+
+class _RoleChoicesMixin:
+    def limit_roles(self, organisation) -> None:
+        allowed = organisation.allowed_roles()
+        self.fields["role"].choices = [("", "Choose a role")] + [
+            (value, label) for value, label in Role.choices if value in allowed
+        ]
+        self.fields["role"].error_messages["invalid_choice"] = (
+            "Choose a role that your organisation can give"
+        )
+        self.fields["role"].error_messages["required"] = "Choose a role"
+
+
+class UserCreateForm(_RoleChoicesMixin, forms.ModelForm):
+    password = forms.CharField(
+        label="Temporary password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 15 characters. Give it to the user in person; they should change it.",
+        error_messages={"required": "Enter a temporary password"},
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role"]
+        error_messages = {
+            "username": {"required": "Enter a username",
+                         "unique": "A user with that username already exists"},
+        }
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.instance.organisation = organisation
+        self.fields["first_name"].required = True
+        self.fields["first_name"].error_messages["required"] = "Enter the user’s first name"
+        self.fields["last_name"].required = True
+        self.fields["last_name"].error_messages["required"] = "Enter the user’s last name"
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter an email address in the correct format, like name@example.org")
+        self.fields["role"].required = True
+        self.limit_roles(organisation)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        candidate = User(username=self.data.get("username", ""),
+                         first_name=self.data.get("first_name", ""),
+                         last_name=self.data.get("last_name", ""),
+                         email=self.data.get("email", ""))
+        password_validation.validate_password(password, candidate)
+        return password
+
+
+class UserEditForm(_RoleChoicesMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "role", "is_active"]
+        labels = {"is_active": "Account is active (untick to stop this user signing in)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].required = True
+        self.limit_roles(self.instance.organisation)

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from diversion.administration import views
+
+app_name = "administration"
+
+urlpatterns = [
+    path("", views.user_list, name="user_list"),
+    path("new/", views.user_create, name="user_create"),
+    path("<int:pk>/", views.user_edit, name="user_edit"),
+]

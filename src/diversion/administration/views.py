@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from diversion.accounts import policy
+from diversion.accounts.models import User
+from diversion.administration import services
+from diversion.administration.forms import UserCreateForm, UserEditForm
+
+
+@policy.rule(policy.USER_ADMIN)
+def user_list(request: HttpRequest) -> HttpResponse:
+    users = services.list_users(request.user)
+    return render(request, "administration/user_list.html", {"users": users})
+
+
+@policy.rule(policy.USER_ADMIN)
+def user_create(request: HttpRequest) -> HttpResponse:
+    form = UserCreateForm(request.POST or None, organisation=request.user.organisation)
+    if request.method == "POST" and form.is_valid():
+        user = services.create_user(request.user, form)
+        messages.success(request, f"Account created for {user.display_name}")
+        return redirect("administration:user_list")
+    return render(request, "administration/user_form.html",
+                  {"form": form, "heading": "Add a user", "button": "Add user"})
+
+
+@policy.rule(policy.USER_ADMIN)
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    target = policy.get_visible_or_404(request, User, pk=pk)
+    form = UserEditForm(request.POST or None, instance=target)
+    if request.method == "POST" and form.is_valid():
+        services.update_user(request.user, form)
+        messages.success(request, f"Changes saved for {target.display_name}")
+        return redirect("administration:user_list")
+    return render(request, "administration/user_form.html",
+                  {"form": form, "heading": f"Change {target.display_name}",
+                   "button": "Save changes", "target": target})

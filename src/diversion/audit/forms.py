@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from django import forms
+
+from diversion.audit.models import Operation, SecurityEventKind
+
+# DPA 2018 s.62(4): the only purposes for which the logs may be used.
+PURPOSES = [
+    ("", "Choose a purpose"),
+    ("lawfulness", "Verifying the lawfulness of processing"),
+    ("self_monitoring", "Self-monitoring, including internal disciplinary proceedings"),
+    ("integrity_security", "Ensuring the integrity and security of personal data"),
+    ("criminal_proceedings", "The purposes of criminal proceedings"),
+]
+
+
+class LogQueryForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label="Why are you reading the log?", choices=PURPOSES,
+        help_text="The law allows the log to be read only for these purposes. "
+                  "Your reading is logged.",
+        error_messages={"required": "Choose why you are reading the log"},
+    )
+    operation = forms.ChoiceField(label="Operation", required=False,
+                                  choices=[("", "Any")] + Operation.choices)
+    username = forms.CharField(label="Username of the person who acted", required=False,
+                               max_length=150)
+    subject = forms.CharField(label="Subject reference", required=False, max_length=120,
+                              help_text="For example cases.Person:42")
+    date_from = forms.DateField(label="From (date)", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}),
+                                error_messages={"invalid": "Enter a real date for ‘from’"})
+    date_to = forms.DateField(label="To (date)", required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"invalid": "Enter a real date for ‘to’"})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", "The ‘to’ date must be the same as or after the ‘from’ date")
+        return data
+
+
+class SecurityQueryForm(LogQueryForm):
+    operation = None
+    subject = None
+    kind = forms.ChoiceField(label="Event", required=False,
+                             choices=[("", "Any")] + SecurityEventKind.choices)

@@ -1,0 +1,101 @@
+"""The one helper every service calls to write the processing log, inside its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Model
+
+from diversion.audit.chain import GENESIS, hashed_fields, row_digest
+from diversion.audit.context import get as request_context
+from diversion.audit.models import Operation, ProcessingLog
+
+# Any constant: serialises chain appends across connections on PostgreSQL.
+_CHAIN_LOCK_KEY = 620_182_062
+
+
+class ProcessingLogError(Exception):
+    """The log row could not be written; the operation it describes must not happen."""
+
+
+def _subject_refs(subjects: Iterable[Any]) -> list[dict[str, str]]:
+    refs = []
+    for subject in subjects:
+        if isinstance(subject, Model):
+            refs.append({"type": subject._meta.label, "id": str(subject.pk)})
+        else:
+            label, pk = subject
+            refs.append({"type": str(label), "id": str(pk)})
+    return refs
+
+
+def record(
+    *,
+    actor,
+    operation: Operation | str,
+    justification: str,
+    subjects: Iterable[Any] = (),
+    obj: Model | None = None,
+    recipient: str = "",
+) -> ProcessingLog:
+    """Write one processing-log row for an operation on personal data.
+
+    Must run inside the transaction of the operation it records (so both happen or neither).
+    `actor` is the acting user, or None for a system task. A disclosure must name its recipient.
+    """
+    operation = Operation(operation)
+    if not connection.in_atomic_block:
+        raise ProcessingLogError(
+            "the processing log must be written inside the action's transaction")
+    if not justification or not justification.strip():
+        raise ProcessingLogError("a processing-log row needs a justification")
+    if operation == Operation.DISCLOSURE and not recipient.strip():
+        raise ProcessingLogError("a disclosure must name its recipient")
+
+    refs = _subject_refs(subjects)
+    context = request_context()
+    row = ProcessingLog(
+        operation=operation,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor_username=getattr(actor, "username", "") or "system",
+        organisation_id=getattr(actor, "organisation_id", None),
+        subjects=refs,
+        subject_index="".join(f" {ref['type']}:{ref['id']} " for ref in refs),
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        justification=justification.strip(),
+        recipient=recipient.strip(),
+        ip_address=context.ip_address,
+        request_id=context.request_id,
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    last = ProcessingLog.objects.order_by("-id").values_list("row_hash", flat=True).first()
+    row.previous_hash = last or GENESIS
+    row.row_hash = row_digest(row.previous_hash, hashed_fields(row))
+    try:
+        with transaction.atomic():
+            row.save()
+    except Exception as exc:
+        raise ProcessingLogError("the processing log could not be written") from exc
+    return row
+
+
+def request_integrity_check(actor):
+    """Queue a verification of the whole hash chain; the auditor sees the result on the page."""
+    from django.db import transaction as tx
+
+    from diversion.audit.models import IntegrityCheck
+    from diversion.audit.tasks import verify_chain
+
+    with tx.atomic():
+        check = IntegrityCheck.objects.create(requested_by=actor,
+                                              organisation_id=actor.organisation_id)
+        record(actor=actor, operation=Operation.CONSULTATION, obj=check,
+               justification="Integrity check of the processing log's hash chain "
+                             "(s.62(4)(c): integrity and security)")
+        tx.on_commit(lambda: verify_chain.enqueue(check.pk))
+    return check

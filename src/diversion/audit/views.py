@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from diversion.accounts import policy
+from diversion.audit import selectors, services
+from diversion.audit.forms import LogQueryForm, SecurityQueryForm
+
+
+@policy.rule(policy.AUDIT)
+def processing_log(request: HttpRequest) -> HttpResponse:
+    form = LogQueryForm(request.GET or None)
+    rows = None
+    if form.is_bound and form.is_valid():
+        rows = selectors.query_processing_log(request.user, form.cleaned_data)
+    return render(request, "audit/processing_log.html",
+                  {"form": form, "rows": rows, "page_size": selectors.PAGE_SIZE,
+                   "checks": selectors.recent_integrity_checks(request.user)})
+
+
+@policy.rule(policy.AUDIT)
+@require_POST
+def integrity_check(request: HttpRequest) -> HttpResponse:
+    services.request_integrity_check(request.user)
+    messages.success(request, "Integrity check queued. Its result appears below when it finishes.")
+    return redirect("audit:log")
+
+
+@policy.rule(policy.AUDIT)
+def security_events(request: HttpRequest) -> HttpResponse:
+    form = SecurityQueryForm(request.GET or None)
+    rows = None
+    if form.is_bound and form.is_valid():
+        rows = selectors.query_security_events(request.user, form.cleaned_data)
+    return render(request, "audit/security_events.html",
+                  {"form": form, "rows": rows, "page_size": selectors.PAGE_SIZE})

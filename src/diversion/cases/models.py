@@ -1,0 +1,160 @@
+"""People known to a force and their offences. OOCR cases build on these (issue: referral)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from diversion.cases import pnc
+
+
+class Sex(models.TextChoices):
+    MALE = "M", "Male"
+    FEMALE = "F", "Female"
+    NOT_KNOWN = "X", "Not known"
+
+
+class Ethnicity(models.TextChoices):
+    """The police self-defined ethnicity (18+1) codes."""
+
+    W1 = "W1", "White: English, Welsh, Scottish, Northern Irish or British"
+    W2 = "W2", "White: Irish"
+    W9 = "W9", "White: any other White background"
+    M1 = "M1", "Mixed: White and Black Caribbean"
+    M2 = "M2", "Mixed: White and Black African"
+    M3 = "M3", "Mixed: White and Asian"
+    M9 = "M9", "Mixed: any other mixed background"
+    A1 = "A1", "Asian or Asian British: Indian"
+    A2 = "A2", "Asian or Asian British: Pakistani"
+    A3 = "A3", "Asian or Asian British: Bangladeshi"
+    A4 = "A4", "Asian or Asian British: Chinese"
+    A9 = "A9", "Asian or Asian British: any other Asian background"
+    B1 = "B1", "Black or Black British: Caribbean"
+    B2 = "B2", "Black or Black British: African"
+    B9 = "B9", "Black or Black British: any other Black background"
+    O2 = "O2", "Other ethnic group: Arab"
+    O9 = "O9", "Other ethnic group: any other"
+    NS = "NS", "Not stated"
+
+
+class Relationship(models.TextChoices):
+    CURRENT_PARTNER = "current_partner", "Current intimate partner"
+    FORMER_PARTNER = "former_partner", "Former intimate partner"
+    FAMILY_MEMBER = "family_member", "Family member"
+    OTHER_KNOWN = "other_known", "Someone else known to them"
+    STRANGER = "stranger", "Stranger"
+    NO_VICTIM = "no_victim", "No individual victim"
+
+
+class OutcomeType(models.TextChoices):
+    PENDING = "pending", "Under investigation"
+    CHARGE = "charge", "Charged or summonsed"
+    CONVICTION = "conviction", "Convicted"
+    CAUTION = "caution", "Simple caution"
+    CONDITIONAL_CAUTION = "conditional_caution", "Conditional caution"
+    COMMUNITY_RESOLUTION = "community_resolution", "Community resolution"
+    NO_FURTHER_ACTION = "nfa", "No further action"
+
+
+class OffenceCode(models.Model):
+    """A Home Office Counting Rules offence code (reference data, loaded by a migration)."""
+
+    code = models.CharField(max_length=8, primary_key=True)
+    description = models.CharField(max_length=200)
+    group = models.CharField(max_length=60)
+    violence = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
+def validate_pnc(value: str) -> None:
+    try:
+        pnc.normalise(value)
+    except pnc.InvalidPNC as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class Person(models.Model):
+    """Someone a police force holds records on."""
+
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                              related_name="people")
+    force_reference = models.CharField(max_length=30)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    ethnicity = models.CharField(max_length=2, choices=Ethnicity.choices, default=Ethnicity.NS)
+    pnc_id = models.CharField("PNC ID", max_length=13, blank=True, validators=[validate_pnc])
+    postcode_district = models.CharField(max_length=4, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "force_reference"],
+                                    name="person_unique_force_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class Offence(models.Model):
+    """A recorded offence, with the person suspected of it."""
+
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                              related_name="offences")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="offences")
+    crime_reference = models.CharField(max_length=30)
+    offence_code = models.ForeignKey(OffenceCode, on_delete=models.PROTECT, related_name="+")
+    offence_date = models.DateField()
+    recorded_date = models.DateField()
+    domestic_abuse = models.BooleanField("Domestic abuse flag", default=False)
+    relationship = models.CharField(max_length=20, choices=Relationship.choices)
+    outcome_type = models.CharField(max_length=24, choices=OutcomeType.choices,
+                                    default=OutcomeType.PENDING)
+    outcome_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-offence_date", "crime_reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["force", "crime_reference"],
+                                    name="offence_unique_crime_reference"),
+            models.CheckConstraint(condition=models.Q(recorded_date__gte=models.F("offence_date")),
+                                   name="offence_recorded_after_offence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.crime_reference} {self.offence_code_id}"
+
+
+class Case(models.Model):
+    """An out-of-court resolution case: one person, one index offence, one programme.
+
+    The lifecycle (statuses and allowed transitions), eligibility, disposal and referral are
+    built on this by the "offence to caution" work; victims link to cases in `victims`.
+    """
+
+    reference = models.CharField(max_length=30, unique=True)
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                              related_name="cases")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
+    offence = models.ForeignKey(Offence, on_delete=models.PROTECT, related_name="cases")
+    programme_code = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=30, default="recorded")
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Optimistic locking: every change bumps it; a stale form is refused, so no update is lost.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reference

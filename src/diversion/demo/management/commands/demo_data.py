@@ -1,0 +1,65 @@
+"""Load the synthetic demo force area. Safe to run again: what exists is left alone."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from diversion.accounts.models import Organisation, User
+from diversion.audit.models import Operation
+from diversion.audit.services import record
+from diversion.cases.models import Person
+from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
+from diversion.demo.people import build_force_people
+
+
+class Command(BaseCommand):
+    help = "Create the synthetic demo organisations, users, people and offences (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--people", type=int, default=settings.DEMO_PEOPLE,
+                            help="People in the main demo force (the second force gets a fifth).")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--quiet", action="store_true", help="Do not print the sign-in table.")
+
+    def handle(self, *args, people: int, seed: int, quiet: bool, **options):
+        today = date.today()
+        with transaction.atomic():
+            orgs = {}
+            for code, name, kind in ORGANISATIONS:
+                orgs[code], _ = Organisation.objects.get_or_create(
+                    code=code, defaults={"name": name, "kind": kind})
+            for username, first, last, role, org_code in USERS:
+                user, created = User.objects.get_or_create(
+                    username=username,
+                    defaults={"first_name": first, "last_name": last, "role": role,
+                              "organisation": orgs[org_code],
+                              "email": f"{username}@example.org"})
+                if created:
+                    user.set_password(DEMO_PASSWORD)
+                    user.save(update_fields=["password"])
+            for code, count in (("solent", people), ("downshire", max(people // 5, 1))):
+                force = orgs[code]
+                if Person.objects.filter(force=force).exists():
+                    continue
+                made_people, made_offences = build_force_people(
+                    force, count, today, seed + len(code))
+                record(actor=None, operation=Operation.COLLECTION,
+                       justification=f"Synthetic demo data for {force.name}: "
+                                     f"{made_people} people, {made_offences} offences",
+                       obj=force)
+        if not quiet:
+            self.print_sign_ins()
+
+    def print_sign_ins(self) -> None:
+        self.stdout.write("\nDemo users (synthetic data only). Password for every one: "
+                          f"{DEMO_PASSWORD}\n")
+        seen = set()
+        for username, _first, _last, role, org_code in USERS:
+            label = f"{role.label} ({org_code})" if role in seen else role.label
+            seen.add(role)
+            self.stdout.write(f"  {label:<42} {username}")
+        self.stdout.write("")

@@ -1,0 +1,84 @@
+"""Reading settings from the environment, failing with one line that names the variable."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import dj_database_url
+
+
+class SettingsError(SystemExit):
+    """A malformed environment variable: stops start-up with a one-line message."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"Configuration error: {name} {problem}")
+
+
+def text(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None or value == "":
+        raise SettingsError(name, "must be set")
+    return value
+
+
+def flag(name: str, default: bool = False) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(name, f"must be true or false, not {raw!r}")
+
+
+def integer(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a whole number, not {raw!r}") from None
+
+
+def csv_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# Writers take the lock when their transaction begins, so appends to the processing log's hash
+# chain are serialised and a read-then-write never fails with "database is locked".
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+
+SUPPORTED_ENGINES = {
+    "django.db.backends.postgresql",
+    "django.db.backends.sqlite3",
+}
+
+
+def database(name: str, default_sqlite_path: str) -> dict:
+    """Parse DATABASE_URL: PostgreSQL in production, an embedded SQLite file by default."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": default_sqlite_path,
+                "OPTIONS": SQLITE_OPTIONS}
+    try:
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+    except Exception as exc:  # dj-database-url raises several types for bad URLs
+        raise SettingsError(
+            name, f"is not a valid database URL ({exc.__class__.__name__})") from None
+    if config.get("ENGINE") not in SUPPORTED_ENGINES:
+        raise SettingsError(name, "must start with postgres:// or sqlite:///")
+    if config["ENGINE"].endswith("postgresql") and not config.get("NAME"):
+        raise SettingsError(name, "must name a database, like postgres://user@host:5432/diversion")
+    if config["ENGINE"].endswith("sqlite3"):
+        config.pop("CONN_MAX_AGE", None)
+        config.pop("CONN_HEALTH_CHECKS", None)
+        config["OPTIONS"] = SQLITE_OPTIONS
+    return config
+
+
+def running_tests() -> bool:
+    return "pytest" in sys.modules

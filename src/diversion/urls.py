@@ -1,0 +1,14 @@
+"""Every URL here leads to a view that declares its access rule (accounts/policy.py)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("diversion.accounts.urls")),
+    path("police/", include("diversion.cases.urls")),
+    path("provider/", include("diversion.delivery.urls")),
+    path("victims/", include("diversion.victims.urls")),
+    path("analysis/", include("diversion.evaluation.urls")),
+    path("commissioning/", include("diversion.commissioning.urls")),
+    path("users/", include("diversion.administration.urls")),
+    path("audit/", include("diversion.audit.urls")),
+]

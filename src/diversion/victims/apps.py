@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class VictimsConfig(AppConfig):
+    name = "diversion.victims"
+    label = "victims"
+    verbose_name = "Victim consultation, safe contact, safeguarding and feedback"

@@ -1,0 +1,79 @@
+"""Key journey: every role signs in, lands on its own home page, passes axe, and signs out."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from diversion.accounts import policy
+from diversion.accounts.roles import Role
+from tests.browser.axe import serious_violations
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _sign_in(page, username: str, password: str) -> None:
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_role_signs_in_lands_home_and_signs_out(cast, page, live_server, role):
+    user = cast.users[role]
+    _sign_in(page, user.username, PASSWORD)
+    assert page.url == live_server.url + reverse(policy.ROLE_HOMES[role])
+    assert page.locator("h1").count() == 1
+    assert user.organisation.name in page.content()
+    assert serious_violations(page) == []
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state("load")
+    assert "/sign-in/" in page.url
+    page.goto(reverse(policy.ROLE_HOMES[role]))  # the back button shows no data
+    assert "/sign-in/" in page.url
+
+    third_party = [url for url in page.requested if not url.startswith(live_server.url)]
+    assert third_party == []
+
+
+def test_sign_in_errors_are_accessible_and_focus_the_summary(cast, page):
+    _sign_in(page, cast.users[Role.ANALYST].username, "definitely the wrong password")
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    assert "Enter a correct username and password" in summary.inner_text()
+    assert serious_violations(page) == []
+
+
+def test_forms_and_tables_pass_axe(cast, page):
+    _sign_in(page, cast.users[Role.ADMINISTRATOR].username, PASSWORD)
+    page.get_by_role("button", name="Add a user").click()
+    page.get_by_role("button", name="Add user").click()  # submit empty: every error shows
+    page.wait_for_load_state("load")
+    assert "There is a problem" in page.content()
+    assert serious_violations(page) == []
+
+
+def test_auditor_log_search_passes_axe(cast, page):
+    _sign_in(page, cast.users[Role.AUDITOR].username, PASSWORD)
+    for _ in range(2):  # the second search lists the first, which was itself logged
+        page.get_by_label("Why are you reading the log?").select_option("lawfulness")
+        page.get_by_role("button", name="Search the log").click()
+        page.wait_for_load_state("load")
+    assert page.locator("table.govuk-table").count() == 1
+    assert "Audit query" in page.locator("table.govuk-table").inner_text()
+    assert serious_violations(page) == []
+
+
+def test_pages_work_without_javascript(cast, browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    _sign_in(page, cast.users[Role.DECISION_MAKER].username, PASSWORD)
+    assert page.url.endswith(reverse("cases:home"))
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state("load")
+    assert "/sign-in/" in page.url
+    context.close()

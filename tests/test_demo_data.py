@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from diversion.accounts.models import Organisation, User
+from diversion.accounts.roles import Role
+from diversion.audit.models import ProcessingLog
+from diversion.cases import pnc
+from diversion.cases.models import Offence, OffenceCode, Person
+from diversion.demo.organisations import DEMO_PASSWORD
+
+
+def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db):
+    out = StringIO()
+    call_command("demo_data", people=40, stdout=out)
+    counts = (Organisation.objects.count(), User.objects.count(), Person.objects.count(),
+              Offence.objects.count())
+    call_command("demo_data", people=40, stdout=StringIO())
+    assert counts == (Organisation.objects.count(), User.objects.count(),
+                      Person.objects.count(), Offence.objects.count())
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    assert Person.objects.count() == 40 + 8
+    offences = Offence.objects.all()
+    assert offences.filter(domestic_abuse=True).exists()
+    assert offences.filter(domestic_abuse=False).exists()
+    known = set(OffenceCode.objects.values_list("code", flat=True))
+    assert set(offences.values_list("offence_code_id", flat=True)) <= known
+    for person in Person.objects.exclude(pnc_id=""):
+        assert pnc.normalise(person.pnc_id) == person.pnc_id
+    assert all(o.recorded_date >= o.offence_date for o in offences)
+    assert ProcessingLog.objects.filter(operation="collection", actor=None).count() == 2
+    printed = out.getvalue()
+    assert DEMO_PASSWORD in printed and "sgt.okafor" in printed and "auditor.fischer" in printed
+    assert User.objects.get(username="sgt.okafor").check_password(DEMO_PASSWORD)

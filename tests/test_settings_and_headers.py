@@ -1,0 +1,89 @@
+"""Configuration from the environment, production checks and security headers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from diversion.accounts.roles import Role
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in {"DATABASE_URL", "DIVERSION_ENV", "DEBUG", "SECRET_KEY",
+                                "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    environment.update(env)
+    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args],
+                          capture_output=True, text=True, env=environment, timeout=120)
+
+
+@pytest.mark.parametrize("variable, value", [
+    ("DATABASE_URL", "mysql://nope"),
+    ("DATABASE_URL", "postgres://"),
+    ("DATABASE_URL", "not a url at all"),
+    ("DEBUG", "maybe"),
+    ("DIVERSION_ENV", "staging"),
+    ("AXES_FAILURE_LIMIT", "five"),
+])
+def test_malformed_settings_stop_start_up_with_one_line_naming_the_variable(variable, value):
+    result = _manage("check", **{variable: value})
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert variable in lines[0] and "Traceback" not in result.stderr
+
+
+def test_production_needs_a_real_secret_key():
+    result = _manage("check", DIVERSION_ENV="production", ALLOWED_HOSTS="x.example.org",
+                     DEBUG="false", SECRET_KEY="short")
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_check_deploy_reports_nothing_in_production_mode():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING",
+                     DIVERSION_ENV="production", DEBUG="false",
+                     ALLOWED_HOSTS="diversion.example.org",
+                     SECRET_KEY="k" * 30 + "-test-only-" + "z" * 30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_security_headers_on_every_page(cast, client):
+    client.force_login(cast.users[Role.DECISION_MAKER])
+    for url in [reverse("accounts:login"), reverse("cases:home"), reverse("accounts:privacy")]:
+        response = client.get(url)
+        csp = response["Content-Security-Policy"]
+        for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
+                          "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp
+        assert "unsafe-inline" not in csp
+        assert response["Cache-Control"] == "no-store, private"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert len(response["X-Request-ID"]) == 32
+
+
+def test_no_inline_script_in_pages(cast, client):
+    client.force_login(cast.users[Role.ADMINISTRATOR])
+    for url in [reverse("accounts:login"), reverse("administration:user_list")]:
+        page = client.get(url).content.decode()
+        for chunk in page.split("<script")[1:]:
+            assert chunk.lstrip().startswith(("src=", "type=\"module\" src=")), chunk[:80]
+
+
+def test_assets_are_served_by_the_app(client):
+    for path in ("/assets/govuk/govuk-frontend.min.css", "/assets/moj/moj-frontend.min.css",
+                 "/assets/fonts/bold-b542beb274-v2.woff2", "/assets/js/app.mjs"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+
+
+def test_health_check_opens_a_fresh_connection(db, client):
+    assert client.get(reverse("accounts:health")).json() == {"status": "ok"}

@@ -1,0 +1,136 @@
+"""Sign-in: GOV.UK errors, Argon2, lockout with cool-off, sessions and password rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from freezegun import freeze_time
+
+from diversion.accounts.roles import Role
+from diversion.audit.models import SecurityEvent
+from tests.factories import PASSWORD
+
+LOGIN = "/sign-in/"
+
+
+def _sign_in(client, username, password, ip="192.0.2.10", **extra):
+    return client.post(LOGIN, {"username": username, "password": password},
+                       REMOTE_ADDR=ip, **extra)
+
+
+def test_wrong_password_gets_the_error_summary_and_is_logged(cast, client):
+    user = cast.users[Role.ANALYST]
+    response = _sign_in(client, user.username, "not the right password at all")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in page and "Enter a correct username and password" in page
+    assert page.count('class="govuk-error-summary"') == 1
+    assert SecurityEvent.objects.filter(kind="sign_in_failed", username=user.username).exists()
+
+
+def test_empty_form_names_each_missing_field(db, client):
+    page = client.post(LOGIN, {}).content.decode()
+    assert "Enter your username" in page and "Enter your password" in page
+    assert 'href="#id_username"' in page
+
+
+def test_lockout_after_five_failures_then_cool_off(cast, client):
+    user = cast.users[Role.ANALYST]
+    start = timezone.now()
+    with freeze_time(start):
+        for _ in range(5):
+            _sign_in(client, user.username, "wrong password number one")
+        locked = _sign_in(client, user.username, PASSWORD)
+        assert locked.status_code == 429
+        assert "Your account is locked" in locked.content.decode()
+        assert SecurityEvent.objects.filter(kind="locked_out").exists()
+        # Same user from another address is not locked (the lockout keys on the pair).
+        other = _sign_in(client.__class__(), user.username, PASSWORD, ip="198.51.100.7")
+        assert other.status_code == 302
+    with freeze_time(start + timedelta(minutes=16)):
+        assert _sign_in(client, user.username, PASSWORD).status_code == 302
+
+
+def test_forged_forwarded_for_does_not_change_the_locked_address(cast, client):
+    user = cast.users[Role.ANALYST]
+    for index in range(5):
+        _sign_in(client, user.username, "wrong password number two",
+                 HTTP_X_FORWARDED_FOR=f"203.0.113.{index}")
+    assert _sign_in(client, user.username, PASSWORD,
+                    HTTP_X_FORWARDED_FOR="203.0.113.99").status_code == 429
+    addresses = set(SecurityEvent.objects.filter(kind="sign_in_failed")
+                    .values_list("ip_address", flat=True))
+    assert addresses == {"192.0.2.10"}
+
+
+def test_passwords_are_stored_with_argon2id(cast, client):
+    user = cast.users[Role.COMMISSIONER]
+    assert user.password.startswith("argon2$argon2id$")
+
+
+def test_old_pbkdf2_hashes_are_upgraded_at_sign_in(cast, client):
+    from django.contrib.auth.hashers import make_password
+
+    user = cast.users[Role.COMMISSIONER]
+    user.password = make_password(PASSWORD, hasher="pbkdf2_sha256")
+    user.save()
+    assert _sign_in(client, user.username, PASSWORD).status_code == 302
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$argon2id$")
+
+
+def test_session_key_changes_at_sign_in_and_sign_out_ends_it(cast, client):
+    user = cast.users[Role.DECISION_MAKER]
+    client.get(LOGIN)
+    client.session.save()
+    before = client.session.session_key
+    _sign_in(client, user.username, PASSWORD)
+    assert client.session.session_key != before
+    assert client.get(reverse("cases:home")).status_code == 200
+    client.post(reverse("accounts:logout"))
+    assert client.get(reverse("cases:home")).status_code == 302
+    assert SecurityEvent.objects.filter(kind="sign_out", user=user).exists()
+
+
+def test_session_expires_after_ten_hours_even_when_active(cast, client):
+    user = cast.users[Role.DECISION_MAKER]
+    start = timezone.now()
+    with freeze_time(start):
+        _sign_in(client, user.username, PASSWORD)
+        assert client.get(reverse("cases:home")).status_code == 200
+    for minutes in range(25, 10 * 60, 25):  # active every 25 minutes, inside the idle limit
+        with freeze_time(start + timedelta(minutes=minutes)):
+            assert client.get(reverse("cases:home")).status_code == 200
+    with freeze_time(start + timedelta(hours=10, minutes=5)):
+        assert client.get(reverse("cases:home")).status_code == 302
+
+
+def test_session_expires_after_thirty_idle_minutes(cast, client):
+    user = cast.users[Role.DECISION_MAKER]
+    start = timezone.now()
+    with freeze_time(start):
+        _sign_in(client, user.username, PASSWORD)
+    with freeze_time(start + timedelta(minutes=31)):
+        assert client.get(reverse("cases:home")).status_code == 302
+
+
+@pytest.mark.parametrize("password, ok", [
+    ("short pass", False),
+    ("passwordpassword12", False),             # mostly a context word
+    ("diversion-diversion", False),              # mostly a context word
+    ("a" * 14, False),
+    ("correct horse battery staple", True),
+    ("x" * 40 + " long passphrase " + "y" * 40, True),  # 64+ accepted
+    ("123456789012345678901", True),                 # no composition or numeric rule
+])
+def test_password_rules(password, ok):
+    if ok:
+        validate_password(password)
+    else:
+        with pytest.raises(ValidationError):
+            validate_password(password)
