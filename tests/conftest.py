@@ -19,9 +19,40 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _offence_codes(request):
+    """Transactional tests (browser journeys) flush the tables the migrations filled; put the
+    offence-code reference table back so every test sees what a migrated database holds."""
+    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+        from diversion.cases.models import OffenceCode
+        from diversion.cases.reference import load_offence_codes
+
+        request.getfixturevalue("transactional_db")
+        if not OffenceCode.objects.exists():
+            load_offence_codes()
+
+
 @pytest.fixture
 def cast(db):
     return make_cast()
+
+
+@pytest.fixture
+def run_worker(db):
+    """Run the task worker once, in this process, over the test's own connection.
+
+    db_worker closes "old" connections between tasks; inside a test that would close the
+    test's transaction, so it is made a no-op for the worker's run.
+    """
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    def run() -> None:
+        with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+            call_command("db_worker", "--batch", "--no-startup-delay")
+
+    return run
 
 
 @pytest.fixture

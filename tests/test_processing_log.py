@@ -174,7 +174,7 @@ def test_only_auditors_can_read_the_logs(cast, client, role):
 
 
 def test_auditor_queues_an_integrity_check_that_the_worker_runs(
-        cast, client, django_capture_on_commit_callbacks):
+        cast, client, django_capture_on_commit_callbacks, run_worker):
     from diversion.audit.models import IntegrityCheck
 
     _one_row(cast)
@@ -184,7 +184,7 @@ def test_auditor_queues_an_integrity_check_that_the_worker_runs(
     assert response.status_code == 302
     check = IntegrityCheck.objects.get()
     assert check.status == "queued"
-    call_command("db_worker", "--batch", "--no-startup-delay")
+    run_worker()
     check.refresh_from_db()
     assert check.status == "passed" and check.rows_checked == 2
     page = client.get(reverse("audit:log")).content.decode()

@@ -1,22 +1,12 @@
 """Load the Home Office offence codes reference table from cases/data/offence_codes.csv."""
 
-import csv
-from pathlib import Path
-
 from django.db import migrations
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "offence_codes.csv"
+from diversion.cases.reference import load_offence_codes
 
 
 def load(apps, schema_editor):
-    OffenceCode = apps.get_model("cases", "OffenceCode")
-    with DATA.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            OffenceCode.objects.update_or_create(
-                code=row["code"],
-                defaults={"description": row["description"], "group": row["group"],
-                          "violence": row["violence"] == "true"},
-            )
+    load_offence_codes(apps.get_model("cases", "OffenceCode"))
 
 
 class Migration(migrations.Migration):
