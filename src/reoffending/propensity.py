@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blas import threads_for
 from .effects import normal_p
 from .errors import EstimationError, InputError
 from .results import Result
@@ -91,6 +92,12 @@ def fit_logit(
     Xc = np.empty((n, p + 1))
     Xc[:, 0] = 1.0
     Xc[:, 1:] = X
+    with threads_for(n, p + 1):
+        return _fit(Xc, y, names, tol, max_iter, warm_start_rows)
+
+
+def _fit(Xc, y, names, tol, max_iter, warm_start_rows):
+    n, p1 = Xc.shape
     converged = False
     if n > 4 * warm_start_rows:
         # a rare level missing from the subsample makes it fail: plain Newton below then
@@ -99,7 +106,7 @@ def fit_logit(
                 Xc, y, warm_start_rows, tol, max_iter
             )
     if not converged:
-        beta, hess, ll, eta, it, converged = _iterate(Xc, y, np.zeros(p + 1), tol, max_iter)
+        beta, hess, ll, eta, it, converged = _iterate(Xc, y, np.zeros(p1), tol, max_iter)
     if not converged or np.max(np.abs(beta)) > 25:
         worst = names[int(np.argmax(np.abs(beta)))]
         raise EstimationError(

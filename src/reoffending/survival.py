@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .blas import threads_for
 from .effects import Z95, normal_p, verdict
 from .errors import EstimationError
 from .results import Result
@@ -250,6 +251,12 @@ def cox(
     w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
     if not event.any():
         raise EstimationError("Cox model: no events")
+    with threads_for(len(time), p):
+        return _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter)
+
+
+def _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter):
+    p = X.shape[1]
     data = _CoxData(time, event, X, w)
     beta = np.zeros(p)
     loglik, grad, info, _ = data.evaluate(beta)
