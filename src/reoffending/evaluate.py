@@ -170,7 +170,6 @@ def evaluate(
     else:
         extras["consort"] = _consort(c, t_mask, c_mask, outs, treated_label, control_label)
 
-    say("effects")
     received = None
     if c.received is not None:
         received = np.isin(c.received.codes, [c.received.levels.index(v)
@@ -178,9 +177,8 @@ def evaluate(
                                               if v in c.received.levels])  # fmt: skip
     results = []
     for oc in outs.outcomes:
-        results.append(
-            _effects(oc, t_mask, c_mask, weights, design, complier, received, bootstrap, seed)
-        )
+        results.append(_effects(oc, t_mask, c_mask, weights, design, complier, received,
+                                bootstrap, seed, say))  # fmt: skip
     first = results[0]
     mde = minimum_detectable_effect(
         first.treated.people, first.control.people, first.control.prevalence
@@ -298,7 +296,8 @@ def _summary(oc, mask, w) -> GroupSummary:
     )  # fmt: skip
 
 
-def _effects(oc, t_mask, c_mask, w, design, complier, received, bootstrap, seed):
+def _effects(oc, t_mask, c_mask, w, design, complier, received, bootstrap, seed, say):
+    say(f"effects ({oc.window_days}d {oc.scope})")
     t_el = t_mask & oc.eligible & (w > 0)
     c_el = c_mask & oc.eligible & (w > 0)
     wt, wc = (None, None) if design == "trial" else (w[t_el], w[c_el])
@@ -306,6 +305,7 @@ def _effects(oc, t_mask, c_mask, w, design, complier, received, bootstrap, seed)
     prev = binary_effect(y[t_el], y[c_el], wt, wc)
     freq = rate_effect(oc.count[t_el], oc.count[c_el], wt, wc)
     harm = mean_difference(oc.harm[t_el], oc.harm[c_el], wt, wc, resamples=bootstrap, seed=seed)
+    say(f"survival ({oc.window_days}d {oc.scope})")
     sample = (t_mask | c_mask) & (w > 0)
     sw = None if design == "trial" else w[sample]
     lr = logrank(oc.time[sample], oc.event[sample], t_mask[sample], sw)
@@ -323,8 +323,9 @@ def _effects(oc, t_mask, c_mask, w, design, complier, received, bootstrap, seed)
         as_treated = binary_effect(y[both & received], y[both & ~received])
         as_treated.note = ("treatment received vs not received: not randomised, so open to "
                            "selection bias; the complier-average effect is the unbiased one")
+    t_sum, c_sum = _summary(oc, t_mask, w), _summary(oc, c_mask, w)
     return OutcomeResult(
-        oc.window_days, oc.scope, _summary(oc, t_mask, w), _summary(oc, c_mask, w),
+        oc.window_days, oc.scope, t_sum, c_sum,
         {"treated": int((t_mask & ~oc.eligible).sum()),
          "control": int((c_mask & ~oc.eligible).sum())},
         prev, freq, harm, lr, cx, cace, as_treated, prev.verdict, note,
