@@ -53,6 +53,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # What must happen before a case can reach a status (used in refusal messages).
 PREREQUISITE: dict[str, str] = {
+    S.RECORDED: "a case never goes back to recorded; its history stays on the timeline",
     S.ELIGIBLE: "eligibility must be checked against the programme's rules",
     S.INELIGIBLE: "eligibility must be checked against the programme's rules",
     S.CONSULTED: "the case must be found eligible first",
