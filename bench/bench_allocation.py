@@ -10,12 +10,12 @@ import time
 
 import pytest
 from django.db import transaction
+from tests.factories import make_cast
+from tests.referral.helpers import make_case
 
 from diversion.accounts.roles import Role
 from diversion.programmes import registry
 from diversion.trials.services import allocate
-from tests.factories import make_cast
-from tests.referral.helpers import make_case
 
 
 @pytest.mark.django_db

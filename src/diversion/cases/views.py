@@ -165,6 +165,9 @@ def randomise(request: HttpRequest, pk: int) -> HttpResponse:
 @policy.rule(policy.POLICE_WORK)
 def caution(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Recording the caution")
+    if case_has_disposal_fresh(case):  # a repeated submit, or the back button: no second one
+        messages.success(request, "The caution for this case is already recorded")
+        return redirect("cases:detail", pk=case.pk)
     definition = registry.current(case.programme_code)
     allocation = existing_allocation(case)
     form = forms.CautionForm(request.POST or None, case=case,
@@ -173,12 +176,7 @@ def caution(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.caution(request.user, case, expected_version=form.cleaned_data["version"],
                              disposal=form.disposal())
-        except StaleCase as exc:
-            if case_has_disposal_fresh(case):  # a repeated submit: the first one counted
-                messages.success(request, "This caution was already recorded")
-                return redirect("cases:detail", pk=case.pk)
-            _refusal(request, form, exc)
-        except (CaseRefused, lifecycle.InvalidTransition) as exc:
+        except (StaleCase, CaseRefused, lifecycle.InvalidTransition) as exc:
             _refusal(request, form, exc)
         else:
             messages.success(request, "Caution recorded" + (
