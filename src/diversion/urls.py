@@ -11,4 +11,6 @@ urlpatterns = [
     path("commissioning/", include("diversion.commissioning.urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
+    # --- Offence to caution (issue 3)
+    path("programmes/", include("diversion.programmes.urls")),
 ]
