@@ -16,6 +16,9 @@ def navigation(request) -> dict:
         "administrator": [("Users", "administration:user_list")],
         "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
     }.get(user.role, [])
+    # Victims (issue 5): police see the safeguarding alerts victim services raise.
+    if user.role == "decision_maker":
+        extra = [*extra, ("Safeguarding alerts", "victims:police_alerts")]
     for label, name in extra:
         href = reverse(name)
         if href != home:

@@ -14,6 +14,7 @@ from diversion.audit.services import record
 from diversion.cases.models import Person
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
+from diversion.demo.victims import build_victims  # Victims (issue 5)
 
 
 class Command(BaseCommand):
@@ -51,6 +52,7 @@ class Command(BaseCommand):
                        justification=f"Synthetic demo data for {force.name}: "
                                      f"{made_people} people, {made_offences} offences",
                        obj=force)
+            build_victims(today)  # Victims (issue 5): victims on whatever demo cases exist
         if not quiet:
             self.print_sign_ins()
 
