@@ -37,18 +37,32 @@ def _not_in_future(value: date | None, label: str) -> None:
         raise forms.ValidationError(f"{label} must be today or in the past")
 
 
+class NamedErrorsForm(forms.Form):
+    """Every choice error names its field: an unknown value gets the "choose" message."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                fallback = field.error_messages.get("required", "")
+                if not fallback.startswith("Choose") and not fallback.startswith("Say"):
+                    fallback = f"Choose an option for {str(field.label).lower()}"
+                if "Select a valid choice" in str(field.error_messages.get("invalid_choice")):
+                    field.error_messages["invalid_choice"] = fallback
+
+
 def _choices(options, blank: str | None = None) -> list[tuple[str, str]]:
     return ([("", blank)] if blank is not None else []) + list(options)
 
 
-class VictimForm(forms.Form):
+class VictimForm(NamedErrorsForm):
     given_name = forms.CharField(label="First name", max_length=100,
                                  error_messages={"required": "Enter the victim's first name"})
     family_name = forms.CharField(label="Last name", max_length=100,
                                   error_messages={"required": "Enter the victim's last name"})
 
 
-class LinkCaseForm(forms.Form):
+class LinkCaseForm(NamedErrorsForm):
     reference = forms.CharField(
         label="Case or crime reference", max_length=30,
         help_text="The police case reference or crime reference, from a force your service "
@@ -74,9 +88,10 @@ class LinkCaseForm(forms.Form):
         return reference
 
 
-class ContactDetailsForm(forms.Form):
+class ContactDetailsForm(NamedErrorsForm):
     address = forms.CharField(label="Safe address", required=False, widget=forms.Textarea)
-    postcode = forms.CharField(label="Postcode", required=False, max_length=10)
+    postcode = forms.CharField(label="Postcode", required=False, max_length=16, error_messages={
+        "max_length": "Postcode must be a real UK postcode, like SO14 7LP"})
     phone = forms.CharField(label="Safe phone number", required=False, max_length=30)
     email = forms.EmailField(label="Safe email address", required=False, error_messages={
         "invalid": "Enter an email address in the correct format, like name@example.org"})
@@ -117,7 +132,7 @@ READ_REASONS = [
 ]
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(NamedErrorsForm):
     reason = forms.ChoiceField(
         label="Why do you need to see the contact details?", widget=forms.RadioSelect,
         choices=READ_REASONS,
@@ -139,7 +154,7 @@ class ReasonForm(forms.Form):
         return "Victim contact details read: " + dict(READ_REASONS)[reason]
 
 
-class StepUpForm(forms.Form):
+class StepUpForm(NamedErrorsForm):
     password = forms.CharField(
         label="Password", strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -149,7 +164,7 @@ class StepUpForm(forms.Form):
 YES_NO_NOT_ASKED = [("yes", "Yes"), ("no", "No"), ("", "Not yet asked")]
 
 
-class ConsultationForm(forms.Form):
+class ConsultationForm(NamedErrorsForm):
     """A draft may be saved with anything missing; completing it checks the whole answer."""
 
     views = forms.CharField(label="The victim's views on an out-of-court resolution",
@@ -194,7 +209,7 @@ class ConsultationForm(forms.Form):
         return data
 
 
-class ContactLogForm(forms.Form):
+class ContactLogForm(NamedErrorsForm):
     contacted_on = _date_field("Contact date")
     method = forms.ChoiceField(label="Method",
                                choices=_choices(ContactMethod.choices, "Choose one"),
@@ -211,7 +226,7 @@ class ContactLogForm(forms.Form):
         return value
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(NamedErrorsForm):
     point = forms.ChoiceField(label="Follow-up point",
                               error_messages={"required": "Choose the follow-up point"})
     contacted_on = _date_field("Follow-up date")
@@ -245,7 +260,7 @@ class FollowUpForm(forms.Form):
         return value
 
 
-class SafeguardingForm(forms.Form):
+class SafeguardingForm(NamedErrorsForm):
     details = forms.CharField(
         label="What is the concern?", widget=forms.Textarea,
         help_text="Stays in the victim service. Police are told only that a risk was raised, "
@@ -256,7 +271,7 @@ class SafeguardingForm(forms.Form):
         help_text="The provider cannot book or run sessions on this case until you lift it.")
 
 
-class InformationEventForm(forms.Form):
+class InformationEventForm(NamedErrorsForm):
     kind = forms.ChoiceField(label="What was the victim told?", widget=forms.RadioSelect,
                              choices=InformationKind.choices,
                              error_messages={"required": "Choose what the victim was told"})
@@ -268,7 +283,7 @@ class InformationEventForm(forms.Form):
         return value
 
 
-class DisclosureForm(forms.Form):
+class DisclosureForm(NamedErrorsForm):
     recipient = forms.CharField(label="Recipient's name and role", max_length=200,
                                 error_messages={"required": "Enter who received the details"})
     recipient_organisation = forms.CharField(

@@ -19,6 +19,11 @@ from diversion.victims.models import CONTACT_FIELDS, CaseVictim, SafeguardingAle
 VICTIM_WORK = policy.VICTIM_WORK
 
 
+def _posted(request):
+    """The POST data, even when empty (an empty submit must show errors, not a blank form)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _victim(request, pk: int) -> Victim:
     return policy.get_visible_or_404(request, Victim, pk=pk)
 
@@ -41,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @policy.rule(VICTIM_WORK)
 def victim_create(request: HttpRequest) -> HttpResponse:
-    form = forms.VictimForm(request.POST or None)
+    form = forms.VictimForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         victim = services.create_victim(request.user, **form.cleaned_data)
         messages.success(request, f"{victim.full_name} recorded")
@@ -63,7 +68,7 @@ def victim_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @policy.rule(VICTIM_WORK)
 def link_case(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
-    form = forms.LinkCaseForm(request.POST or None,
+    form = forms.LinkCaseForm(_posted(request),
                               find_case=lambda ref: selectors.find_case(request.user, ref))
     if request.method == "POST" and form.is_valid():
         services.link_case(request.user, victim, form.case,
@@ -84,7 +89,7 @@ def contact_details(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
     if not stepup.recently_authenticated(request):
         return _step_up_redirect(request)
-    form = forms.ReasonForm(request.POST or None)
+    form = forms.ReasonForm(_posted(request))
     details = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -129,7 +134,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
     target = request.GET.get("next") or request.POST.get("next") or reverse("victims:home")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("victims:home")
-    form = forms.StepUpForm(request.POST or None)
+    form = forms.StepUpForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=request.user.get_username(),
                             password=form.cleaned_data["password"])
@@ -169,7 +174,7 @@ def consultation(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 @policy.rule(VICTIM_WORK)
 def contact_log_create(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
-    form = forms.ContactLogForm(request.POST or None)
+    form = forms.ContactLogForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         services.add_contact(request.user, victim, **form.cleaned_data)
         messages.success(request, "Contact logged")
@@ -182,7 +187,7 @@ def contact_log_create(request: HttpRequest, pk: int) -> HttpResponse:
 def follow_up_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
     initial = {"point": request.GET.get("point", "")}
-    form = forms.FollowUpForm(request.POST or None, case=link.case, initial=initial)
+    form = forms.FollowUpForm(_posted(request), case=link.case, initial=initial)
     if request.method == "POST" and form.is_valid():
         services.record_follow_up(request.user, victim=link.victim, case=link.case,
                                   **form.cleaned_data)
@@ -196,7 +201,7 @@ def follow_up_create(request: HttpRequest, pk: int, case_pk: int) -> HttpRespons
 @policy.rule(VICTIM_WORK)
 def safeguarding_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
-    form = forms.SafeguardingForm(request.POST or None)
+    form = forms.SafeguardingForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         services.raise_alert(request.user, victim=link.victim, case=link.case,
                              **form.cleaned_data)
@@ -220,7 +225,7 @@ def lift_pause(request: HttpRequest, alert_pk: int) -> HttpResponse:
 @policy.rule(VICTIM_WORK)
 def information_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
-    form = forms.InformationEventForm(request.POST or None)
+    form = forms.InformationEventForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         services.record_information(request.user, victim=link.victim, case=link.case,
                                     **form.cleaned_data)
@@ -234,7 +239,7 @@ def information_create(request: HttpRequest, pk: int, case_pk: int) -> HttpRespo
 @policy.rule(VICTIM_WORK)
 def disclosure_create(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
-    form = forms.DisclosureForm(request.POST or None)
+    form = forms.DisclosureForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         services.record_disclosure(request.user, victim, **form.cleaned_data)
         messages.success(request, "Disclosure recorded")
