@@ -111,3 +111,32 @@ def test_production_starts_with_a_key():
     result = _settings_in_subprocess(**PRODUCTION,
                                      DIVERSION_FIELD_KEYS=Fernet.generate_key().decode())
     assert result.returncode == 0, result.stderr
+
+
+def test_free_text_about_the_victim_is_ciphertext_too(cast):
+    from django.utils import timezone
+
+    from diversion.victims import services
+    from tests.victims.helpers import home_case
+
+    worker = cast.users["victim_worker"]
+    case = home_case(cast)
+    victim = make_victim(cast, case=case)
+    consultation = services.save_consultation(worker, victim=victim, case=case, complete=False,
+                                              values={"views": "canary-v",
+                                                      "risk_details": "canary-r"})
+    entry = services.add_contact(worker, victim, contacted_on=timezone.localdate(),
+                                 method="phone", outcome="spoke", notes="canary-n")
+    follow_up = services.record_follow_up(worker, victim=victim, case=case, point="3_months",
+                                          contacted_on=timezone.localdate(),
+                                          still_in_contact="no", change="none",
+                                          own_words="canary-o")
+    alert = services.raise_alert(worker, victim=victim, case=case, urgent=False,
+                                 details="canary-d")
+    for table, column, pk in (("victims_consultation", "views", consultation.pk),
+                              ("victims_consultation", "risk_details", consultation.pk),
+                              ("victims_contactlogentry", "notes", entry.pk),
+                              ("victims_followup", "own_words", follow_up.pk),
+                              ("victims_safeguardingalert", "details", alert.pk)):
+        stored = _raw(table, column, pk)
+        assert "canary" not in stored and stored.startswith("gAAAA"), (table, column)
