@@ -175,3 +175,20 @@ def test_bad_dates_are_refused_naming_the_field(cast, worker_client):
         assert message in page, value
         assert 'href="#id_contacted_on"' in page
     assert not victim.contacts.exists()
+
+
+def test_find_a_case_by_reference_within_the_partnership(cast, worker_client):
+    case = home_case(cast, "TF-FIND")
+    from tests.victims.helpers import make_case
+
+    make_case(cast.outsider_org, cast.outsider_officer, "OUT-FIND")
+    victim = make_victim(cast, case=case, given_name="Linked")
+    url = reverse("victims:case_search")
+    page = worker_client.get(url, {"reference": case.offence.crime_reference}).content.decode()
+    assert "Case TF-FIND" in page and "Linked Victimson" in page
+    assert ProcessingLog.objects.filter(justification__startswith="Victim worker finding").exists()
+    page = worker_client.get(url, {"reference": "OUT-FIND"}).content.decode()
+    assert "No case with that reference" in page and "OUT-FIND</h2>" not in page
+    page = worker_client.get(url, {"reference": ""}).content.decode()
+    assert "Enter the case or crime reference" in page
+    assert victim.pk

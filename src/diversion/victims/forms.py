@@ -88,6 +88,11 @@ class LinkCaseForm(NamedErrorsForm):
         return reference
 
 
+class CaseSearchForm(NamedErrorsForm):
+    reference = forms.CharField(label="Case or crime reference", max_length=30,
+                                error_messages={"required": "Enter the case or crime reference"})
+
+
 class ContactDetailsForm(NamedErrorsForm):
     address = forms.CharField(label="Safe address", required=False, widget=forms.Textarea)
     postcode = forms.CharField(label="Postcode", required=False, max_length=16, error_messages={

@@ -124,6 +124,26 @@ def find_case(actor, reference: str):
 
 
 @dataclass
+class CaseMatch:
+    case: object
+    links: list[CaseVictim]
+    outcome: PoliceOutcome
+
+
+def case_matches(actor, reference: str) -> list[CaseMatch]:
+    """Victim workers: cases of the forces they serve matching a reference, with the victims
+    their own service has linked to each (another service's victims are never listed)."""
+    with transaction.atomic():
+        cases = list(find_cases(actor, reference)[:20])
+        links = list(visible(actor, CaseVictim).filter(case__in=cases).select_related("victim"))
+        if cases:
+            record(actor=actor, operation=Operation.CONSULTATION, subjects=cases,
+                   justification="Victim worker finding a case by its reference")
+    return [CaseMatch(case=case, links=[link for link in links if link.case_id == case.pk],
+                      outcome=police_outcome(case)) for case in cases]
+
+
+@dataclass
 class HomeQueue:
     victims: list[Victim]
     draft_consultations: list[Consultation]

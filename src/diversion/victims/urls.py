@@ -7,6 +7,7 @@ app_name = "victims"
 urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.victim_create, name="victim_create"),
+    path("cases/", views.case_search, name="case_search"),
     path("step-up/", views.step_up, name="step_up"),
     path("<int:pk>/", views.victim_detail, name="victim"),
     path("<int:pk>/link-case/", views.link_case, name="link_case"),

@@ -45,6 +45,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+def case_search(request: HttpRequest) -> HttpResponse:
+    """Find a case by its case or crime reference, within the forces the service works with."""
+    form = forms.CaseSearchForm(request.GET or None)
+    matches = None
+    if form.is_bound and form.is_valid():
+        matches = selectors.case_matches(request.user, form.cleaned_data["reference"])
+    return render(request, "victims/case_search.html", {"form": form, "matches": matches})
+
+
+@policy.rule(VICTIM_WORK)
 def victim_create(request: HttpRequest) -> HttpResponse:
     form = forms.VictimForm(_posted(request))
     if request.method == "POST" and form.is_valid():
