@@ -192,3 +192,38 @@ def test_find_a_case_by_reference_within_the_partnership(cast, worker_client):
     page = worker_client.get(url, {"reference": ""}).content.decode()
     assert "Enter the case or crime reference" in page
     assert victim.pk
+
+
+def _refuse_log_inserts(vendor: str) -> None:
+    """Make the database itself refuse processing-log rows (as if INSERT were revoked)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION test_refuse_log() RETURNS trigger AS $$ BEGIN "
+                           "RAISE EXCEPTION 'log refused'; END; $$ LANGUAGE plpgsql")
+            cursor.execute("CREATE TRIGGER test_refuse_log BEFORE INSERT ON audit_processinglog "
+                           "FOR EACH ROW EXECUTE FUNCTION test_refuse_log()")
+        else:
+            cursor.execute("CREATE TRIGGER test_refuse_log BEFORE INSERT ON audit_processinglog "
+                           "BEGIN SELECT RAISE(ABORT, 'log refused'); END")
+
+
+def test_when_the_database_refuses_the_log_row_victim_pages_fail_closed(cast, worker_client,
+                                                                          vendor):
+    victim = make_victim(cast, given_name="Zqcanaryname", address="1 Zqcanary Row")
+    _refuse_log_inserts(vendor)  # rolled back with the test's transaction
+    responses = [
+        worker_client.post(reverse("victims:contact_details", args=[victim.pk]),
+                           {"reason": "plan_contact"}),
+        worker_client.get(reverse("victims:victim", args=[victim.pk])),
+        worker_client.get(reverse("victims:contact_details_edit", args=[victim.pk])),
+        worker_client.get(reverse("victims:home")),
+        worker_client.post(reverse("victims:contact_create", args=[victim.pk]), {
+            "contacted_on": "2026-11-01", "method": "phone", "outcome": "spoke",
+            "notes": "zqcanary note"}),
+    ]
+    for response in responses:
+        assert response.status_code == 503
+        assert "zqcanary" not in response.content.decode().lower()
+    assert not victim.contacts.exists()  # the write was rolled back with its log row

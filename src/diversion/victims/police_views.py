@@ -10,15 +10,18 @@ from django.views.decorators.http import require_POST
 from diversion.accounts import policy
 from diversion.victims import selectors, services
 from diversion.victims.models import SafeguardingAlert
+from diversion.victims.views import fail_closed
 
 
 @policy.rule(policy.POLICE_WORK)
+@fail_closed
 def alerts(request: HttpRequest) -> HttpResponse:
     return render(request, "victims/police_alerts.html",
                   {"alerts": selectors.police_alerts(request.user)})
 
 
 @policy.rule(policy.POLICE_WORK)
+@fail_closed
 def case_outcome(request: HttpRequest, case_pk: int) -> HttpResponse:
     """The consultation outcome and risk flag for one of the force's cases."""
     from diversion.cases.models import Case
@@ -30,6 +33,7 @@ def case_outcome(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.POLICE_WORK)
+@fail_closed
 @require_POST
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = policy.get_visible_or_404(request, SafeguardingAlert, pk=pk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.db import DatabaseError
@@ -37,7 +39,22 @@ def unavailable(request: HttpRequest) -> HttpResponse:
     return render(request, "victims/unavailable.html", status=503)
 
 
+def fail_closed(view):
+    """If a processing-log row (or the database) fails, the user sees only a generic page;
+    the read or write it belonged to was rolled back with it."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (ProcessingLogError, DatabaseError):
+            return unavailable(request)
+
+    return wrapper
+
+
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def home(request: HttpRequest) -> HttpResponse:
     """Victims to contact: the landing page for this role."""
     queue = selectors.home_queue(request.user)
@@ -45,6 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def case_search(request: HttpRequest) -> HttpResponse:
     """Find a case by its case or crime reference, within the forces the service works with."""
     form = forms.CaseSearchForm(request.GET or None)
@@ -55,6 +73,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def victim_create(request: HttpRequest) -> HttpResponse:
     form = forms.VictimForm(_posted(request))
     if request.method == "POST" and form.is_valid():
@@ -66,16 +85,15 @@ def victim_create(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def victim_detail(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
-    try:
-        record = selectors.victim_record(request.user, victim)
-    except (ProcessingLogError, DatabaseError):
-        return unavailable(request)
+    record = selectors.victim_record(request.user, victim)
     return render(request, "victims/victim.html", {"record": record, "victim": victim})
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def link_case(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
     form = forms.LinkCaseForm(_posted(request),
@@ -94,6 +112,7 @@ def _step_up_redirect(request) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def contact_details(request: HttpRequest, pk: int) -> HttpResponse:
     """A reason first, a recent sign-in, then the details, each read logged with its reason."""
     victim = _victim(request, pk)
@@ -102,11 +121,8 @@ def contact_details(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ReasonForm(_posted(request))
     details = None
     if request.method == "POST" and form.is_valid():
-        try:
-            details = selectors.contact_details(request.user, victim,
-                                                justification=form.justification())
-        except (ProcessingLogError, DatabaseError):
-            return unavailable(request)
+        details = selectors.contact_details(request.user, victim,
+                                            justification=form.justification())
     rows = [] if details is None else [
         (Victim._meta.get_field(name).verbose_name.capitalize(), details.display(name))
         for name in CONTACT_FIELDS]
@@ -115,6 +131,7 @@ def contact_details(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def contact_details_edit(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
     if not stepup.recently_authenticated(request):
@@ -126,12 +143,9 @@ def contact_details_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Contact details saved")
             return redirect("victims:victim", pk=victim.pk)
     else:
-        try:
-            current = selectors.contact_details(
-                request.user, victim,
-                justification="Victim contact details read: to check or update them")
-        except (ProcessingLogError, DatabaseError):
-            return unavailable(request)
+        current = selectors.contact_details(
+            request.user, victim,
+            justification="Victim contact details read: to check or update them")
         form = forms.ContactDetailsForm(initial=current.values)
     return render(request, "victims/form.html", {
         "form": form, "victim": victim, "heading": "Change contact details",
@@ -139,6 +153,7 @@ def contact_details_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def step_up(request: HttpRequest) -> HttpResponse:
     """Ask for the password again before contact details are shown (security.md 6)."""
     target = request.GET.get("next") or request.POST.get("next") or reverse("victims:home")
@@ -156,6 +171,7 @@ def step_up(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def consultation(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
     victim, case = link.victim, link.case
@@ -182,6 +198,7 @@ def consultation(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def contact_log_create(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
     form = forms.ContactLogForm(_posted(request))
@@ -194,6 +211,7 @@ def contact_log_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def follow_up_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
     initial = {"point": request.GET.get("point", "")}
@@ -209,6 +227,7 @@ def follow_up_create(request: HttpRequest, pk: int, case_pk: int) -> HttpRespons
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def safeguarding_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
     form = forms.SafeguardingForm(_posted(request))
@@ -224,6 +243,7 @@ def safeguarding_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResp
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 @require_POST
 def lift_pause(request: HttpRequest, alert_pk: int) -> HttpResponse:
     alert = policy.get_visible_or_404(request, SafeguardingAlert, pk=alert_pk)
@@ -233,6 +253,7 @@ def lift_pause(request: HttpRequest, alert_pk: int) -> HttpResponse:
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def information_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
     form = forms.InformationEventForm(_posted(request))
@@ -247,6 +268,7 @@ def information_create(request: HttpRequest, pk: int, case_pk: int) -> HttpRespo
 
 
 @policy.rule(VICTIM_WORK)
+@fail_closed
 def disclosure_create(request: HttpRequest, pk: int) -> HttpResponse:
     victim = _victim(request, pk)
     form = forms.DisclosureForm(_posted(request))
