@@ -227,3 +227,17 @@ def test_when_the_database_refuses_the_log_row_victim_pages_fail_closed(cast, wo
         assert response.status_code == 503
         assert "zqcanary" not in response.content.decode().lower()
     assert not victim.contacts.exists()  # the write was rolled back with its log row
+
+
+def test_home_lists_consultations_due_until_completed(cast, worker_client):
+    case = home_case(cast, "TF-DUE")
+    victim = make_victim(cast, case=case, given_name="Duename")
+    page = worker_client.get(reverse("victims:home")).content.decode()
+    assert "Duename Victimson, case TF-DUE" in page
+    from diversion.victims import services
+
+    services.save_consultation(cast.users[Role.VICTIM_WORKER], victim=victim, case=case,
+                               complete=True, values={"outcome": "no_view",
+                                                      "consents_to_programme": False})
+    page = worker_client.get(reverse("victims:home")).content.decode()
+    assert "There are no consultations due." in page

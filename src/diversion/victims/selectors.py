@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from diversion.accounts.policy import visible
@@ -146,6 +146,7 @@ def case_matches(actor, reference: str) -> list[CaseMatch]:
 @dataclass
 class HomeQueue:
     victims: list[Victim]
+    awaiting_consultation: list[CaseVictim]
     draft_consultations: list[Consultation]
     open_alerts: list[SafeguardingAlert]
     figure: PositiveChangeFigure
@@ -154,6 +155,10 @@ class HomeQueue:
 def home_queue(actor) -> HomeQueue:
     with transaction.atomic():
         victims = list(visible(actor, Victim).order_by("family_name", "given_name")[:200])
+        completed = Consultation.objects.filter(case=OuterRef("case"), victim=OuterRef("victim"),
+                                                is_draft=False)
+        awaiting = list(visible(actor, CaseVictim).filter(~Exists(completed))
+                        .select_related("victim", "case").order_by("case__created_at")[:50])
         drafts = list(visible(actor, Consultation).filter(is_draft=True)
                       .select_related("victim", "case").order_by("-updated_at")[:50])
         alerts = list(visible(actor, SafeguardingAlert)
@@ -163,7 +168,8 @@ def home_queue(actor) -> HomeQueue:
             record(actor=actor, operation=Operation.CONSULTATION, subjects=victims,
                    justification="Victim worker's list of victims to contact")
         figure = positive_change_figure(victim_service_ids=[actor.organisation_id])
-    return HomeQueue(victims=victims, draft_consultations=drafts, open_alerts=alerts,
+    return HomeQueue(victims=victims, awaiting_consultation=awaiting,
+                     draft_consultations=drafts, open_alerts=alerts,
                      figure=figure)
 
 
