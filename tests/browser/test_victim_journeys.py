@@ -38,7 +38,7 @@ def test_consultation_and_follow_up_then_police_and_facilitator_views(cast, page
 
     _sign_in(page, cast.users[Role.VICTIM_WORKER].username)
     assert serious_violations(page) == []
-    page.get_by_role("link", name=NAME).click()
+    page.get_by_role("link", name=NAME, exact=True).click()
     assert serious_violations(page) == []
     page.get_by_role("link", name="Consultation for case TF-JOURNEY").click()
     # Completing an empty consultation shows every problem, accessibly.
@@ -69,14 +69,35 @@ def test_consultation_and_follow_up_then_police_and_facilitator_views(cast, page
     assert "Follow-up recorded" in page.content()
     follow_up = FollowUp.objects.get()
     assert (follow_up.point, follow_up.change) == ("3_months", "positive")
+
+    page.get_by_role("link", name="Raise a concern on case TF-JOURNEY").click()
+    page.get_by_label("What is the concern?").fill("canary-concern-journey")
+    page.get_by_label("Urgent: pause the case's workshop bookings").check()
+    page.get_by_role("button", name="Raise alert").click()
+    page.wait_for_load_state("load")
+    assert "Resume workshop bookings" in page.content()
+    assert serious_violations(page) == []
+    page.goto("/victims/")
+    page.get_by_label("Find a case by its case or crime reference").fill("TF-JOURNEY")
+    page.get_by_role("button", name="Find case").click()
+    page.wait_for_load_state("load")
+    assert NAME in page.content()
+    assert serious_violations(page) == []
     _sign_out(page)
 
     _sign_in(page, cast.users[Role.DECISION_MAKER].username)
     page.goto(f"/victims/police/cases/{case.pk}/")
     body = page.content()
     assert "Victim supports an out-of-court resolution" in body
+    assert f"Risk raised on {timezone.localdate():%-d %B %Y}" in body
+    page.get_by_role("link", name="Safeguarding alerts").first.click()
+    page.wait_for_load_state("load")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Acknowledge alert on case TF-JOURNEY").click()
+    page.wait_for_load_state("load")
+    body += page.content()
     for secret in ("Canaryfield", "Zebedee", "canary-views-journey", "canary-words-journey",
-                   "Canary Wharf"):
+                   "Canary Wharf", "canary-concern"):
         assert secret not in body
     assert serious_violations(page) == []
     _sign_out(page)
