@@ -234,7 +234,7 @@ _force_case_scope = SCOPES["cases.Case"]
 
 
 def _cases_with_victim_services(user) -> Q:
-    """Police: their force's cases. Victim workers: cases of the forces their service serves."""
+    """As the cases scope above, plus victim workers: cases of the forces their service serves."""
     if user.role == Role.VICTIM_WORKER:
         return Q(force__victim_services__victim_service_id=user.organisation_id)
     return _force_case_scope(user)
