@@ -46,6 +46,7 @@ lint: install-dev
 check-deploy: install
 	DIVERSION_ENV=production DEBUG=false ALLOWED_HOSTS=diversion.example.org \
 	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
+	DIVERSION_FIELD_KEYS=Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk= \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## make assets: refresh the committed GOV.UK / MoJ Frontend and axe-core files from npm

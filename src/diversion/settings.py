@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from csp.constants import NONE, SELF
 
 from diversion import env
@@ -219,3 +220,18 @@ DEMO_PEOPLE = env.integer("DEMO_PEOPLE", 300)
 PCSC_COMMENCEMENT_DATE = env.iso_date("PCSC_COMMENCEMENT_DATE", "2027-04-01")
 # Extra directories of programme definition files (cara-v1.yaml, ...), comma-separated.
 DIVERSION_PROGRAMME_DIRS = env.csv_list("DIVERSION_PROGRAMME_DIRS", "")
+# --- Victims (issue 5): keys for the encrypted victim contact fields -------------------------
+# Comma-separated Fernet keys, newest first: new values are encrypted with the first; any key
+# listed can decrypt, so a rotation adds a key at the front, runs `manage.py rotate_field_keys`,
+# then drops the old key. Production refuses to start without it; development has a fixed key.
+_DEV_FIELD_KEY = "ZGV2LW9ubHktZGl2ZXJzaW9uLWZpZWxkLWtleS0wMDA="  # noqa: S105 (development only)
+DIVERSION_FIELD_KEYS = env.csv_list(
+    "DIVERSION_FIELD_KEYS", "" if PRODUCTION else _DEV_FIELD_KEY)
+if not DIVERSION_FIELD_KEYS:
+    raise env.SettingsError("DIVERSION_FIELD_KEYS", "must be set in production")
+for _key in DIVERSION_FIELD_KEYS:
+    try:
+        Fernet(_key)
+    except (ValueError, TypeError):
+        raise env.SettingsError("DIVERSION_FIELD_KEYS",
+                                "must list Fernet keys (32 url-safe base64 bytes)") from None

@@ -17,6 +17,9 @@ def navigation(request) -> dict:
                           ("Programmes", "programmes:list")],  # offence to caution (issue 3)
         "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
     }.get(user.role, [])
+    # Victims (issue 5): police see the safeguarding alerts victim services raise.
+    if user.role == "decision_maker":
+        extra = [*extra, ("Safeguarding alerts", "victims:police_alerts")]
     for label, name in extra:
         href = reverse(name)
         if href != home:

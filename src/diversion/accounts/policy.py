@@ -251,3 +251,56 @@ def can_read_field(user, model: type[Model], field_name: str) -> bool:
 
 def readable_fields(user, model: type[Model], names: Iterable[str]) -> list[str]:
     return [name for name in names if can_read_field(user, model, name)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Victims (issue 5): the sealed victim records, partnerships, and what police may see of them.
+
+VICTIM_WORKERS = frozenset({Role.VICTIM_WORKER})
+
+
+def _victim_service_alerts(user) -> Q:
+    """Victim workers: their own service's alerts. Police: alerts on their force's cases
+    (the date only; details are a field police cannot read)."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(victim__victim_service_id=user.organisation_id)
+    if user.role in POLICE:
+        return Q(case__force_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _own_partnerships(user) -> Q:
+    """Victim workers: the forces their own service serves."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(victim_service_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+_force_case_scope = SCOPES["cases.Case"]
+
+
+def _cases_with_victim_services(user) -> Q:
+    """As the cases scope above, plus victim workers: cases of the forces their service serves."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(force__victim_services__victim_service_id=user.organisation_id)
+    return _force_case_scope(user)
+
+
+SCOPES.update({
+    "cases.Case": _cases_with_victim_services,
+    "victims.ServedForce": _own_partnerships,
+    "victims.ContactLogEntry": _victim_case_records,
+    "victims.FollowUp": _victim_case_records,
+    "victims.InformationEvent": _victim_case_records,
+    "victims.Disclosure": _victim_case_records,
+    "victims.SafeguardingAlert": _victim_service_alerts,
+})
+
+VICTIM_CONTACT_FIELDS = ("address", "postcode", "phone", "email", "safe_times", "safe_words",
+                         "perpetrator_knows_address", "refuge_status")
+FIELD_READERS.update({
+    **{("victims.Victim", name): VICTIM_WORKERS for name in VICTIM_CONTACT_FIELDS},
+    ("victims.Victim", "given_name"): VICTIM_WORKERS,
+    ("victims.Victim", "family_name"): VICTIM_WORKERS,
+    ("victims.SafeguardingAlert", "details"): VICTIM_WORKERS,
+})

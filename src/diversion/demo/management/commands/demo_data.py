@@ -15,6 +15,7 @@ from diversion.cases.models import Person
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
 from diversion.demo.referrals import build_demo_cases  # offence to caution (issue 3)
+from diversion.demo.victims import build_victims  # Victims (issue 5)
 
 
 class Command(BaseCommand):
@@ -53,6 +54,8 @@ class Command(BaseCommand):
                                      f"{made_people} people, {made_offences} offences",
                        obj=force)
         build_demo_cases(today)  # offence to caution (issue 3): cases at every stage
+        with transaction.atomic():
+            build_victims(today)  # Victims (issue 5): victims on the demo cases
         if not quiet:
             self.print_sign_ins()
 
