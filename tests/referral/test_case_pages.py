@@ -93,6 +93,19 @@ def test_bad_input_gets_the_error_summary_naming_the_field(cast, officer_client,
     assert not Case.objects.exists()
 
 
+def test_a_known_force_reference_must_be_the_same_person(cast, officer_client):
+    officer_client.post(reverse("cases:record"), record_data())
+    body = officer_client.post(reverse("cases:record"), record_data(
+        submission_key=str(uuid.uuid4()), crime_reference="CR-200",
+        family_name="Someone-Else")).content.decode()
+    assert "belongs to someone with a different name" in body
+    assert 'href="#id_force_reference"' in body
+    response = officer_client.post(reverse("cases:record"), record_data(
+        submission_key=str(uuid.uuid4()), crime_reference="CR-201"))
+    assert response.status_code == 302
+    assert Person.objects.count() == 1 and Case.objects.count() == 2
+
+
 def test_a_crime_reference_already_recorded_is_refused(cast, officer_client):
     officer_client.post(reverse("cases:record"), record_data())
     body = officer_client.post(reverse("cases:record"), record_data()).content.decode()

@@ -139,8 +139,24 @@ class RecordCaseForm(FactsMixin):
                                         "recorded")
         return ref
 
+    def _check_known_person(self, data: dict) -> None:
+        """A force reference already in use must belong to the same person."""
+        from diversion.cases.models import Person
+
+        ref = data.get("force_reference")
+        known = Person.objects.filter(force=self.force, force_reference=ref).first()
+        if known is None or not data.get("date_of_birth"):
+            return
+        same = (known.family_name.casefold() == data.get("family_name", "").casefold()
+                and known.date_of_birth == data["date_of_birth"])
+        if not same:
+            self.add_error("force_reference",
+                           "This force person reference belongs to someone with a different "
+                           "name or date of birth: check the reference")
+
     def clean(self):
         data = super().clean()
+        self._check_known_person(data)
         born, when = data.get("date_of_birth"), data.get("offence_date")
         if born and when and when < born:
             self.add_error("offence_date", "The offence date must be after the date of birth")
