@@ -124,9 +124,16 @@ def record_case(actor, *, submission_key, person: dict, offence: dict, programme
 
 
 def update_facts(actor, case: Case, *, expected_version: int, facts: dict) -> Case:
-    """Change the eligibility facts; only before eligibility is decided."""
+    """Change the eligibility facts before eligibility is decided; after it, until the caution,
+    only the date of the victim's statement (it starts the s.39A time limit)."""
     if case.status != Status.RECORDED:
-        raise CaseRefused("The eligibility facts are locked once eligibility is decided")
+        changed = {name for name, value in facts.items() if getattr(case, name) != value}
+        if case.status not in (Status.ELIGIBLE, Status.CONSULTED, Status.RANDOMISED) \
+                or changed - {"victim_statement_date"}:
+            raise CaseRefused("The eligibility facts are locked once eligibility is decided; "
+                              "until the caution only the date of the victim's statement "
+                              "can change")
+        facts = {name: facts[name] for name in changed}
     with transaction.atomic():
         _bump(case, expected_version, **facts)
         _event(case, actor, "Eligibility facts changed",
