@@ -160,8 +160,7 @@ def test_a_programme_without_a_trial_cannot_randomise(cast):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_for_one_case_draw_once(cast):
+def test_concurrent_requests_for_one_case_draw_once(transactional_db, cast):
     import threading
 
     from django.db import connections
