@@ -5,11 +5,13 @@ Run: .venv/bin/python -m pytest -q -s bench/bench_allocation.py   (set DATABASE_
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from tests.factories import make_cast
 from tests.referral.helpers import make_case
 
@@ -25,13 +27,17 @@ def test_allocation_time():
     trial = registry.current("cara").trial
     cases = [make_case(cast, status="consulted", dash_risk=("standard", "medium")[i % 2])
              for i in range(400)]
-    timings = []
+    timings, cpu, queries = [], [], []
     for case in cases:
-        start = time.perf_counter()
-        with transaction.atomic():
+        start, start_cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as captured, transaction.atomic():
             allocate(actor=officer, case=case, trial=trial, programme_version=1,
                      facts={"dash_risk": case.dash_risk})
         timings.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        queries.append(len(captured))
     timings.sort()
-    print(f"\nallocation over {len(timings)} draws (ms): median {statistics.median(timings):.2f}, "
-          f"p95 {timings[int(len(timings) * 0.95)]:.2f}, max {timings[-1]:.2f}")
+    print(f"\nallocation over {len(timings)} draws on {connection.vendor} (ms): wall median "
+          f"{statistics.median(timings):.2f}, p95 {timings[int(len(timings) * 0.95)]:.2f}, "
+          f"max {timings[-1]:.2f}; this process's CPU median {statistics.median(cpu):.2f}; "
+          f"queries per draw median {statistics.median(queries)}; load {os.getloadavg()[0]:.1f}")

@@ -93,6 +93,19 @@ def test_bad_input_gets_the_error_summary_naming_the_field(cast, officer_client,
     assert not Case.objects.exists()
 
 
+def test_a_known_force_reference_must_be_the_same_person(cast, officer_client):
+    officer_client.post(reverse("cases:record"), record_data())
+    body = officer_client.post(reverse("cases:record"), record_data(
+        submission_key=str(uuid.uuid4()), crime_reference="CR-200",
+        family_name="Someone-Else")).content.decode()
+    assert "belongs to someone with a different name" in body
+    assert 'href="#id_force_reference"' in body
+    response = officer_client.post(reverse("cases:record"), record_data(
+        submission_key=str(uuid.uuid4()), crime_reference="CR-201"))
+    assert response.status_code == 302
+    assert Person.objects.count() == 1 and Case.objects.count() == 2
+
+
 def test_a_crime_reference_already_recorded_is_refused(cast, officer_client):
     officer_client.post(reverse("cases:record"), record_data())
     body = officer_client.post(reverse("cases:record"), record_data()).content.decode()
@@ -283,3 +296,23 @@ def test_the_home_page_lists_cases(cast, officer_client):
     case = make_case(cast)
     page = officer_client.get(reverse("cases:home")).content.decode()
     assert case.reference in page and "Record an offence" in page
+
+
+def test_after_eligibility_only_the_statement_date_can_change(cast, officer_client):
+    case = make_case(cast, status="eligible", offence_extra={
+        "offence_date": TODAY - timedelta(days=20), "recorded_date": TODAY})
+    url = reverse("cases:facts", args=[case.pk])
+    form = {"version": case.version, "admission": "yes", "on_bail": "no", "court_order": "no",
+            "community_sentence": "no", "violence_disposal_within_2_years": "no",
+            "interpreter_needed": "no", "appropriate_adult_needed": "no",
+            "dash_risk": "standard"}
+    body = officer_client.post(url, {**form, "dash_risk": "high"}).content.decode()
+    assert "locked once eligibility is decided" in body
+    statement = TODAY - timedelta(days=3)
+    response = officer_client.post(url, {**form, **date_parts("victim_statement_date",
+                                                              statement)})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.victim_statement_date == statement and case.dash_risk == "standard"
+    page = officer_client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "6 months beginning with the victim" in page

@@ -106,3 +106,12 @@ def test_only_administrators_see_the_programmes_page(cast, client):
 def test_definitions_directory_holds_only_valid_files():
     assert {p.name for p in Path(registry.BUILT_IN).glob("*.yaml")} == {"cara-v1.yaml",
                                                                           "juno-v1.yaml"}
+
+
+def test_a_bad_file_stops_start_up_with_its_name(extra_dir):
+    from django.apps import apps
+
+    (extra_dir / "sunrise-v1.yaml").write_text(THIRD.replace("version: 1", "version: one"))
+    registry.clear_cache()
+    with pytest.raises(DefinitionError, match="sunrise-v1.yaml: field version"):
+        apps.get_app_config("programmes").ready()

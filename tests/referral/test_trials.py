@@ -157,3 +157,35 @@ def test_a_programme_without_a_trial_cannot_randomise(cast):
     case = make_case(cast, programme="juno", status="consulted")
     with pytest.raises(CaseRefused, match="not running a trial"):
         services.randomise(cast.users[Role.DECISION_MAKER], case, expected_version=1)
+
+
+@pytest.mark.postgres
+def test_concurrent_requests_for_one_case_draw_once(transactional_db, cast):
+    import threading
+
+    from django.db import connections
+
+    officer = cast.users[Role.DECISION_MAKER]
+    case = make_case(cast, status="consulted")
+    results, barrier = [], threading.Barrier(4)
+
+    def request() -> None:
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                allocation, _ = allocate(actor=officer, case=case, trial=TRIAL,
+                                         programme_version=1, facts={"dash_risk": "standard"})
+            results.append(allocation.arm)
+        except Exception as exc:  # an integrity refusal is also "no second draw"
+            results.append(type(exc).__name__)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=request) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert TrialAllocation.objects.filter(case=case).count() == 1
+    arm = TrialAllocation.objects.get(case=case).arm
+    assert results == [arm] * 4

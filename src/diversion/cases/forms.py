@@ -8,6 +8,7 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
+from diversion.accounts.policy import visible
 from diversion.cases import pnc, regimes
 from diversion.cases.dates import GovukDateField
 from diversion.cases.models import DashRisk, OffenceCode, Relationship, Sex
@@ -90,9 +91,9 @@ class RecordCaseForm(FactsMixin):
                                      choices=[("", "Select"), *Relationship.choices],
                                      error_messages={"required": "Select the relationship"})
 
-    def __init__(self, *args, force=None, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.force = force
+        self.user = user
         self.fields["programme"].choices = registry.choices()
         self._add_fact_fields()
         if not self.is_bound:
@@ -133,14 +134,30 @@ class RecordCaseForm(FactsMixin):
         from diversion.cases.models import Offence
 
         key = self.data.get(self.add_prefix("submission_key"))
-        clash = Offence.objects.filter(force=self.force, crime_reference=ref)
+        clash = visible(self.user, Offence).filter(crime_reference=ref)
         if clash.exists() and not clash.filter(cases__submission_key=key).exists():
             raise forms.ValidationError("An offence with this crime reference is already "
                                         "recorded")
         return ref
 
+    def _check_known_person(self, data: dict) -> None:
+        """A force reference already in use must belong to the same person."""
+        from diversion.cases.models import Person
+
+        ref = data.get("force_reference")
+        known = visible(self.user, Person).filter(force_reference=ref).first()
+        if known is None or not data.get("date_of_birth"):
+            return
+        same = (known.family_name.casefold() == data.get("family_name", "").casefold()
+                and known.date_of_birth == data["date_of_birth"])
+        if not same:
+            self.add_error("force_reference",
+                           "This force person reference belongs to someone with a different "
+                           "name or date of birth: check the reference")
+
     def clean(self):
         data = super().clean()
+        self._check_known_person(data)
         born, when = data.get("date_of_birth"), data.get("offence_date")
         if born and when and when < born:
             self.add_error("offence_date", "The offence date must be after the date of birth")

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from diversion.accounts.policy import visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases import lifecycle, regimes
@@ -94,13 +95,13 @@ def record_case(actor, *, submission_key, person: dict, offence: dict, programme
     Returns (case, created).
     """
     force = actor.organisation
-    existing = Case.objects.filter(submission_key=submission_key, force=force).first()
+    existing = visible(actor, Case).filter(submission_key=submission_key).first()
     if existing is not None:
         return existing, False
     try:
         with transaction.atomic():
-            found = Person.objects.filter(force=force,
-                                          force_reference=person["force_reference"]).first()
+            found = visible(actor, Person).filter(
+                force_reference=person["force_reference"]).first()
             subject = found or Person.objects.create(force=force, **person)
             crime = Offence.objects.create(force=force, person=subject,
                                            recorded_date=timezone.localdate(), **offence)
@@ -115,7 +116,7 @@ def record_case(actor, *, submission_key, person: dict, offence: dict, programme
                    justification="Offence recorded for an out-of-court resolution decision")
     except IntegrityError:
         # A duplicate submission racing this one committed first: return its case.
-        existing = Case.objects.filter(submission_key=submission_key, force=force).first()
+        existing = visible(actor, Case).filter(submission_key=submission_key).first()
         if existing is None:
             raise
         return existing, False
@@ -123,9 +124,16 @@ def record_case(actor, *, submission_key, person: dict, offence: dict, programme
 
 
 def update_facts(actor, case: Case, *, expected_version: int, facts: dict) -> Case:
-    """Change the eligibility facts; only before eligibility is decided."""
+    """Change the eligibility facts before eligibility is decided; after it, until the caution,
+    only the date of the victim's statement (it starts the s.39A time limit)."""
     if case.status != Status.RECORDED:
-        raise CaseRefused("The eligibility facts are locked once eligibility is decided")
+        changed = {name for name, value in facts.items() if getattr(case, name) != value}
+        if case.status not in (Status.ELIGIBLE, Status.CONSULTED, Status.RANDOMISED) \
+                or changed - {"victim_statement_date"}:
+            raise CaseRefused("The eligibility facts are locked once eligibility is decided; "
+                              "until the caution only the date of the victim's statement "
+                              "can change")
+        facts = {name: facts[name] for name in changed}
     with transaction.atomic():
         _bump(case, expected_version, **facts)
         _event(case, actor, "Eligibility facts changed",

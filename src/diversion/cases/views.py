@@ -20,7 +20,7 @@ from diversion.cases.selectors import (
 from diversion.cases.services import CaseRefused, StaleCase
 from diversion.cases.time_limits import prosecution_time_limit
 from diversion.programmes import registry
-from diversion.trials.services import existing_allocation
+from diversion.trials.selectors import allocation_for
 from diversion.victims.selectors import police_outcome
 
 
@@ -34,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @policy.rule(policy.POLICE_WORK)
 def record_offence(request: HttpRequest) -> HttpResponse:
-    form = forms.RecordCaseForm(request.POST or None, force=request.user.organisation)
+    form = forms.RecordCaseForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         case, created = services.record_case(
             request.user, submission_key=form.cleaned_data["submission_key"],
@@ -134,7 +134,7 @@ def _detail_with(request, case, status: int = 400, **extra) -> HttpResponse:
     context = {
         "case": case, "definition": definition, "trial": trial,
         "decision": latest_decision(request.user, case), "consultation": police_outcome(case),
-        "allocation": existing_allocation(case), "time_limit": last_day,
+        "allocation": allocation_for(request.user, case), "time_limit": last_day,
         "time_limit_explanation": explanation,
         "days_left": (last_day - timezone.localdate()).days if last_day else None,
         "next_statuses": [lifecycle.label(s) for s in sorted(lifecycle.allowed(case.status))],
@@ -165,11 +165,12 @@ def randomise(request: HttpRequest, pk: int) -> HttpResponse:
 @policy.rule(policy.POLICE_WORK)
 def caution(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Recording the caution")
-    if case_has_disposal_fresh(case):  # a repeated submit, or the back button: no second one
+    # A repeated submit, or the back button: the first caution stands, no second one.
+    if case_has_disposal_fresh(request.user, case):
         messages.success(request, "The caution for this case is already recorded")
         return redirect("cases:detail", pk=case.pk)
     definition = registry.current(case.programme_code)
-    allocation = existing_allocation(case)
+    allocation = allocation_for(request.user, case)
     form = forms.CautionForm(request.POST or None, case=case,
                              default_weeks=definition.default_deadline_weeks)
     if request.method == "POST" and form.is_valid():
@@ -187,10 +188,10 @@ def caution(request: HttpRequest, pk: int) -> HttpResponse:
         "commencement": _commencement()})
 
 
-def case_has_disposal_fresh(case) -> bool:
+def case_has_disposal_fresh(user, case) -> bool:
     from diversion.cases.models import Disposal
 
-    return Disposal.objects.filter(case_id=case.pk).exists()
+    return policy.visible(user, Disposal).filter(case_id=case.pk).exists()
 
 
 def _commencement() -> date:

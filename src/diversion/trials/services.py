@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 
 from django.db import connection
+from django.db.models import Count
 
 from diversion.audit.models import Operation
 from diversion.audit.services import record
@@ -37,9 +38,10 @@ def allocate(*, actor, case, trial: TrialSpec, programme_version: int,
     found = existing_allocation(case)
     if found is not None:
         return found, False
+    # The stratum's latest block and how much of it is used, in one query.
     block = (TrialBlock.objects.filter(trial_code=trial.code, stratum=stratum)
-             .order_by("-index").first())
-    used = block.allocations.count() if block else 0
+             .annotate(used=Count("allocations")).order_by("-index").first())
+    used = block.used if block else 0
     if block is None or used >= len(block.arms):
         block = TrialBlock.objects.create(
             trial_code=trial.code, stratum=stratum,
