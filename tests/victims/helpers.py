@@ -13,7 +13,7 @@ from tests.factories import make_offence, make_person
 def make_case(force, officer, ref: str, **extra) -> Case:
     person = make_person(force, f"P-{ref}")
     offence = make_offence(person, f"CR/{ref}")
-    fields = {"programme_code": "CARA", "created_at": timezone.now() - timezone.timedelta(days=30)}
+    fields = {"programme_code": "cara", "created_at": timezone.now() - timezone.timedelta(days=30)}
     fields.update(extra)
     return Case.objects.create(reference=ref, force=force, person=person, offence=offence,
                                created_by=officer, **fields)

@@ -37,9 +37,9 @@ def test_contact_log_records_date_method_outcome_and_notes(cast, worker_client):
 
 
 def test_cara_follow_up_points_are_data():
-    assert [code for code, _, _ in follow_up_points("CARA")] == [
+    assert [code for code, _, _ in follow_up_points("cara")] == [
         "during_workshops", "3_months", "12_months"]
-    assert follow_up_points("") == follow_up_points("CARA")
+    assert follow_up_points("") == follow_up_points("cara")
 
 
 def test_follow_up_with_the_victims_own_words(cast, worker_client):

@@ -7,7 +7,7 @@ Victim consultations are created as the victim service would record them.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,9 +16,9 @@ from diversion.accounts.models import Organisation, User
 from diversion.cases import pnc, services
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case, Offence, Person
+from diversion.demo.victims import consult_demo_case
 from diversion.programmes.models import ProgrammeProvider
 from diversion.programmes.services import sync_versions
-from diversion.victims.models import CaseVictim, Consultation, Victim
 
 PREFIX = "DEMO-OOCR-"
 # force code, programme code, provider code
@@ -95,7 +95,10 @@ def _build_one(index, target, programme, given, family, sex, code, risk, force, 
     case = Case.objects.create(
         reference=f"{PREFIX}{index:03d}", force=force, person=person, offence=offence,
         programme_code=programme, created_by=officer, dash_risk=risk,
-        victim_statement_date=offence_date + timedelta(days=2), **FACTS)
+        victim_statement_date=offence_date + timedelta(days=2), **FACTS,
+        # Recorded the day after the offence, so later dates (follow-ups) fall after it.
+        created_at=timezone.make_aware(datetime.combine(offence_date + timedelta(days=1),
+                                                        time(10))))
     services._event(case, officer, "Offence recorded", str(offence.offence_code_id),
                     to_status=Status.RECORDED)
     if target == Status.RECORDED:
@@ -103,14 +106,8 @@ def _build_one(index, target, programme, given, family, sex, code, risk, force, 
     services.decide_eligibility(officer, case, expected_version=case.version)
     if target in (Status.INELIGIBLE, Status.ELIGIBLE):
         return
-    victim = Victim.objects.create(victim_service=service, given_name="Demo",
-                                   family_name=f"Victim {index}")
-    CaseVictim.objects.create(case=case, victim=victim, relationship=(
+    consult_demo_case(case, index=index, relationship=(
         "current_partner" if sex == "M" else "family_member"))
-    Consultation.objects.create(case=case, victim=victim, is_draft=False,
-                                views="Synthetic demo views", consents_to_programme=True,
-                                outcome="supports", recorded_by=victim_worker,
-                                completed_at=timezone.now())
     services.confirm_consultation(officer, case, expected_version=case.version,
                                   person_consents=True)
     if target == Status.CONSULTED:

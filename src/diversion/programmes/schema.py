@@ -53,6 +53,14 @@ class Questionnaire(_Strict):
     when: str
 
 
+class VictimFollowUp(_Strict):
+    """A point at which victim workers contact the victim (None months: during the programme)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
+    label: str = Field(min_length=1)
+    months_after: int | None = Field(default=None, ge=0, le=60)
+
+
 class OutcomeMeasure(_Strict):
     id: str
     name: str
@@ -93,6 +101,8 @@ class ProgrammeDefinition(_Strict):
     default_deadline_weeks: int = Field(ge=1, le=52)
     outcome_measures: list[OutcomeMeasure] = Field(min_length=1)
     trial: TrialSpec | None = None
+    # Victim voice (issue 5): when victim workers follow up with the victim.
+    victim_follow_ups: list[VictimFollowUp] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> ProgrammeDefinition:
