@@ -266,7 +266,7 @@ def _print_table(eng, typ, cold, cold_peak, typ_peak) -> None:
     rows.append(("full evaluation, warm", eng["total"], typ["total"]))
     rows.append(("full evaluation, cold (incl. imports)", cold, typ["total"] + typ["imports"]))
     if "cox10" in eng:
-        rows.append(("Cox 1M x 10 covariates (365d, any)", eng["cox10"], typ.get("cox10")))
+        rows.append(("Cox, all people x 10 covariates (365d, any)", eng["cox10"], typ.get("cox10")))
     w = max(len(r[0]) for r in rows)
     print(f"{'step':<{w}}  {'engine s':>9}  {'typical s':>9}  {'ratio':>7}")
     for name, e, t in rows:

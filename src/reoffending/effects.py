@@ -181,11 +181,13 @@ def _boot_means(
 ) -> np.ndarray:
     """B bootstrap means, exact: resampling n rows with replacement is a multinomial draw over
     the distinct (value, weight) pairs, so cost scales with distinct values, not people."""
-    pairs = np.stack([y, w], axis=1)
-    uniq, counts = np.unique(pairs, axis=0, return_counts=True)
+    uy, iy = np.unique(y, return_inverse=True)
+    uw, iw = np.unique(w, return_inverse=True)
+    keys, counts = np.unique(iy.ravel() * len(uw) + iw.ravel(), return_counts=True)
+    vy, vw = uy[keys // len(uw)], uw[keys % len(uw)]
     n = len(y)
     draws = rng.multinomial(n, counts / n, size=b).astype(np.float64)
-    return (draws @ (uniq[:, 0] * uniq[:, 1])) / (draws @ uniq[:, 1])
+    return (draws @ (vy * vw)) / (draws @ vw)
 
 
 def mean_difference(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .blas import threads_for
+from .blas import blas_threads
 from .effects import Z95, normal_p, verdict
 from .errors import EstimationError
 from .results import Result
@@ -251,7 +251,7 @@ def cox(
     w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
     if not event.any():
         raise EstimationError("Cox model: no events")
-    with threads_for(len(time), p):
+    with blas_threads():
         return _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter)
 
 
