@@ -146,21 +146,29 @@ class CoxResult(Result):
 
 
 class _CoxData:
-    """Sorted-free aggregates reused by every Newton step."""
+    """Sort-free aggregates reused by every Newton step.
 
-    def __init__(self, time, event, X, w):
+    Rows are "cells": people with the same time, covariates and event status, carrying their
+    number (`count`), summed weights (`w`) and summed squared weights (`w2`). With a single
+    binary covariate (the usual treatment indicator) a million people become a few hundred
+    cells; otherwise each person is a cell of one. The partial likelihood, its derivatives and
+    the sandwich all depend on the rows only through these sums."""
+
+    def __init__(self, time, event, X, w, count=None, w2=None):
         self.X = X
         self.w = w
+        self.w2 = w * w if w2 is None else w2
+        count = np.ones(len(w)) if count is None else count
         self.uniq, self.g = time_groups(time)
         self.m = len(self.uniq)
         self.dead = np.flatnonzero(event)
         self.gd = self.g[self.dead]
         self.wd = w[self.dead]
         self.Xd = X[self.dead]
-        self.dcount = np.bincount(self.gd, minlength=self.m).astype(np.float64)
+        self.dcount = np.bincount(self.gd, weights=count[self.dead], minlength=self.m)
         self.wsum = np.bincount(self.gd, weights=self.wd, minlength=self.m)
         self.J = np.flatnonzero(self.dcount > 0)
-        dj = self.dcount[self.J].astype(np.int64)
+        dj = np.rint(self.dcount[self.J]).astype(np.int64)
         self.jj = np.repeat(np.arange(len(self.J)), dj)
         starts = np.cumsum(dj) - dj
         self.frac = (np.arange(len(self.jj)) - np.repeat(starts, dj)) / np.repeat(dj, dj)
@@ -226,7 +234,7 @@ class _CoxData:
         B = np.cumsum(dlam[:, None] * xbar, axis=0)
         s = -phi[:, None] * (self.X * A[self.g][:, None] - B[self.g])
         s[self.dead] += self.Xd - xbar[self.gd]
-        return s * self.w[:, None]
+        return s  # per person in the cell, before weighting
 
 
 def cox(
@@ -255,9 +263,34 @@ def cox(
         return _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter)
 
 
+def _cells(time, event, X, w):
+    """Collapse people with equal (time, binary covariate, event) into cells, when X is one
+    0/1 column and times are small integers; None otherwise."""
+    if X.shape[1] != 1 or not np.issubdtype(np.asarray(time).dtype, np.integer):
+        return None
+    x = X[:, 0]
+    if not np.all((x == 0) | (x == 1)):
+        return None
+    uniq, g = time_groups(time)
+    key = (g * 2 + x.astype(np.int64)) * 2 + event
+    size = len(uniq) * 4
+    count = np.bincount(key, minlength=size)
+    keep = np.flatnonzero(count)
+    wsum = np.bincount(key, weights=w, minlength=size)[keep]
+    w2sum = np.bincount(key, weights=w * w, minlength=size)[keep]
+    cell_time = uniq[keep // 4]
+    cell_x = ((keep // 2) % 2).astype(np.float64)[:, None]
+    cell_event = (keep % 2).astype(bool)
+    return cell_time, cell_event, cell_x, wsum, count[keep].astype(np.float64), w2sum
+
+
 def _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter):
     p = X.shape[1]
-    data = _CoxData(time, event, X, w)
+    cells = _cells(time, event, X, w) if cluster is None else None
+    if cells is not None:
+        data = _CoxData(cells[0], cells[1], cells[2], cells[3], count=cells[4], w2=cells[5])
+    else:
+        data = _CoxData(time, event, X, w)
     beta = np.zeros(p)
     loglik, grad, info, _ = data.evaluate(beta)
     it = 0
@@ -288,11 +321,15 @@ def _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter):
     se = np.sqrt(np.diag(cov))
     rse = None
     if robust:
-        s = data.score_residuals(beta, phi, S0, S1)
+        a = data.score_residuals(beta, phi, S0, S1)
         if cluster is not None:
+            s = a * w[:, None]
             _, cid = np.unique(np.asarray(cluster), return_inverse=True)
             s = np.stack([np.bincount(cid.ravel(), weights=s[:, k]) for k in range(p)], axis=1)
-        rcov = cov @ (s.T @ s) @ cov
+            meat = s.T @ s
+        else:
+            meat = (a * data.w2[:, None]).T @ a
+        rcov = cov @ meat @ cov
         rse = np.sqrt(np.diag(rcov))
     use = rse if rse is not None else se
     lo, hi = beta - Z95 * use, beta + Z95 * use

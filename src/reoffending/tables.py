@@ -76,8 +76,9 @@ class Offences:
         return len(self.person)
 
 
-def read_table(source: Any, name: str) -> pa.Table:
-    """Anything Arrow-compatible, or a path to a .csv / .parquet file, as a pyarrow Table."""
+def read_table(source: Any, name: str, columns: list[str] | None = None) -> pa.Table:
+    """Anything Arrow-compatible, or a path to a .csv / .parquet file, as a pyarrow Table.
+    `columns` (when given) limits what is read from a Parquet file to those present."""
     if isinstance(source, pa.Table):
         return source
     if isinstance(source, str | Path):
@@ -88,6 +89,9 @@ def read_table(source: Any, name: str) -> pa.Table:
             if path.suffix.lower() in (".parquet", ".pq"):
                 import pyarrow.parquet as pq
 
+                if columns is not None:
+                    present = set(pq.read_schema(path).names)
+                    return pq.read_table(path, columns=[c for c in columns if c in present])
                 return pq.read_table(path)
             import pyarrow.csv as pcsv
 
@@ -229,7 +233,8 @@ def _person_ids(arr: pa.Array, table: str) -> pa.Array:
 def load_cohort(source: Any, covariates: list[str] | None = None) -> Cohort:
     """Validate a cohort table. `covariates` (default: every column not in the contract) may be
     numeric, boolean or text; text covariates are dummy-coded later, in the propensity model."""
-    t = read_table(source, "cohort")
+    wanted = None if covariates is None else [*COHORT_REQUIRED, *COHORT_OPTIONAL, *covariates]
+    t = read_table(source, "cohort", wanted)
     _require(t, "cohort", COHORT_REQUIRED)
     pid = _person_ids(_column(t, "cohort", "person_id"), "cohort")
     if len(pid) == 0:
