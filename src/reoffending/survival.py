@@ -259,6 +259,9 @@ def cox(
     w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
     if not event.any():
         raise EstimationError("Cox model: no events")
+    for k in range(p):
+        if len(X) and X[:, k].min() == X[:, k].max():
+            raise EstimationError(f"Cox model: '{names[k]}' is constant (is an arm empty?)")
     with blas_threads():
         return _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter)
 
@@ -318,6 +321,8 @@ def _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter):
         raise EstimationError("Cox model did not converge (an arm may have no events)")
     loglik, grad, info, (phi, S0, S1) = data.evaluate(beta)
     cov = np.linalg.inv(info)
+    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
+        raise EstimationError("Cox model: the information matrix is not positive definite")
     se = np.sqrt(np.diag(cov))
     rse = None
     if robust:

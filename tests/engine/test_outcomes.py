@@ -184,3 +184,4 @@ def test_an_empty_control_arm_gives_inconclusive_results_not_an_error():
     assert ev.verdict == "inconclusive" and o.log_rank.p_value is None
     assert ev.minimum_detectable_effect.absolute is None
     assert ev.consort.randomised == {"treatment": 10, "control": 0}
+    assert o.cox is None and "constant (is an arm empty?)" in o.note

@@ -50,6 +50,7 @@ def test_cox_weighted_robust_matches_lifelines_without_ties():
     assert np.allclose(ours.robust_se, ref.standard_errors_.values, atol=TOL, rtol=0)
 
 
+@pytest.mark.filterwarnings("ignore:It appears your weights are not integers")
 def test_cox_weighted_efron_ties_matches_lifelines():
     time, event, X = _data(seed=4)
     w = np.random.default_rng(5).uniform(0.5, 2, len(time))
