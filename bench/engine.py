@@ -59,8 +59,9 @@ def _typical_step(name: str) -> str:
     return name
 
 
-def _popen_wait4(args: list[str]) -> tuple[str, float, float]:
-    """Run a child process; return its stdout, wall time and its own peak RSS (MB, wait4)."""
+def _popen_wait4(args: list[str]) -> tuple[str, float, float, float]:
+    """Run a child process; return its stdout, wall time, its own peak RSS (MB) and CPU
+    seconds (user + system), both from wait4."""
     env = dict(os.environ, PYTHONPATH=f"{SRC}{os.pathsep}{ROOT}")
     with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
         start = time.perf_counter()
@@ -73,7 +74,7 @@ def _popen_wait4(args: list[str]) -> tuple[str, float, float]:
         out, err = out_f.read(), err_f.read()
     if proc.returncode != 0:
         raise SystemExit(f"child failed ({' '.join(args[:4])}):\n{err}")
-    return out, wall, usage.ru_maxrss / 1024.0  # Linux: kilobytes
+    return out, wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def _make_data(people: int, seed: int, directory: Path) -> dict[str, dict]:
@@ -115,9 +116,10 @@ def worker_engine(directory: str, design: str, runs: int, cox10: bool) -> None:
     from reoffending.evaluate import evaluate, timed
 
     d = Path(directory)
-    totals, all_steps = [], []
+    totals, cpus, all_steps = [], [], []
     for i in range(runs + 1):
         cb, times = timed()
+        cpu = time.process_time()
         t = time.perf_counter()
         ev = evaluate(str(d / "cohort.parquet"), str(d / "offences.parquet"), design=design,
                       covariates=COVARIATES.split(",") if design == "matched" else None,
@@ -128,6 +130,7 @@ def worker_engine(directory: str, design: str, runs: int, cox10: bool) -> None:
         total = time.perf_counter() - t
         if i:
             totals.append(total)
+            cpus.append(time.process_time() - cpu)
             steps: dict[str, float] = {}
             for k, v in times.items():
                 if k not in ("done", "end"):
@@ -139,7 +142,8 @@ def worker_engine(directory: str, design: str, runs: int, cox10: bool) -> None:
              covariates=COVARIATES.split(",") if design == "matched" else None)  # fmt: skip
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
-    out = {"total": totals[mid], "steps": all_steps[mid], "traced_peak_mb": traced_peak}
+    out = {"total": totals[mid], "cpu": cpus[mid], "steps": all_steps[mid],
+           "traced_peak_mb": traced_peak}  # fmt: skip
     if cox10:
         out["cox10"] = _cox10_engine(d)
     print(json.dumps(out))
@@ -186,6 +190,7 @@ def _cox10_typical(d: Path) -> float:
 
 
 def worker_typical(directory: str, design: str, cox10: bool, boot_run: int) -> None:
+    cpu0 = time.process_time()
     t = time.perf_counter()
     import lifelines  # noqa: F401
     import pandas  # noqa: F401
@@ -198,17 +203,20 @@ def worker_typical(directory: str, design: str, cox10: bool, boot_run: int) -> N
 
     d = Path(directory)
     weights = load_harm_table().weights
-    t = time.perf_counter()
+    cpu1 = time.process_time()
     typical_stack.evaluate(d / "cohort.parquet", d / "offences.parquet", d / "typical.json",
                            design, COVARIATES.split(","), weights, boot_run=boot_run)  # fmt: skip
-    total = time.perf_counter() - t
+    cpu2 = time.process_time()
     steps: dict[str, float] = {}
     for k, v in typical_stack.STEPS.items():
         if k == "effects: harm bootstrap":
             v *= 1000 / boot_run  # scaled up to the engine's 1000 resamples (noted)
         steps[_typical_step(k)] = steps.get(_typical_step(k), 0.0) + v
     total = sum(steps.values())
-    out = {"imports": imports, "total": total, "steps": steps, "notes": typical_stack.NOTES}
+    boot = typical_stack.STEPS.get("effects: harm bootstrap", 0.0)
+    scale_cpu = boot * (1000 / boot_run - 1)  # the bootstrap's scaled-up share, as CPU
+    out = {"imports": imports, "total": total, "steps": steps, "notes": typical_stack.NOTES,
+           "cpu": cpu2 - cpu1 + scale_cpu, "cpu_cold": cpu2 - cpu0 + scale_cpu}  # fmt: skip
     if cox10:
         out["cox10"] = _cox10_typical(d)
     print(json.dumps(out))
@@ -224,6 +232,9 @@ def main() -> None:
                     help="bootstrap resamples the typical stack actually runs (time scaled to "
                     "1000)")  # fmt: skip
     ap.add_argument("--no-cox10", action="store_true", help="skip the Cox 1M x 10 comparison")
+    ap.add_argument("--typical-people", type=int,
+                    help="run the typical stack on this many people (same generator and seed) "
+                    "and scale its times linearly to --people; labelled in the output")  # fmt: skip
     ap.add_argument("--worker", choices=["engine", "typical"], help=argparse.SUPPRESS)
     ap.add_argument("--design", help=argparse.SUPPRESS)
     ap.add_argument("--dir", help=argparse.SUPPRESS)
@@ -237,6 +248,11 @@ def main() -> None:
     print(f"Generating (or reusing) synthetic data: {a.people:,} people, seed {a.seed} ...",
           flush=True)  # fmt: skip
     info = _make_data(a.people, a.seed, Path(a.data_dir))
+    typ_info = info
+    scale = 1.0
+    if a.typical_people and a.typical_people < a.people:
+        typ_info = _make_data(a.typical_people, a.seed, Path(a.data_dir))
+        scale = a.people / a.typical_people
     me = str(Path(__file__).resolve())
     for design in ("matched", "trial"):
         meta = info[design]
@@ -248,15 +264,27 @@ def main() -> None:
                f"{d}/offences.parquet", "--design", design, "--out", f"{d}/cold.json", "--quiet"]
         if design == "matched":
             cli += ["--covariates", COVARIATES]
-        _, cold, cold_peak = _popen_wait4(cli)
-        out, _, _ = _popen_wait4([me, "--worker", "engine", "--design", design, "--dir", d,
+        _, cold, cold_peak, cold_cpu = _popen_wait4(cli)
+        out, _, _, _ = _popen_wait4([me, "--worker", "engine", "--design", design, "--dir", d,
                                   "--runs", str(a.runs)] + (["--no-cox10"] if not cox10 else []))
         eng = json.loads(out.strip().splitlines()[-1])
-        out, _, typ_peak = _popen_wait4(
-            [me, "--worker", "typical", "--design", design, "--dir", d, "--boot-run",
-             str(a.boot_run)] + (["--no-cox10"] if not cox10 else [])
+        out, _, typ_peak, _ = _popen_wait4(
+            [me, "--worker", "typical", "--design", design, "--dir", typ_info[design]["dir"],
+             "--boot-run", str(a.boot_run)] + (["--no-cox10"] if not cox10 else [])
         )  # fmt: skip
         typ = json.loads(out.strip().splitlines()[-1])
+        if scale != 1.0:
+            typ["steps"] = {k: v * scale for k, v in typ["steps"].items()}
+            for key in ("total", "cpu", "cox10"):
+                if key in typ:
+                    typ[key] *= scale
+            typ["cpu_cold"] = typ["cpu"] + (typ["cpu_cold"] - typ["cpu"] / scale)
+            typ["notes"]["ALL TYPICAL-STACK TIMES"] = (
+                f"EXTRAPOLATED: measured on {a.typical_people:,} people "
+                f"({typ_info[design]['offences']:,} offences) and multiplied by {scale:g} "
+                "(linear; imports not scaled); its peak memory is at that smaller size"
+            )
+        eng["cold_cpu"] = cold_cpu
         _print_table(eng, typ, cold, cold_peak, typ_peak)
 
 
@@ -265,8 +293,10 @@ def _print_table(eng, typ, cold, cold_peak, typ_peak) -> None:
             if s in eng["steps"] or s in typ["steps"]]  # fmt: skip
     rows.append(("full evaluation, warm", eng["total"], typ["total"]))
     rows.append(("full evaluation, cold (incl. imports)", cold, typ["total"] + typ["imports"]))
+    rows.append(("full evaluation, warm, CPU seconds", eng["cpu"], typ["cpu"]))
+    rows.append(("full evaluation, cold, CPU seconds", eng["cold_cpu"], typ["cpu_cold"]))
     if "cox10" in eng:
-        rows.append(("Cox 1M x 10 covariates (365d, any)", eng["cox10"], typ.get("cox10")))
+        rows.append(("Cox, all people x 10 covariates (365d, any)", eng["cox10"], typ.get("cox10")))
     w = max(len(r[0]) for r in rows)
     print(f"{'step':<{w}}  {'engine s':>9}  {'typical s':>9}  {'ratio':>7}")
     for name, e, t in rows:
@@ -276,6 +306,8 @@ def _print_table(eng, typ, cold, cold_peak, typ_peak) -> None:
         print(f"{name:<{w}}  {es:>9}  {ts:>9}  {ratio:>7}")
     print(f"peak memory: engine {cold_peak:,.0f} MB (cold CLI run, max RSS; Python-traced "
           f"{eng['traced_peak_mb']:,.0f} MB), typical stack {typ_peak:,.0f} MB (max RSS)")
+    print("note: wall times include waiting for the CPU when other processes share it; CPU "
+          "seconds do not (bootstrap CPU scaled like its wall time)")
     for step, note in typ.get("notes", {}).items():
         print(f"note, typical stack, {step}: {note}")
 

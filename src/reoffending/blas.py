@@ -1,8 +1,9 @@
-"""BLAS threading: small matrix products run single-threaded.
+"""BLAS threading: the engine's matrix products run on one thread.
 
-OpenBLAS's threads cost far more than they save on small products, and on a busy machine
-(other processes on the same cores) a threaded 20,000 x 17 product took a second instead of a
-millisecond. Large products keep every thread.
+Measured on the 2-core benchmark machine while other processes were busy: a 1,000,000 x 26
+Gram matrix took 0.3 s on one OpenBLAS thread and 3-13 s on two (threads spin and wait for
+each other when the cores are shared); idle, two threads save at most ~0.1 s. One thread is
+the predictable choice. Pass `threads=None` to keep the library default.
 """
 
 from __future__ import annotations
@@ -10,15 +11,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 
-SMALL_WORK = 200_000_000  # rows x columns^2 below which one thread is faster
-
 
 @contextlib.contextmanager
-def threads_for(rows: int, cols: int) -> Iterator[None]:
-    if rows * cols * cols >= SMALL_WORK:
+def blas_threads(threads: int | None = 1) -> Iterator[None]:
+    if threads is None:
         yield
         return
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):
+    with threadpool_limits(limits=threads, user_api="blas"):
         yield

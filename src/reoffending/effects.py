@@ -177,15 +177,23 @@ class MeanDifference(Result):
 
 
 def _boot_means(
-    y: np.ndarray, w: np.ndarray, b: int, rng: np.random.Generator
+    y: np.ndarray, w: np.ndarray | None, b: int, rng: np.random.Generator
 ) -> np.ndarray:
     """B bootstrap means, exact: resampling n rows with replacement is a multinomial draw over
     the distinct (value, weight) pairs, so cost scales with distinct values, not people."""
-    pairs = np.stack([y, w], axis=1)
-    uniq, counts = np.unique(pairs, axis=0, return_counts=True)
     n = len(y)
+    zero = y == 0  # most people have no harm: only the others need sorting
+    if w is None or np.all(w == w[0]):
+        vy, counts = np.unique(y[~zero], return_counts=True)
+        vy, counts = np.append(vy, 0.0), np.append(counts, int(zero.sum()))
+        vw = np.full(len(vy), 1.0 if w is None else float(w[0]))
+    else:
+        uy, iy = np.unique(y, return_inverse=True)
+        uw, iw = np.unique(w, return_inverse=True)
+        keys, counts = np.unique(iy.ravel() * len(uw) + iw.ravel(), return_counts=True)
+        vy, vw = uy[keys // len(uw)], uw[keys % len(uw)]
     draws = rng.multinomial(n, counts / n, size=b).astype(np.float64)
-    return (draws @ (uniq[:, 0] * uniq[:, 1])) / (draws @ uniq[:, 1])
+    return (draws @ (vy * vw)) / (draws @ vw)
 
 
 def mean_difference(
@@ -212,7 +220,7 @@ def mean_difference(
     diff = m_t - m_c
     se = math.hypot(se_t, se_c)
     rng = np.random.default_rng(seed)
-    boot = _boot_means(y_t, wt, resamples, rng) - _boot_means(y_c, wc, resamples, rng)
+    boot = _boot_means(y_t, w_t, resamples, rng) - _boot_means(y_c, w_c, resamples, rng)
     lo, hi = (float(v) for v in np.quantile(boot, [0.025, 0.975]))
     return MeanDifference(
         m_t, m_c, tot_t, tot_c, diff, (lo, hi), (diff - Z95 * se, diff + Z95 * se),

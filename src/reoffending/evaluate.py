@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import disclosure
+from .blas import blas_threads
 from .effects import (
     BinaryEffect,
     MeanDifference,
@@ -27,7 +28,7 @@ from .outcomes import PROVEN_DISPOSALS, WAITING_DAYS, compute_outcomes
 from .propensity import LogitResult, design_matrix, fit_logit
 from .results import Result
 from .survival import CoxResult, LogRank, cox, kaplan_meier, logrank
-from .tables import Cohort, Offences, check_data_end, load_cohort, load_offences
+from .tables import Cohort, Labels, Offences, check_data_end, load_cohort, load_offences
 from .trial import (
     ComplierEffect,
     Consort,
@@ -117,9 +118,24 @@ def evaluate(
     waiting_days: int = WAITING_DAYS,
     proven_disposals: tuple[str, ...] = PROVEN_DISPOSALS,
     progress: Progress | None = None,
+    blas: int | None = 1,
 ) -> Evaluation:
     """Evaluate an intervention. `cohort` and `offences` are Arrow-compatible tables or paths
-    to CSV/Parquet files (see docs/engine.md for their columns)."""
+    to CSV/Parquet files (see docs/engine.md for their columns). `blas` is the number of BLAS
+    threads (one by default: see reoffending/blas.py)."""
+    with blas_threads(blas):
+        return _evaluate(
+            cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
+            harm_table, treated_label, control_label, ratio, replace, caliper_sd, complier,
+            bootstrap, publish_threshold, waiting_days, proven_disposals, progress,
+        )  # fmt: skip
+
+
+def _evaluate(
+    cohort, offences, design, windows, basis, scopes, covariates, seed, data_end, harm_table,
+    treated_label, control_label, ratio, replace, caliper_sd, complier, bootstrap,
+    publish_threshold, waiting_days, proven_disposals, progress,
+) -> Evaluation:  # fmt: skip
     say = progress or (lambda _msg: None)
     if design not in ("trial", "matched"):
         raise ValueError("design must be 'trial' or 'matched'")
@@ -240,8 +256,10 @@ def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say):
         raise InputError("cohort", "group", "no comparison rows to match to")
     say(f"propensity model ({len(c.covariates)} covariates)")
     rows = np.flatnonzero(sample)
-    d = design_matrix({k: v[rows] for k, v in c.covariates.items()}, len(rows))
-    logit_res, eta = fit_logit(d.X, t_mask[rows], d.names)
+    subset = {k: (Labels(v.codes[rows], v.levels) if isinstance(v, Labels) else v[rows])
+              for k, v in c.covariates.items()}  # fmt: skip
+    d = design_matrix(subset, len(rows))
+    logit_res, eta = fit_logit(d.with_intercept, t_mask[rows], d.names, intercept_included=True)
     say("matching")
     m = match(eta, t_mask[rows], caliper_sd=caliper_sd, ratio=ratio, replace=replace, seed=seed)
     w = np.zeros(c.n)

@@ -180,25 +180,29 @@ class Balance(Result):
     variance_ratio_range: tuple[float, float] = VR_FLAG
 
 
-def _wmoments(X, w):
-    total = w.sum()
-    if total <= 0:
-        nan = np.full(X.shape[1], np.nan)
-        return nan, nan
-    mean = (w @ X) / total
-    var = (w @ (X * X)) / total - mean**2
-    # unbiased with frequency-style weights, as the usual unweighted formula when w = 1
-    scale = total / (total - 1) if total > 1 else np.nan
-    return mean, np.maximum(var, 0) * scale
+def _wmoments(X: np.ndarray, W: np.ndarray, chunk: int = 65_536):
+    """Weighted means and variances of X's columns for each row of weights W (k x n), in one
+    pass over X by row blocks (no copies of X, no n x p temporaries)."""
+    k, p = W.shape[0], X.shape[1]
+    s1, s2 = np.zeros((k, p)), np.zeros((k, p))
+    for a in range(0, X.shape[0], chunk):
+        block = X[a : a + chunk]
+        wb = W[:, a : a + chunk]
+        s1 += wb @ block
+        s2 += wb @ (block * block)
+    total = W.sum(axis=1)[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = s1 / total
+        # unbiased with frequency-style weights, as the usual unweighted formula when w = 1
+        var = np.maximum(s2 / total - mean**2, 0) * total / (total - 1)
+    return mean, var
 
 
 def balance(X: np.ndarray, names: list[str], treated: np.ndarray, weights: np.ndarray) -> Balance:
     treated = np.asarray(treated, dtype=bool)
-    one = np.ones(len(treated))
-    mt0, vt0 = _wmoments(X[treated], one[treated])
-    mc0, vc0 = _wmoments(X[~treated], one[~treated])
-    mt1, vt1 = _wmoments(X[treated], weights[treated])
-    mc1, vc1 = _wmoments(X[~treated], weights[~treated])
+    W = np.stack([treated, ~treated, treated * weights, ~treated * weights]).astype(np.float64)
+    mean, var = _wmoments(X, W)
+    (mt0, mc0, mt1, mc1), (vt0, vc0, vt1, vc1) = mean, var
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = np.sqrt((vt0 + vc0) / 2)
         smd0 = (mt0 - mc0) / pooled

@@ -8,27 +8,40 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .blas import threads_for
+from .blas import blas_threads
 from .effects import normal_p
 from .errors import EstimationError, InputError
 from .results import Result
+from .tables import Labels
 
 
 @dataclass
 class Design:
-    """Covariate matrix (no intercept) with column names; text covariates dummy-coded."""
+    """Covariate matrix with column names; text covariates dummy-coded. `with_intercept` is
+    the same memory with a leading column of ones (so the model needs no copy); `X` is a view
+    of it without that column."""
 
-    X: np.ndarray
+    with_intercept: np.ndarray
     names: list[str]
 
+    @property
+    def X(self) -> np.ndarray:
+        return self.with_intercept[:, 1:]
 
-def design_matrix(covariates: dict[str, np.ndarray], n: int) -> Design:
+
+def design_matrix(covariates: dict[str, np.ndarray | Labels], n: int) -> Design:
     """Numeric columns as they are; each text column as one dummy per level but the first
     (levels sorted, so the reference level is stable)."""
     cols: list[np.ndarray] = []
     names: list[str] = []
     for name, values in covariates.items():
-        if values.dtype == object:
+        if isinstance(values, Labels):
+            present = np.bincount(values.codes, minlength=len(values.levels)) > 0
+            levels = sorted(lvl for i, lvl in enumerate(values.levels) if present[i])
+            for lvl in levels[1:]:
+                cols.append(values.codes == values.levels.index(lvl))
+                names.append(f"{name}={lvl}")
+        elif values.dtype == object:
             levels = sorted(set(values.tolist()))
             for lvl in levels[1:]:
                 cols.append((values == lvl).astype(np.float64))
@@ -36,10 +49,11 @@ def design_matrix(covariates: dict[str, np.ndarray], n: int) -> Design:
         else:
             cols.append(values.astype(np.float64, copy=False))
             names.append(name)
-    X = np.empty((n, len(cols)), dtype=np.float64)
+    full = np.empty((n, len(cols) + 1), dtype=np.float64, order="F")  # contiguous columns
+    full[:, 0] = 1.0
     for j, c in enumerate(cols):
-        X[:, j] = c
-    return Design(X, names)
+        full[:, j + 1] = c
+    return Design(full, names)
 
 
 @dataclass
@@ -54,6 +68,9 @@ class LogitResult(Result):
     converged: bool
 
 
+HESSIAN_BLOCK = 131_072
+
+
 def _newton_step(X, y, beta, w=None):
     eta = X @ beta
     mu = 1.0 / (1.0 + np.exp(-eta))
@@ -61,7 +78,11 @@ def _newton_step(X, y, beta, w=None):
     if w is not None:
         v = v * w
     grad = X.T @ ((y - mu) if w is None else w * (y - mu))
-    hess = X.T @ (X * v[:, None])
+    sv = np.sqrt(v)
+    hess = np.zeros((X.shape[1], X.shape[1]))
+    for a in range(0, len(v), HESSIAN_BLOCK):  # blocks: no n x p temporary
+        xs = X[a : a + HESSIAN_BLOCK] * sv[a : a + HESSIAN_BLOCK, None]
+        hess += xs.T @ xs  # numpy hands A.T @ A to BLAS syrk: half a general product's work
     with np.errstate(divide="ignore"):
         ll = float(np.sum(np.where(y > 0, np.log(mu), np.log1p(-mu)) * (1 if w is None else w)))
     return grad, hess, ll, eta
@@ -75,6 +96,7 @@ def fit_logit(
     tol: float = 1e-10,
     max_iter: int = 50,
     warm_start_rows: int = 100_000,
+    intercept_included: bool = False,
 ) -> tuple[LogitResult, np.ndarray]:
     """Logistic regression of y on [1, X]; returns the result and the linear predictor (logit).
 
@@ -82,6 +104,8 @@ def fit_logit(
     Newton steps on all rows finish the job: Newton converges quadratically, so two or three
     full passes reach the full-data maximum. The answer does not depend on the subsample."""
     y = np.asarray(y, dtype=np.float64)
+    if intercept_included:  # X's first column is already the intercept (Design.with_intercept)
+        Xc, X = X, X[:, 1:]
     n, p = X.shape
     names = ["(intercept)"] + (names or [f"x{i}" for i in range(p)])
     for j in range(p):
@@ -89,10 +113,11 @@ def fit_logit(
         if col.min() == col.max():
             raise InputError("cohort", names[j + 1], "covariate is constant: it cannot be in the "
                              "propensity model")  # fmt: skip
-    Xc = np.empty((n, p + 1))
-    Xc[:, 0] = 1.0
-    Xc[:, 1:] = X
-    with threads_for(n, p + 1):
+    if not intercept_included:
+        Xc = np.empty((n, p + 1), order="F")
+        Xc[:, 0] = 1.0
+        Xc[:, 1:] = X
+    with blas_threads():
         return _fit(Xc, y, names, tol, max_iter, warm_start_rows)
 
 

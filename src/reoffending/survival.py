@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .blas import threads_for
+from .blas import blas_threads
 from .effects import Z95, normal_p, verdict
 from .errors import EstimationError
 from .results import Result
@@ -146,21 +146,29 @@ class CoxResult(Result):
 
 
 class _CoxData:
-    """Sorted-free aggregates reused by every Newton step."""
+    """Sort-free aggregates reused by every Newton step.
 
-    def __init__(self, time, event, X, w):
+    Rows are "cells": people with the same time, covariates and event status, carrying their
+    number (`count`), summed weights (`w`) and summed squared weights (`w2`). With a single
+    binary covariate (the usual treatment indicator) a million people become a few hundred
+    cells; otherwise each person is a cell of one. The partial likelihood, its derivatives and
+    the sandwich all depend on the rows only through these sums."""
+
+    def __init__(self, time, event, X, w, count=None, w2=None):
         self.X = X
         self.w = w
+        self.w2 = w * w if w2 is None else w2
+        count = np.ones(len(w)) if count is None else count
         self.uniq, self.g = time_groups(time)
         self.m = len(self.uniq)
         self.dead = np.flatnonzero(event)
         self.gd = self.g[self.dead]
         self.wd = w[self.dead]
         self.Xd = X[self.dead]
-        self.dcount = np.bincount(self.gd, minlength=self.m).astype(np.float64)
+        self.dcount = np.bincount(self.gd, weights=count[self.dead], minlength=self.m)
         self.wsum = np.bincount(self.gd, weights=self.wd, minlength=self.m)
         self.J = np.flatnonzero(self.dcount > 0)
-        dj = self.dcount[self.J].astype(np.int64)
+        dj = np.rint(self.dcount[self.J]).astype(np.int64)
         self.jj = np.repeat(np.arange(len(self.J)), dj)
         starts = np.cumsum(dj) - dj
         self.frac = (np.arange(len(self.jj)) - np.repeat(starts, dj)) / np.repeat(dj, dj)
@@ -226,7 +234,7 @@ class _CoxData:
         B = np.cumsum(dlam[:, None] * xbar, axis=0)
         s = -phi[:, None] * (self.X * A[self.g][:, None] - B[self.g])
         s[self.dead] += self.Xd - xbar[self.gd]
-        return s * self.w[:, None]
+        return s  # per person in the cell, before weighting
 
 
 def cox(
@@ -251,13 +259,41 @@ def cox(
     w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
     if not event.any():
         raise EstimationError("Cox model: no events")
-    with threads_for(len(time), p):
+    for k in range(p):
+        if len(X) and X[:, k].min() == X[:, k].max():
+            raise EstimationError(f"Cox model: '{names[k]}' is constant (is an arm empty?)")
+    with blas_threads():
         return _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter)
+
+
+def _cells(time, event, X, w):
+    """Collapse people with equal (time, binary covariate, event) into cells, when X is one
+    0/1 column and times are small integers; None otherwise."""
+    if X.shape[1] != 1 or not np.issubdtype(np.asarray(time).dtype, np.integer):
+        return None
+    x = X[:, 0]
+    if not np.all((x == 0) | (x == 1)):
+        return None
+    uniq, g = time_groups(time)
+    key = (g * 2 + x.astype(np.int64)) * 2 + event
+    size = len(uniq) * 4
+    count = np.bincount(key, minlength=size)
+    keep = np.flatnonzero(count)
+    wsum = np.bincount(key, weights=w, minlength=size)[keep]
+    w2sum = np.bincount(key, weights=w * w, minlength=size)[keep]
+    cell_time = uniq[keep // 4]
+    cell_x = ((keep // 2) % 2).astype(np.float64)[:, None]
+    cell_event = (keep % 2).astype(bool)
+    return cell_time, cell_event, cell_x, wsum, count[keep].astype(np.float64), w2sum
 
 
 def _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter):
     p = X.shape[1]
-    data = _CoxData(time, event, X, w)
+    cells = _cells(time, event, X, w) if cluster is None else None
+    if cells is not None:
+        data = _CoxData(cells[0], cells[1], cells[2], cells[3], count=cells[4], w2=cells[5])
+    else:
+        data = _CoxData(time, event, X, w)
     beta = np.zeros(p)
     loglik, grad, info, _ = data.evaluate(beta)
     it = 0
@@ -285,14 +321,20 @@ def _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter):
         raise EstimationError("Cox model did not converge (an arm may have no events)")
     loglik, grad, info, (phi, S0, S1) = data.evaluate(beta)
     cov = np.linalg.inv(info)
+    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
+        raise EstimationError("Cox model: the information matrix is not positive definite")
     se = np.sqrt(np.diag(cov))
     rse = None
     if robust:
-        s = data.score_residuals(beta, phi, S0, S1)
+        a = data.score_residuals(beta, phi, S0, S1)
         if cluster is not None:
+            s = a * w[:, None]
             _, cid = np.unique(np.asarray(cluster), return_inverse=True)
             s = np.stack([np.bincount(cid.ravel(), weights=s[:, k]) for k in range(p)], axis=1)
-        rcov = cov @ (s.T @ s) @ cov
+            meat = s.T @ s
+        else:
+            meat = (a * data.w2[:, None]).T @ a
+        rcov = cov @ meat @ cov
         rse = np.sqrt(np.diag(rcov))
     use = rse if rse is not None else se
     lo, hi = beta - Z95 * use, beta + Z95 * use

@@ -50,7 +50,7 @@ class Cohort:
     index_day: np.ndarray
     arm: Labels | None = None
     received: Labels | None = None
-    covariates: dict[str, np.ndarray] = field(default_factory=dict)
+    covariates: dict[str, np.ndarray | Labels] = field(default_factory=dict)  # text: Labels
 
     @property
     def n(self) -> int:
@@ -76,8 +76,9 @@ class Offences:
         return len(self.person)
 
 
-def read_table(source: Any, name: str) -> pa.Table:
-    """Anything Arrow-compatible, or a path to a .csv / .parquet file, as a pyarrow Table."""
+def read_table(source: Any, name: str, columns: list[str] | None = None) -> pa.Table:
+    """Anything Arrow-compatible, or a path to a .csv / .parquet file, as a pyarrow Table.
+    `columns` (when given) limits what is read from a Parquet file to those present."""
     if isinstance(source, pa.Table):
         return source
     if isinstance(source, str | Path):
@@ -88,6 +89,9 @@ def read_table(source: Any, name: str) -> pa.Table:
             if path.suffix.lower() in (".parquet", ".pq"):
                 import pyarrow.parquet as pq
 
+                if columns is not None:
+                    present = set(pq.read_schema(path).names)
+                    return pq.read_table(path, columns=[c for c in columns if c in present])
                 return pq.read_table(path)
             import pyarrow.csv as pcsv
 
@@ -122,7 +126,11 @@ def _fail(table: str, column: str, problem: str, mask: np.ndarray) -> None:
 
 def _column(t: pa.Table, table: str, name: str) -> pa.Array:
     col = t.column(name)
-    return col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if isinstance(col, pa.ChunkedArray):
+        if pa.types.is_dictionary(col.type):
+            col = col.unify_dictionaries()
+        return col.combine_chunks()
+    return col
 
 
 def _require(t: pa.Table, table: str, names: tuple[str, ...]) -> None:
@@ -191,7 +199,14 @@ def to_labels(arr: pa.Array, table: str, column: str, allow_null: bool = False) 
     if not allow_null:
         _no_nulls(arr, table, column)
     if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(arr.type.value_type)
+        # already coded: re-code the (small) dictionary, not the column
+        values = arr.dictionary
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            values = values.cast(pa.string())
+        enc = pc.dictionary_encode(values)
+        remap = np.append(np.asarray(enc.indices).astype(np.int32), -1)
+        idx = np.asarray(arr.indices.fill_null(-1)).astype(np.int64)
+        return Labels(remap[idx], [str(v) for v in enc.dictionary.to_pylist()])
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         if pa.types.is_integer(arr.type) or pa.types.is_boolean(arr.type):
             arr = arr.cast(pa.string())
@@ -218,7 +233,8 @@ def _person_ids(arr: pa.Array, table: str) -> pa.Array:
 def load_cohort(source: Any, covariates: list[str] | None = None) -> Cohort:
     """Validate a cohort table. `covariates` (default: every column not in the contract) may be
     numeric, boolean or text; text covariates are dummy-coded later, in the propensity model."""
-    t = read_table(source, "cohort")
+    wanted = None if covariates is None else [*COHORT_REQUIRED, *COHORT_OPTIONAL, *covariates]
+    t = read_table(source, "cohort", wanted)
     _require(t, "cohort", COHORT_REQUIRED)
     pid = _person_ids(_column(t, "cohort", "person_id"), "cohort")
     if len(pid) == 0:
@@ -256,7 +272,7 @@ def load_cohort(source: Any, covariates: list[str] | None = None) -> Cohort:
     names = covariates
     if names is None:
         names = [c for c in t.column_names if c not in COHORT_REQUIRED + COHORT_OPTIONAL]
-    covs: dict[str, np.ndarray] = {}
+    covs: dict[str, np.ndarray | Labels] = {}
     for name in names:
         if name not in t.column_names:
             raise InputError("cohort", name, "covariate not found in the cohort table")
@@ -264,7 +280,7 @@ def load_cohort(source: Any, covariates: list[str] | None = None) -> Cohort:
     return Cohort(pid, group, index_day, arm, received, covs)
 
 
-def _covariate(arr: pa.Array, name: str) -> np.ndarray:
+def _covariate(arr: pa.Array, name: str) -> np.ndarray | Labels:
     typ = arr.type
     _no_nulls(arr, "cohort", name)
     if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ):
@@ -272,8 +288,7 @@ def _covariate(arr: pa.Array, name: str) -> np.ndarray:
         _fail("cohort", name, "covariate is not finite", ~np.isfinite(values))
         return values
     if pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_dictionary(typ):
-        labels = to_labels(arr, "cohort", name)
-        return np.asarray(labels.levels, dtype=object)[labels.codes]
+        return to_labels(arr, "cohort", name)
     raise InputError("cohort", name, f"wrong type {typ}: covariates must be numbers, flags or text")
 
 

@@ -136,3 +136,12 @@ def test_minimum_detectable_effect_matches_statsmodels_power():
     es = NormalIndPower().solve_power(nobs1=150, ratio=140 / 150, alpha=0.05, power=0.8)
     assert ours.absolute == pytest.approx(es * np.sqrt(0.3 * 0.7), abs=TOL)
     assert minimum_detectable_effect(0, 140, 0.3).absolute is None
+
+
+def test_bootstrap_with_unit_weights_equals_the_unweighted_one():
+    rng = np.random.default_rng(8)
+    h_t, h_c = rng.choice([0, 0, 4, 10], 300), rng.choice([0, 5, 252], 400)
+    a = mean_difference(h_t, h_c, seed=3)
+    b = mean_difference(h_t, h_c, np.ones(300) * 2, np.ones(400) * 2, seed=3)
+    assert a.bootstrap_ci == pytest.approx(b.bootstrap_ci)
+    assert a.difference == pytest.approx(b.difference)

@@ -172,3 +172,16 @@ def test_an_empty_arm_is_reported_clearly():
                           [_off("2024-02-01", pid=1)])  # fmt: skip
     with pytest.raises(InputError, match="no rows labelled 'treatment'"):
         evaluate(cohort, off, design="trial")
+
+
+def test_an_empty_control_arm_gives_inconclusive_results_not_an_error():
+    cohort, off = _tables([(i, "x", "treatment", D(2024, 1, 10)) for i in range(10)],
+                          [_off("2024-02-01", pid=1)])  # fmt: skip
+    ev = evaluate(cohort, off, design="trial", windows=(182,), scopes=("any",),
+                  data_end="2025-06-30")  # fmt: skip
+    o = ev.outcomes[0]
+    assert o.control.people == 0 and o.control.prevalence is None
+    assert ev.verdict == "inconclusive" and o.log_rank.p_value is None
+    assert ev.minimum_detectable_effect.absolute is None
+    assert ev.consort.randomised == {"treatment": 10, "control": 0}
+    assert o.cox is None and "constant (is an arm empty?)" in o.note

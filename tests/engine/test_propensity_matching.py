@@ -128,8 +128,9 @@ def test_balance_matches_pandas_before_and_after():
     smd0 = (df[df.t].mean() - df[~df.t].mean())[["a", "b", "c"]] / pooled
     assert np.allclose(bal.smd_before, smd0.values, atol=1e-9)
     after = df[df.w > 0]
-    wmean = after.groupby("t").apply(lambda g: np.average(g[["a", "b", "c"]], axis=0,
-                                                          weights=g.w))  # fmt: skip
+    wmean = after.groupby("t")[["a", "b", "c", "w"]].apply(
+        lambda g: np.average(g[["a", "b", "c"]], axis=0, weights=g.w)
+    )
     smd1 = (wmean[True] - wmean[False]) / pooled.values
     assert np.allclose(bal.smd_after, smd1, atol=1e-9)
     assert np.abs(bal.smd_after).max() < np.abs(bal.smd_before).max()

@@ -50,6 +50,7 @@ def test_cox_weighted_robust_matches_lifelines_without_ties():
     assert np.allclose(ours.robust_se, ref.standard_errors_.values, atol=TOL, rtol=0)
 
 
+@pytest.mark.filterwarnings("ignore:It appears your weights are not integers")
 def test_cox_weighted_efron_ties_matches_lifelines():
     time, event, X = _data(seed=4)
     w = np.random.default_rng(5).uniform(0.5, 2, len(time))
@@ -109,3 +110,23 @@ def test_logrank_with_one_group_only_is_undefined_not_an_error():
     time, event, _ = _data(n=30)
     res = logrank(time, event, np.ones(30, bool))
     assert res.statistic is None and res.p_value is None
+
+
+def test_cox_with_one_binary_covariate_collapses_to_cells_and_still_matches():
+    time, event, X = _data(n=1500, seed=10)
+    x = X[:, 0]
+    ours = cox(time, event, x, robust=True)
+    df = pd.DataFrame({"x": x, "T": time, "E": event})
+    ref = CoxPHFitter().fit(df, "T", "E", **TIGHT)
+    assert ours.coef[0] == pytest.approx(ref.params_.iloc[0], abs=TOL)
+    assert ours.se[0] == pytest.approx(ref.standard_errors_.iloc[0], abs=TOL)
+    model = PHReg(time.astype(float), x[:, None], status=event.astype(float), ties="efron")
+    sm_fit = model.fit(groups=np.arange(len(time)), tol=1e-12)
+    assert ours.robust_se[0] == pytest.approx(sm_fit.bse[0], abs=TOL)
+    # weighted: the collapsed path equals the person-level path (forced by one-person clusters)
+    w = np.random.default_rng(11).choice([0.5, 1.0, 2.0], len(time))
+    cells = cox(time, event, x, weights=w)
+    rows = cox(time, event, x, weights=w, cluster=np.arange(len(time)))
+    assert cells.coef[0] == pytest.approx(rows.coef[0], abs=1e-9)
+    assert cells.robust_se[0] == pytest.approx(rows.robust_se[0], abs=1e-9)
+    assert cells.se[0] == pytest.approx(rows.se[0], abs=1e-9)
