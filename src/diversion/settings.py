@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "diversion.evaluation",
     "diversion.commissioning",
     "diversion.demo",
+    # records (issue 7): police crime-record imports and identity linkage
+    "diversion.records",
 ]
 
 MIDDLEWARE = [

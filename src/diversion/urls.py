@@ -11,4 +11,6 @@ urlpatterns = [
     path("commissioning/", include("diversion.commissioning.urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
+    # records (issue 7): police crime-record imports and identity linkage
+    path("analysis/records/", include("diversion.records.urls")),
 ]
