@@ -21,11 +21,7 @@ from tests.records.helpers import csv_bytes, row
 
 def _import(analyst, content: bytes, name: str = "extract.csv", link: bool = False):
     source = services.get_or_create_source(analyst, "Niche")
-    from diversion.records.fields import guess_mapping
-
-    _fmt, headers = services.read_header(name, content)
-    batch = services.start_import(analyst, source, name, content,
-                                  source.mapping or guess_mapping(headers), enqueue=False)
+    batch = services.start_import(analyst, source, name, content, enqueue=False)
     return services.run_import(batch.pk, link=link)
 
 

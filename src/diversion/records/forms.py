@@ -18,7 +18,8 @@ class UploadForm(forms.Form):
     extract = forms.FileField(
         label="Upload a crime-record extract",
         help_text="A CSV (UTF-8), Parquet or XLSX file with a header row",
-        error_messages={"required": "Select a crime-record extract to upload"})
+        error_messages={"required": "Select a crime-record extract to upload",
+                        "empty": "The selected file is empty"})
 
     def __init__(self, *args, sources, **kwargs):
         super().__init__(*args, **kwargs)

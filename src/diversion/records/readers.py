@@ -28,9 +28,10 @@ def detect_format(filename: str, content: bytes) -> str:
     if magic and not content.startswith(magic):
         raise ExtractError(f"The selected file is not a real {fmt.upper()} file: "
                            "export it again from the source system")
-    if fmt == "csv" and (content.startswith(b"PK\x03\x04") or content.startswith(b"PAR1")
-                         or b"\x00" in content[:4096]):
+    if fmt == "csv" and (content.startswith(b"PK\x03\x04") or content.startswith(b"PAR1")):
         raise ExtractError("The selected file is not a CSV text file")
+    if fmt == "csv" and b"\x00" in content[:4096]:  # UTF-16 and other wide encodings
+        raise ExtractError(_ENCODING)
     return fmt
 
 

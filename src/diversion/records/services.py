@@ -13,6 +13,7 @@ from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import OffenceCode
 from diversion.records import merge, staging
+from diversion.records.fields import guess_mapping
 from diversion.records.models import ImportBatch, RecordSource, RejectedRow
 from diversion.records.readers import Extract, ExtractError, detect_format
 from diversion.records.validation import check_mapping, inspect, mapped_rows, validate_row
@@ -51,7 +52,9 @@ def start_import(actor, source: RecordSource, filename: str, content: bytes,
     imported. With no complete mapping yet, the import waits for one (status NEEDS_MAPPING).
     """
     fmt, headers = read_header(filename, content)
-    mapping = dict(mapping if mapping is not None else source.mapping)
+    # A new source starts from the headings we recognise; the mapping is saved with its
+    # first import, and an incomplete one is completed on the mapping page.
+    mapping = dict(mapping if mapping is not None else source.mapping or guess_mapping(headers))
     batch = ImportBatch(force_id=source.force_id, source=source, filename=filename[:255],
                         file_format=fmt, sha256=hashlib.sha256(content).hexdigest(),
                         content=content, created_by=actor, mapping=mapping)
@@ -64,6 +67,9 @@ def start_import(actor, source: RecordSource, filename: str, content: bytes,
         raise ImportRefused(found.errors)
     batch.rows_total = found.rows
     with transaction.atomic():
+        if not source.mapping:
+            source.mapping = mapping
+            source.save(update_fields=["mapping"])
         batch.save()
         if enqueue:
             _enqueue_on_commit(batch)

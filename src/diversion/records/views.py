@@ -31,7 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     sources = selectors.sources(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None, sources=sources)
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None,
+                      sources=sources)
     if request.method == "POST" and form.is_valid():
         chosen = form.cleaned_data["source"]
         source = (form.sources[chosen] if chosen
@@ -61,7 +63,8 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
     initial = {**guess_mapping(headers), **{k: v for k, v in batch.mapping.items()
                                             if v in headers}}
-    form = MappingForm(request.POST or None, headers=headers, initial_mapping=initial)
+    form = MappingForm(request.POST if request.method == "POST" else None, headers=headers,
+                       initial_mapping=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.apply_mapping(request.user, batch, form.mapping())
@@ -134,7 +137,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     pair = selectors.candidate(request, pk)
-    form = DecisionForm(request.POST or None)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and pair.decision == LinkCandidate.Decision.PENDING \
             and form.is_valid():
         try:

@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
 from diversion.records import services
-from diversion.records.fields import guess_mapping
 from diversion.records.models import ImportBatch
 from diversion.records.readers import ExtractError
 
@@ -44,10 +43,8 @@ class Command(BaseCommand):
             content = path.read_bytes()
             record_source = services.get_or_create_source(actor, source)
             try:
-                _fmt, headers = services.read_header(path.name, content)
-                mapping = record_source.mapping or guess_mapping(headers)
                 batch = services.start_import(actor, record_source, path.name, content,
-                                              mapping, enqueue=False)
+                                              enqueue=False)
             except ExtractError as exc:
                 raise CommandError(str(exc)) from None
             except services.ImportRefused as exc:
@@ -55,9 +52,6 @@ class Command(BaseCommand):
             if batch.status == ImportBatch.Status.NEEDS_MAPPING:
                 raise CommandError("The header row lacks required columns: "
                                    "map the columns on the upload page first")
-            if not record_source.mapping:
-                record_source.mapping = mapping
-                record_source.save(update_fields=["mapping"])
             self.stdout.write(f"Import {batch.pk}: {batch.rows_total} rows")
         batch = services.run_import(batch.pk, chunk_rows=chunk_rows, link=not no_link)
         self.stdout.write(
