@@ -35,6 +35,11 @@ def date_style(text: str) -> str | None:
 
 
 def parse_date(text: str) -> date:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return date.fromisoformat(text)  # the common case, in C
+        except ValueError:
+            pass
     match = _ISO.match(text)
     if match:
         year, month, day = (int(g) for g in match.groups())
