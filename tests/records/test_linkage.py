@@ -92,3 +92,23 @@ def test_import_links_after_merging(analyst):
     assert batch.status == "done"
     assert CrimeRecord.objects.get().link.method == LinkMethod.FORCE_REFERENCE
     assert batch.linkage_runs.count() == 1
+
+
+def test_demo_extract_imports_links_and_is_idempotent(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from diversion.records.models import ImportBatch
+
+    call_command("demo_data", people=60, quiet=True)
+    batch = ImportBatch.objects.get()
+    assert batch.status == "done" and batch.rows_rejected == 2 and batch.unknown_codes
+    methods = set(PersonLink.objects.values_list("method", flat=True))
+    assert {LinkMethod.PNC, LinkMethod.FORCE_REFERENCE, LinkMethod.PROBABILISTIC} <= methods
+    counts = (CrimeRecord.objects.count(), PersonLink.objects.count(),
+              LinkCandidate.objects.count())
+    call_command("demo_data", people=60, stdout=StringIO())
+    assert ImportBatch.objects.count() == 1
+    assert counts == (CrimeRecord.objects.count(), PersonLink.objects.count(),
+                      LinkCandidate.objects.count())

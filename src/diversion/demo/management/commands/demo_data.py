@@ -14,6 +14,7 @@ from diversion.audit.services import record
 from diversion.cases.models import Person
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
+from diversion.demo.records import load_demo_records  # records (issue 7)
 
 
 class Command(BaseCommand):
@@ -51,6 +52,7 @@ class Command(BaseCommand):
                        justification=f"Synthetic demo data for {force.name}: "
                                      f"{made_people} people, {made_offences} offences",
                        obj=force)
+        load_demo_records(None if quiet else self.stdout)  # records (issue 7)
         if not quiet:
             self.print_sign_ins()
 
