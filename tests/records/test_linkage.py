@@ -106,6 +106,7 @@ def test_demo_extract_imports_links_and_is_idempotent(db):
     assert batch.status == "done" and batch.rows_rejected == 2 and batch.unknown_codes
     methods = set(PersonLink.objects.values_list("method", flat=True))
     assert {LinkMethod.PNC, LinkMethod.FORCE_REFERENCE, LinkMethod.PROBABILISTIC} <= methods
+    assert LinkCandidate.objects.filter(decision="pending").exists()  # work for the queue
     counts = (CrimeRecord.objects.count(), PersonLink.objects.count(),
               LinkCandidate.objects.count())
     call_command("demo_data", people=60, stdout=StringIO())

@@ -42,15 +42,20 @@ def build_extract(force: Organisation, seed: int = 2026) -> bytes:
     for offence in offences:
         person = offence.person
         style = person.pk % 4
-        given = person.given_name
-        if style == 3 and person.pk % 3 == 0:  # a typo: probable, not certain
+        given, born, district = person.given_name, person.date_of_birth, person.postcode_district
+        if style == 3 and person.pk % 3 == 0:  # a typo and a move: probable, not certain
             given = given[:-1] + ("a" if given[-1] != "a" else "e")
+            district = "PO9" if district != "PO9" else "SO14"
+        family = person.family_name
+        if style == 3 and person.pk % 3 == 1:  # another given name (an alias?) and a move
+            given = "Jordan" if given != "Jordan" else "Morgan"
+            district = "PO9" if district != "PO9" else "SO14"
         writer.writerow([
             offence.crime_reference,
             person.pnc_id if style == 0 else "",
             person.force_reference if style in (0, 1) else "",
-            given, person.family_name, person.date_of_birth.strftime("%d/%m/%Y"),
-            person.sex, person.postcode_district, offence.offence_code_id,
+            given, family, born.strftime("%d/%m/%Y"),
+            person.sex, district, offence.offence_code_id,
             offence.offence_date.strftime("%d/%m/%Y"), offence.recorded_date.strftime("%d/%m/%Y"),
             "Y" if offence.domestic_abuse else "N", "N", offence.get_outcome_type_display(),
             offence.outcome_date.strftime("%d/%m/%Y") if offence.outcome_date else ""])

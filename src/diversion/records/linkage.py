@@ -142,8 +142,15 @@ def _probabilistic(run, rest, people, links, candidates) -> dict:
     training.estimate_probability_two_random_records_match(
         [block_on("family_name", "date_of_birth")], recall=0.9)
     training.estimate_u_using_random_sampling(max_pairs=200_000, seed=2026)
+    skipped = []
     for blocking in (block_on("date_of_birth"), block_on("family_name")):
-        training.estimate_parameters_using_expectation_maximisation(blocking)
+        try:
+            training.estimate_parameters_using_expectation_maximisation(blocking)
+        except Exception as exc:  # e.g. no pairs share the blocking key in this data
+            skipped.append(f"EM blocked on {blocking.get_blocking_rule('duckdb').blocking_rule_sql}"
+                           f" skipped: {str(exc).splitlines()[0][:200]}")
+    if skipped:
+        run.problem = "; ".join(skipped)
     model = linker.misc.save_model_to_json()
     labels = _level_labels(model)
     best: dict[int, dict] = {}
