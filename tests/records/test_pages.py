@@ -38,12 +38,12 @@ def test_upload_queues_the_import_and_the_worker_runs_it(analyst_client, run_wor
     assert response.status_code == 302 and response.url == reverse("records:batch",
                                                                    args=[batch.pk])
     page = analyst_client.get(response.url).content.decode()
-    assert 'http-equiv="refresh"' in page and "<progress" in page and "0 of 2 rows" in page
+    assert "Refresh now" in page and "<progress" in page and "0 of 2 rows" in page
     run_worker()
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
     page = analyst_client.get(response.url).content.decode()
-    assert 'http-equiv="refresh"' not in page
+    assert "Refresh now" not in page
     assert "Download the rejected rows report" in page
     csv_text = analyst_client.get(reverse("records:rejections_csv", args=[batch.pk]))
     body = b"".join(csv_text.streaming_content).decode()

@@ -34,9 +34,11 @@ COMPARED = ("given_name", "family_name", "date_of_birth", "sex", "postcode_distr
 log = logging.getLogger(__name__)
 
 
-def link_force(force, *, actor=None, batch=None, upper: float = UPPER_THRESHOLD,
-               lower: float = LOWER_THRESHOLD) -> LinkageRun:
+def link_force(force, *, actor=None, batch=None, upper: float | None = None,
+               lower: float | None = None) -> LinkageRun:
     """Link every unlinked crime record of `force` that has no pending review."""
+    upper = UPPER_THRESHOLD if upper is None else upper
+    lower = LOWER_THRESHOLD if lower is None else lower
     run = LinkageRun.objects.create(force=force, batch=batch, started_by=actor,
                                     upper_threshold=upper, lower_threshold=lower)
     pending = LinkCandidate.objects.filter(force=force, decision=LinkCandidate.Decision.PENDING)
