@@ -11,6 +11,8 @@ urlpatterns = [
     path("commissioning/", include("diversion.commissioning.urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
+    # --- Offence to caution (issue 3)
+    path("programmes/", include("diversion.programmes.urls")),
     # records (issue 7): police crime-record imports and identity linkage
     path("analysis/records/", include("diversion.records.urls")),
 ]

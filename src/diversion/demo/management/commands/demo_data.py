@@ -15,6 +15,7 @@ from diversion.cases.models import Person
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
 from diversion.demo.records import load_demo_records  # records (issue 7)
+from diversion.demo.referrals import build_demo_cases  # offence to caution (issue 3)
 
 
 class Command(BaseCommand):
@@ -52,6 +53,7 @@ class Command(BaseCommand):
                        justification=f"Synthetic demo data for {force.name}: "
                                      f"{made_people} people, {made_offences} offences",
                        obj=force)
+        build_demo_cases(today)  # offence to caution (issue 3): cases at every stage
         load_demo_records(None if quiet else self.stdout)  # records (issue 7)
         if not quiet:
             self.print_sign_ins()
