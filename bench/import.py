@@ -5,7 +5,7 @@
     .venv/bin/python bench/import.py --rows 10000
 
 All three are measured in the same run, on the same generated CSV file, in a throwaway
-database (Django's test-database machinery: `bench_<name>`, dropped at the end):
+database (Django's test-database machinery: `bench_<name>_<pid>`, dropped at the end):
 - plain COPY: the CSV streamed into an untyped table with COPY ... FROM STDIN (the floor);
 - the import: every row validated, COPY into staging, then one INSERT ... ON CONFLICT merge
   with history (what `import_records` does; the whole-file check is included);
@@ -73,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
 
     settings.DATABASES["default"].setdefault("TEST", {})
     settings.DATABASES["default"]["TEST"]["NAME"] = (
-        None if connection.vendor == "sqlite" else f"bench_{settings.DATABASES['default']['NAME']}")
+        None if connection.vendor == "sqlite"
+        else f"bench_{settings.DATABASES['default']['NAME']}_{os.getpid()}")
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         return _run(args.rows, connection, args.bulk_create_rows)
