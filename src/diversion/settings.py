@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     # --- Offence to caution (issue 3)
     "diversion.programmes",
     "diversion.trials",
+    # records (issue 7): police crime-record imports and identity linkage
+    "diversion.records",
 ]
 
 MIDDLEWARE = [

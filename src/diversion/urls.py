@@ -13,4 +13,6 @@ urlpatterns = [
     path("audit/", include("diversion.audit.urls")),
     # --- Offence to caution (issue 3)
     path("programmes/", include("diversion.programmes.urls")),
+    # records (issue 7): police crime-record imports and identity linkage
+    path("analysis/records/", include("diversion.records.urls")),
 ]

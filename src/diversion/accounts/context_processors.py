@@ -24,6 +24,9 @@ def navigation(request) -> dict:
         href = reverse(name)
         if href != home:
             items.append({"label": label, "href": href})
+    # records (issue 7): analysts import police records and review links
+    if user.role == "analyst":
+        items.append({"label": "Police records", "href": reverse("records:home")})
     for item in items:
         item["current"] = request.path == item["href"]
     return {"nav_items": items}

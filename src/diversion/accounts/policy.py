@@ -304,3 +304,40 @@ FIELD_READERS.update({
     ("victims.Victim", "family_name"): VICTIM_WORKERS,
     ("victims.SafeguardingAlert", "details"): VICTIM_WORKERS,
 })
+
+# records (issue 7): police crime-record imports and identity linkage. Analysts of a police
+# force work on their own force's extracts; crime records' identifying fields stay with the
+# police (analysts see them pseudonymised, docs/decisions/0002-linkage-review-pseudonymised.md).
+
+def _force_analysts(user) -> Q:
+    """Analysts in a police force: their own force's imports, sources and linkage runs."""
+    if user.role == Role.ANALYST and user.organisation.kind == "police_force":
+        return Q(force_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _batch_of_force_analysts(user) -> Q:
+    """Rejection reports: whoever may see the import."""
+    if user.role == Role.ANALYST and user.organisation.kind == "police_force":
+        return Q(batch__force_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+SCOPES.update({
+    "records.RecordSource": _force_analysts,
+    "records.ImportBatch": _force_analysts,
+    "records.RejectedRow": _batch_of_force_analysts,
+    "records.CrimeRecord": _force_records,
+    "records.CrimeRecordVersion": _force_records,
+    "records.LinkageRun": _force_analysts,
+    "records.PersonLink": _force_analysts,
+    "records.LinkCandidate": _force_analysts,
+})
+
+RECORD_IDENTIFYING_FIELDS = ("given_name", "family_name", "date_of_birth", "pnc_id",
+                             "force_person_ref", "postcode_district")
+FIELD_READERS.update({
+    **{("records.CrimeRecord", name): POLICE for name in RECORD_IDENTIFYING_FIELDS},
+    **{("records.CrimeRecordVersion", name): POLICE for name in RECORD_IDENTIFYING_FIELDS},
+})
+

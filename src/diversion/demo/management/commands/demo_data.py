@@ -14,6 +14,7 @@ from diversion.audit.services import record
 from diversion.cases.models import Person
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
+from diversion.demo.records import load_demo_records  # records (issue 7)
 from diversion.demo.referrals import build_demo_cases  # offence to caution (issue 3)
 from diversion.demo.victims import build_victims  # Victims (issue 5)
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         build_demo_cases(today)  # offence to caution (issue 3): cases at every stage
         with transaction.atomic():
             build_victims(today)  # Victims (issue 5): victims on the demo cases
+        load_demo_records(None if quiet else self.stdout)  # records (issue 7)
         if not quiet:
             self.print_sign_ins()
 

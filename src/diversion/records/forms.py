@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django import forms
+
+from diversion.records.fields import FIELDS
+from diversion.records.readers import ExtractError
+from diversion.records.services import read_header
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+class UploadForm(forms.Form):
+    source = forms.ChoiceField(
+        label="Which system is the extract from?", required=False,
+        help_text="Choose a source you have imported from before, or name a new one below.")
+    new_source = forms.CharField(label="Name of a new source", required=False, max_length=80,
+                                 help_text="For example, Niche RMS weekly extract")
+    extract = forms.FileField(
+        label="Upload a crime-record extract",
+        help_text="A CSV (UTF-8), Parquet or XLSX file with a header row",
+        error_messages={"required": "Select a crime-record extract to upload",
+                        "empty": "The selected file is empty"})
+
+    def __init__(self, *args, sources, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sources = {str(s.pk): s for s in sources}
+        self.fields["source"].choices = [("", "A new source")] + [
+            (pk, s.name) for pk, s in self.sources.items()]
+
+    def clean_extract(self):
+        upload = self.cleaned_data["extract"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The selected file must be smaller than 512 MB")
+        content = upload.read()
+        try:
+            self.file_format, self.headers = read_header(upload.name, content)
+        except ExtractError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        self.content = content
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("source") and not (data.get("new_source") or "").strip():
+            self.add_error("new_source", "Choose a source, or enter the name of a new source")
+        return data
+
+
+class MappingForm(forms.Form):
+    """One select per extract field, offering the file's column headings."""
+
+    def __init__(self, *args, headers: list[str], initial_mapping: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Not in this file")] + [(h, h) for h in headers if h]
+        for f in FIELDS:
+            self.fields[f.name] = forms.ChoiceField(
+                label=f.label + ("" if f.required else " (optional)"), choices=choices,
+                required=f.required, initial=initial_mapping.get(f.name, ""),
+                error_messages={
+                    "required": f"Choose the column that holds the {f.label.lower()}",
+                    "invalid_choice": f"Choose a column of this file for the {f.label.lower()}"})
+
+    def mapping(self) -> dict[str, str]:
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="Is this the same person?", widget=forms.RadioSelect,
+        choices=[("accepted", "Yes, link the crime record to this person"),
+                 ("rejected", "No, they are different people")],
+        error_messages={"required": "Select whether this is the same person"})

@@ -1,0 +1,125 @@
+"""Reads of the records app, scoped by the policy; reads of personal data are logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from diversion.accounts.policy import can_read_field, get_visible_or_404, visible
+from diversion.audit.models import Operation
+from diversion.audit.services import record
+from diversion.cases.models import Person
+from diversion.records.models import (
+    CrimeRecord,
+    ImportBatch,
+    LinkageRun,
+    LinkCandidate,
+    RecordSource,
+    RejectedRow,
+)
+from diversion.records.pseudonyms import token
+
+COMPARED_FIELDS = (
+    ("given_name", "Given name", "given_name"),
+    ("family_name", "Family name", "family_name"),
+    ("date_of_birth", "Date of birth", "date_of_birth"),
+    ("sex", "Sex", "sex"),
+    ("postcode_district", "Postcode district", "postcode_district"),
+    ("pnc_id", "PNC ID", "pnc_id"),
+    ("force_person_ref", "Force person reference", "force_reference"),
+)
+
+
+def sources(actor) -> list[RecordSource]:
+    return list(visible(actor, RecordSource))
+
+
+def imports(actor, *, limit: int = 50) -> list[ImportBatch]:
+    return list(visible(actor, ImportBatch).select_related("source")
+                .defer("content")[:limit])
+
+
+def import_batch(request, pk: int) -> ImportBatch:
+    return get_visible_or_404(request, ImportBatch, pk=pk)
+
+
+def rejections(actor, batch: ImportBatch):
+    """The batch's rejected rows (row number, field, reason: no values from the row)."""
+    return visible(actor, RejectedRow).filter(batch=batch).order_by("row_number", "id")
+
+
+def rejection_summary(actor, batch: ImportBatch, limit: int = 20) -> list[RejectedRow]:
+    return list(rejections(actor, batch)[:limit])
+
+
+def linkage_runs(actor, *, limit: int = 10) -> list[LinkageRun]:
+    return list(visible(actor, LinkageRun)[:limit])
+
+
+def linkage_run(request, pk: int) -> LinkageRun:
+    return get_visible_or_404(request, LinkageRun, pk=pk)
+
+
+def review_queue(actor) -> list[LinkCandidate]:
+    """Pairs waiting for a decision, most probable first. Logged: they are offence records."""
+    with transaction.atomic():
+        pending = list(visible(actor, LinkCandidate)
+                       .filter(decision=LinkCandidate.Decision.PENDING)
+                       .select_related("record", "record__offence_code"))
+        if pending:
+            record(actor=actor, operation=Operation.CONSULTATION,
+                   justification="Linkage review queue: probable matches awaiting a decision",
+                   subjects=[c.record for c in pending])
+    return pending
+
+
+@dataclass
+class ComparedField:
+    label: str
+    record_value: str
+    person_value: str
+    same: bool
+    level: str
+    weight: float | None
+
+
+def candidate(request, pk: int) -> LinkCandidate:
+    return get_visible_or_404(request, LinkCandidate, pk=pk)
+
+
+def side_by_side(actor, pair: LinkCandidate) -> list[ComparedField]:
+    """Both records, field by field. Fields the actor may not read show as pseudonyms."""
+    crime, person = pair.record, pair.person
+    rows = []
+    with transaction.atomic():
+        for name, label, person_name in COMPARED_FIELDS:
+            left, right = getattr(crime, name), getattr(person, person_name)
+            readable = (can_read_field(actor, CrimeRecord, name)
+                        and can_read_field(actor, Person, person_name))
+            shown_left = _shown(left) if readable else token(name, left)
+            shown_right = _shown(right) if readable else token(name, right)
+            compared = pair.comparisons.get(name, {})
+            rows.append(ComparedField(
+                label=label, record_value=shown_left, person_value=shown_right,
+                same=token(name, left) == token(name, right),
+                level=compared.get("level", "Not compared"), weight=compared.get("weight")))
+        record(actor=actor, operation=Operation.CONSULTATION, obj=pair,
+               justification="Linkage review: comparing a crime record with a person "
+                             "(pseudonymised)", subjects=[crime, person])
+    return rows
+
+
+def _shown(value) -> str:
+    if value in (None, ""):
+        return "missing"
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+def person_context(actor, pair: LinkCandidate) -> dict:
+    """Non-identifying context for the decision: the person's offences on cases."""
+    from diversion.cases.models import Offence
+
+    offences = visible(actor, Offence).filter(person_id=pair.person_id)
+    return {"offences": offences.count(),
+            "codes": sorted(set(offences.values_list("offence_code_id", flat=True)))[:10]}

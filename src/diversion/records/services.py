@@ -1,0 +1,226 @@
+"""Writes of the records app: sources and their mappings, imports (stage then merge)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from diversion.audit.models import Operation
+from diversion.audit.services import record
+from diversion.cases.models import OffenceCode
+from diversion.records import merge, staging
+from diversion.records.fields import guess_mapping
+from diversion.records.models import ImportBatch, RecordSource, RejectedRow
+from diversion.records.readers import Extract, ExtractError, detect_format
+from diversion.records.validation import check_mapping, inspect, mapped_rows, validate_row
+
+CHUNK_ROWS = 20_000
+
+
+class ImportRefused(ValueError):
+    """The extract cannot be imported as it is; `messages` say why. Nothing was stored."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def get_or_create_source(actor, name: str) -> RecordSource:
+    source, _ = RecordSource.objects.get_or_create(
+        force_id=actor.organisation_id, name=name.strip(), defaults={"created_by": actor})
+    return source
+
+
+def read_header(filename: str, content: bytes) -> tuple[str, list[str]]:
+    """The format and header row, or ExtractError (wrong type, encoding, empty)."""
+    fmt = detect_format(filename, content)
+    headers, _rows = Extract(fmt, content).header_and_rows()
+    if not any(headers):
+        raise ExtractError("The selected file has no header row")
+    return fmt, headers
+
+
+def start_import(actor, source: RecordSource, filename: str, content: bytes,
+                 mapping: dict[str, str] | None = None, *, enqueue: bool = True) -> ImportBatch:
+    """Check the whole file, then create a queued import (its task is enqueued on commit).
+
+    Raises ExtractError or ImportRefused before anything is stored if the file cannot be
+    imported. With no complete mapping yet, the import waits for one (status NEEDS_MAPPING).
+    """
+    fmt, headers = read_header(filename, content)
+    # A new source starts from the headings we recognise; the mapping is saved with its
+    # first import, and an incomplete one is completed on the mapping page.
+    mapping = dict(mapping if mapping is not None else source.mapping or guess_mapping(headers))
+    batch = ImportBatch(force_id=source.force_id, source=source, filename=filename[:255],
+                        file_format=fmt, sha256=hashlib.sha256(content).hexdigest(),
+                        content=content, created_by=actor, mapping=mapping)
+    if check_mapping(headers, mapping):
+        batch.status = ImportBatch.Status.NEEDS_MAPPING
+        batch.save()
+        return batch
+    found = inspect(Extract(fmt, content), mapping)
+    if found.errors:
+        raise ImportRefused(found.errors)
+    batch.rows_total = found.rows
+    with transaction.atomic():
+        if not source.mapping:
+            source.mapping = mapping
+            source.save(update_fields=["mapping"])
+        batch.save()
+        if enqueue:
+            _enqueue_on_commit(batch)
+    return batch
+
+
+def apply_mapping(actor, batch: ImportBatch, mapping: dict[str, str]) -> ImportBatch:
+    """Save the mapping on the source (once per source) and queue the waiting import."""
+    extract = Extract(batch.file_format, bytes(batch.content))
+    found = inspect(extract, mapping)
+    if found.errors:
+        raise ImportRefused(found.errors)
+    with transaction.atomic():
+        batch.source.mapping = mapping
+        batch.source.save(update_fields=["mapping"])
+        batch.mapping = mapping
+        batch.rows_total = found.rows
+        batch.status = ImportBatch.Status.QUEUED
+        batch.save(update_fields=["mapping", "rows_total", "status"])
+        _enqueue_on_commit(batch)
+    return batch
+
+
+def _enqueue_on_commit(batch: ImportBatch) -> None:
+    from diversion.records.tasks import import_batch
+
+    batch_id = batch.pk
+    transaction.on_commit(lambda: import_batch.enqueue(batch_id))
+
+
+def _set(batch: ImportBatch, **fields) -> None:
+    for name, value in fields.items():
+        setattr(batch, name, value)
+    ImportBatch.objects.filter(pk=batch.pk).update(**fields)
+
+
+def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True) -> ImportBatch:
+    """Validate and stage every row (progress committed per chunk), then merge in one
+    transaction. Safe to re-run after a crash at any point: staging starts again from the top,
+    and the merge either happened whole or not at all."""
+    batch = ImportBatch.objects.select_related("source", "created_by").get(pk=batch_id)
+    if batch.status in {ImportBatch.Status.DONE, ImportBatch.Status.NEEDS_MAPPING}:
+        return batch
+    with transaction.atomic():
+        staging.clear(batch.pk)
+        RejectedRow.objects.filter(batch=batch).delete()
+        _set(batch, status=ImportBatch.Status.STAGING, rows_processed=0, problem="")
+    try:
+        _stage_all(batch, chunk_rows)
+    except ExtractError as exc:
+        with transaction.atomic():
+            staging.clear(batch.pk)
+            _set(batch, status=ImportBatch.Status.FAILED, problem=str(exc),
+                 finished_at=timezone.now())
+        return batch
+
+    _set(batch, status=ImportBatch.Status.MERGING)
+    with transaction.atomic():
+        counts = merge.merge(batch.pk)
+        actor = batch.created_by
+        what = f"police crime-record extract ‘{batch.filename}’ from {batch.source.name}"
+        if counts.inserted:
+            record(actor=actor, operation=Operation.COLLECTION, obj=batch,
+                   justification=f"Import of a {what}: {counts.inserted} new crime records, "
+                                 "for evaluating reoffending (analysis)")
+        if counts.updated:
+            record(actor=actor, operation=Operation.ALTERATION, obj=batch,
+                   justification=f"Corrections from a {what}: {counts.updated} crime records "
+                                 "updated, prior versions kept")
+        _set(batch, rows_inserted=counts.inserted, rows_updated=counts.updated,
+             rows_unchanged=counts.unchanged,
+             status=ImportBatch.Status.LINKING if link else ImportBatch.Status.DONE,
+             finished_at=None if link else timezone.now(), content=b"")
+    if link:
+        from diversion.records.linkage import link_force
+
+        link_force(batch.force, actor=batch.created_by, batch=batch)
+        _set(batch, status=ImportBatch.Status.DONE, finished_at=timezone.now())
+    return batch
+
+
+def _stage_all(batch: ImportBatch, chunk_rows: int) -> None:
+    known = set(OffenceCode.objects.values_list("code", flat=True))
+    today = date.today()
+    extract = Extract(batch.file_format, bytes(batch.content))
+    seen: set[str] = set()
+    unknown: Counter[str] = Counter()
+    staged: list[tuple] = []
+    rejects: list[RejectedRow] = []
+    processed = accepted = rejected = 0
+
+    def flush() -> None:
+        with transaction.atomic():
+            staging.stage(staged)
+            RejectedRow.objects.bulk_create(rejects)
+            _set(batch, rows_processed=processed, rows_accepted=accepted,
+                 rows_rejected=rejected, unknown_codes=dict(sorted(unknown.items())))
+        staged.clear()
+        rejects.clear()
+
+    for number, raw in mapped_rows(extract, batch.mapping):
+        clean, errors = validate_row(raw, known, today)
+        if clean is not None and clean["crime_reference"] in seen:
+            errors = [("crime_reference",
+                       "Crime reference appears more than once in this file (the first row "
+                       "was kept)")]
+        processed += 1
+        if errors:
+            rejected += 1
+            rejects.extend(RejectedRow(batch=batch, row_number=number, field=f,
+                                       reason=r[:300]) for f, r in errors)
+        else:
+            accepted += 1
+            seen.add(clean["crime_reference"])
+            if clean["offence_code_id"] is None:
+                unknown[clean["offence_code_raw"]] += 1
+            staged.append((batch.pk, batch.force_id, number,
+                           *(clean[name] for name in staging.RECORD_FIELDS)))
+        if processed % chunk_rows == 0:
+            flush()
+    flush()
+
+
+def decide(actor, pair, decision: str):
+    """An analyst's decision on a probable match; accepting links the record."""
+    from diversion.records.models import LinkCandidate, LinkMethod, PersonLink
+
+    with transaction.atomic():
+        pair = LinkCandidate.objects.select_for_update().get(pk=pair.pk)
+        if pair.decision != LinkCandidate.Decision.PENDING:
+            raise ValueError("This pair has already been decided")
+        pair.decision = decision
+        pair.decided_by = actor
+        pair.decided_at = timezone.now()
+        pair.save(update_fields=["decision", "decided_by", "decided_at"])
+        if decision == LinkCandidate.Decision.ACCEPTED:
+            if PersonLink.objects.filter(record_id=pair.record_id).exists():
+                raise ValueError("This crime record is already linked to someone")
+            PersonLink.objects.create(
+                record_id=pair.record_id, person_id=pair.person_id, force_id=pair.force_id,
+                method=LinkMethod.REVIEWED, match_probability=pair.match_probability,
+                match_weight=pair.match_weight, run_id=pair.run_id, reviewed_by=actor,
+                reviewed_at=pair.decided_at)
+            record(actor=actor, operation=Operation.COMBINATION, obj=pair,
+                   justification="Linkage review: analyst accepted a probable match of a "
+                                 "crime record to a person",
+                   subjects=[("records.CrimeRecord", pair.record_id),
+                             ("cases.Person", pair.person_id)])
+        else:
+            record(actor=actor, operation=Operation.CONSULTATION, obj=pair,
+                   justification="Linkage review: analyst rejected a probable match",
+                   subjects=[("records.CrimeRecord", pair.record_id),
+                             ("cases.Person", pair.person_id)])
+    return pair

@@ -1,0 +1,153 @@
+"""Analysts' pages: upload extracts, map columns, follow imports, review probable links."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from diversion.accounts import policy
+from diversion.records import selectors, services
+from diversion.records.forms import DecisionForm, MappingForm, UploadForm
+from diversion.records.models import ImportBatch, LinkCandidate
+from diversion.records.readers import ExtractError
+
+
+@policy.rule(policy.ANALYSIS)
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(request, "records/home.html", {
+        "imports": selectors.imports(user),
+        "runs": selectors.linkage_runs(user),
+        "pending": policy.visible(user, LinkCandidate)
+        .filter(decision=LinkCandidate.Decision.PENDING).count(),
+    })
+
+
+@policy.rule(policy.ANALYSIS)
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    sources = selectors.sources(request.user)
+    posted = request.method == "POST"
+    form = UploadForm(request.POST if posted else None, request.FILES if posted else None,
+                      sources=sources)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["source"]
+        source = (form.sources[chosen] if chosen
+                  else services.get_or_create_source(request.user,
+                                                     form.cleaned_data["new_source"]))
+        try:
+            batch = services.start_import(request.user, source, form.cleaned_data["extract"].name,
+                                          form.content)
+        except (ExtractError, services.ImportRefused) as exc:
+            for message in getattr(exc, "messages", [str(exc)]):
+                form.add_error("extract", message)
+        else:
+            if batch.status == ImportBatch.Status.NEEDS_MAPPING:
+                return redirect("records:mapping", pk=batch.pk)
+            return redirect("records:batch", pk=batch.pk)
+    return render(request, "records/upload.html", {"form": form})
+
+
+@policy.rule(policy.ANALYSIS)
+@require_http_methods(["GET", "POST"])
+def mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = selectors.import_batch(request, pk)
+    if batch.status != ImportBatch.Status.NEEDS_MAPPING:
+        return redirect("records:batch", pk=batch.pk)
+    _fmt, headers = services.read_header(batch.filename, bytes(batch.content))
+    from diversion.records.fields import guess_mapping
+
+    initial = {**guess_mapping(headers), **{k: v for k, v in batch.mapping.items()
+                                            if v in headers}}
+    form = MappingForm(request.POST if request.method == "POST" else None, headers=headers,
+                       initial_mapping=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.apply_mapping(request.user, batch, form.mapping())
+        except (ExtractError, services.ImportRefused) as exc:
+            for message in getattr(exc, "messages", [str(exc)]):
+                form.add_error(None, message)
+        else:
+            messages.success(request, f"Column mapping saved for {batch.source.name}")
+            return redirect("records:batch", pk=batch.pk)
+    return render(request, "records/mapping.html", {"form": form, "batch": batch})
+
+
+@policy.rule(policy.ANALYSIS)
+def batch(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.import_batch(request, pk)
+    return render(request, "records/batch.html", {
+        "batch": found,
+        "rejections": selectors.rejection_summary(request.user, found),
+        "runs": found.linkage_runs.all(),
+    })
+
+
+@policy.rule(policy.ANALYSIS)
+def rejections_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    found = selectors.import_batch(request, pk)
+    rows = selectors.rejections(request.user, found).values_list("row_number", "field", "reason")
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def lines():
+        yield writer.writerow(["row_number", "field", "reason"])
+        for row in rows.iterator(chunk_size=5000):
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{found.pk}-rejected.csv"'
+    return response
+
+
+@policy.rule(policy.ANALYSIS)
+def linkage_run(request: HttpRequest, pk: int) -> HttpResponse:
+    run = selectors.linkage_run(request, pk)
+    return render(request, "records/run.html", {"run": run,
+                                                 "parameters": _parameters(run.model_settings)})
+
+
+def _parameters(model: dict) -> list[dict]:
+    rows = []
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            if level.get("is_null_level"):
+                continue
+            rows.append({"comparison": comparison.get("output_column_name", ""),
+                         "level": level.get("label_for_charts", ""),
+                         "m": level.get("m_probability"), "u": level.get("u_probability")})
+    return rows
+
+
+@policy.rule(policy.ANALYSIS)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "records/review_queue.html",
+                  {"pairs": selectors.review_queue(request.user)})
+
+
+@policy.rule(policy.ANALYSIS)
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = selectors.candidate(request, pk)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and pair.decision == LinkCandidate.Decision.PENDING \
+            and form.is_valid():
+        try:
+            services.decide(request.user, pair, form.cleaned_data["decision"])
+        except ValueError as exc:
+            form.add_error("decision", str(exc))
+        else:
+            verb = "linked" if form.cleaned_data["decision"] == "accepted" else "kept apart"
+            messages.success(request, f"Crime record {pair.record.crime_reference} {verb}")
+            return redirect("records:review_queue")
+    return render(request, "records/review.html", {
+        "pair": pair, "form": form, "fields": selectors.side_by_side(request.user, pair),
+        "context": selectors.person_context(request.user, pair)})

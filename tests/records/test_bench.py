@@ -1,0 +1,18 @@
+"""The import benchmark runs (tiny) and prints its rates and ratios; timings are not asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_bench_prints_rows_per_second_and_ratios():
+    done = subprocess.run([sys.executable, "bench/import.py", "--rows", "300"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "import (validate, stage, merge)" in done.stdout
+    assert "Django bulk_create" in done.stdout and "rows/s" in done.stdout
+    assert "import / bulk_create speed" in done.stdout
