@@ -219,3 +219,10 @@ DEMO_PEOPLE = env.integer("DEMO_PEOPLE", 300)
 PCSC_COMMENCEMENT_DATE = env.iso_date("PCSC_COMMENCEMENT_DATE", "2027-04-01")
 # Extra directories of programme definition files (cara-v1.yaml, ...), comma-separated.
 DIVERSION_PROGRAMME_DIRS = env.csv_list("DIVERSION_PROGRAMME_DIRS", "")
+
+# --- Provider delivery (issue 4)
+# The police compliance page lists cases this many days from their condition deadline, and
+# cases this many days from the prosecution time limit; the sweep task repeats at this interval.
+DELIVERY_DEADLINE_WARNING_DAYS = env.integer("DELIVERY_DEADLINE_WARNING_DAYS", 14)
+DELIVERY_TIME_LIMIT_WARNING_DAYS = env.integer("DELIVERY_TIME_LIMIT_WARNING_DAYS", 28)
+DELIVERY_SWEEP_MINUTES = env.integer("DELIVERY_SWEEP_MINUTES", 60)

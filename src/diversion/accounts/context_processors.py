@@ -17,6 +17,13 @@ def navigation(request) -> dict:
                           ("Programmes", "programmes:list")],  # offence to caution (issue 3)
         "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
     }.get(user.role, [])
+    # --- Provider delivery (issue 4)
+    extra = extra + {
+        "decision_maker": [("Compliance", "delivery:compliance")],
+        "facilitator": [("Workshops and sessions", "delivery:events")],
+        "provider_manager": [("Workshops and sessions", "delivery:events")],
+    }.get(user.role, [])
+    # --- end provider delivery
     for label, name in extra:
         href = reverse(name)
         if href != home:

@@ -12,6 +12,7 @@ from diversion.accounts.models import Organisation, User
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Person
+from diversion.demo.delivery import build_demo_delivery  # provider delivery (issue 4)
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
 from diversion.demo.referrals import build_demo_cases  # offence to caution (issue 3)
@@ -53,6 +54,7 @@ class Command(BaseCommand):
                                      f"{made_people} people, {made_offences} offences",
                        obj=force)
         build_demo_cases(today)  # offence to caution (issue 3): cases at every stage
+        build_demo_delivery(today)  # provider delivery (issue 4): events, compliance cases
         if not quiet:
             self.print_sign_ins()
 
