@@ -157,7 +157,6 @@ def test_two_facilitators_taking_the_last_place_exactly_one_succeeds(cast):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes)[0] == "booked"
     assert outcomes.count("booked") == 1
     assert any("full" in o for o in outcomes)
     assert Booking.objects.filter(event=event).count() == 1
