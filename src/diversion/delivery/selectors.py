@@ -91,4 +91,16 @@ def police_progress(actor, case) -> list:
         record(actor=actor, operation=Operation.CONSULTATION, obj=case, subjects=[case.person],
                justification="Police view of attendance and completion")
     return bookings
+def register_bookings(actor, event) -> list:
+    """The people booked onto an event, for its register (read-logged)."""
+    from diversion.delivery.models import Booking
+
+    with transaction.atomic():
+        bookings = list(visible(actor, Booking).filter(event=event, cancelled=False)
+                        .select_related("case__person", "attendance"))
+        if bookings:
+            record(actor=actor, operation=Operation.CONSULTATION, obj=event,
+                   subjects=[b.case.person for b in bookings],
+                   justification="Attendance register")
+    return bookings
 # --- end provider delivery

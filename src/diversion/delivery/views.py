@@ -191,8 +191,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
 @policy.rule(policy.PROVIDER_WORK)
 def register(request: HttpRequest, pk: int) -> HttpResponse:
     event = policy.get_visible_or_404(request, WorkshopEvent, pk=pk)
-    bookings = list(policy.visible(request.user, Booking).filter(event=event, cancelled=False)
-                    .select_related("case__person", "attendance"))
+    bookings = selectors.register_bookings(request.user, event)
     form = forms.RegisterForm(request.POST or None, bookings=bookings)
     if request.method == "POST" and form.is_valid():
         try:
