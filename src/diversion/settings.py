@@ -237,3 +237,10 @@ for _key in DIVERSION_FIELD_KEYS:
     except (ValueError, TypeError):
         raise env.SettingsError("DIVERSION_FIELD_KEYS",
                                 "must list Fernet keys (32 url-safe base64 bytes)") from None
+
+# --- Provider delivery (issue 4)
+# The police compliance page lists cases this many days from their condition deadline, and
+# cases this many days from the prosecution time limit; the sweep task repeats at this interval.
+DELIVERY_DEADLINE_WARNING_DAYS = env.integer("DELIVERY_DEADLINE_WARNING_DAYS", 14)
+DELIVERY_TIME_LIMIT_WARNING_DAYS = env.integer("DELIVERY_TIME_LIMIT_WARNING_DAYS", 28)
+DELIVERY_SWEEP_MINUTES = env.integer("DELIVERY_SWEEP_MINUTES", 60)

@@ -20,6 +20,13 @@ def navigation(request) -> dict:
     # Victims (issue 5): police see the safeguarding alerts victim services raise.
     if user.role == "decision_maker":
         extra = [*extra, ("Safeguarding alerts", "victims:police_alerts")]
+    # --- Provider delivery (issue 4)
+    extra = extra + {
+        "decision_maker": [("Compliance", "delivery:compliance")],
+        "facilitator": [("Workshops and sessions", "delivery:events")],
+        "provider_manager": [("Workshops and sessions", "delivery:events")],
+    }.get(user.role, [])
+    # --- end provider delivery
     for label, name in extra:
         href = reverse(name)
         if href != home:

@@ -206,6 +206,66 @@ SCOPES.update({
 # --- end offence to caution
 
 
+# --- Provider delivery (issue 4): workshops, attendance, notes, compliance.
+# Providers see their own organisation's referred cases only. Police see attendance and
+# completion (Booking, Attendance, BreachDecision, Reminder), never notes, questionnaire
+# answers, assessments, goals, onward referrals, contact attempts or the events themselves.
+def _provider_case_records(user) -> Q:
+    """Provider-only records of a case: the provider the case is referred to. Police: none."""
+    if user.role in PROVIDER:
+        return Q(case__referral__provider_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _shared_case_records(user) -> Q:
+    """Attendance and completion: the case's provider and the referring force's police."""
+    if user.role in PROVIDER:
+        return Q(case__referral__provider_id=user.organisation_id)
+    if user.role in POLICE:
+        return Q(case__force_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _attendance(user) -> Q:
+    if user.role in PROVIDER:
+        return Q(booking__case__referral__provider_id=user.organisation_id)
+    if user.role in POLICE:
+        return Q(booking__case__force_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _workshop_events(user) -> Q:
+    """Events and their venues: the provider running them only."""
+    if user.role in PROVIDER:
+        return Q(provider_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _case_events_with_provider(user) -> Q:
+    """The timeline: police in the case's force, and the provider the case is referred to
+    (it carries statuses and attendance only; notes are CaseNote rows, provider-only)."""
+    if user.role in PROVIDER:
+        return Q(case__referral__provider_id=user.organisation_id)
+    return _case_records(user)
+
+
+SCOPES.update({
+    "cases.CaseEvent": _case_events_with_provider,
+    "delivery.ContactAttempt": _provider_case_records,
+    "delivery.WorkshopEvent": _workshop_events,
+    "delivery.Booking": _shared_case_records,
+    "delivery.Attendance": _attendance,
+    "delivery.QuestionnaireResponse": _provider_case_records,
+    "delivery.CaseNote": _provider_case_records,
+    "delivery.NeedsAssessment": _provider_case_records,
+    "delivery.Goal": _provider_case_records,
+    "delivery.OnwardReferral": _provider_case_records,
+    "delivery.BreachDecision": _shared_case_records,
+    "delivery.Reminder": _shared_case_records,
+})
+# --- end provider delivery
+
+
 def visible(user, model: type[Model]) -> QuerySet:
     """The one queryset of `model` that `user` may see. Views never use Model.objects."""
     if not getattr(user, "is_authenticated", False) or not user.is_active or not user.role:
@@ -242,6 +302,15 @@ FIELD_READERS: dict[tuple[str, str], frozenset[str]] = {
     **{("cases.Person", name): POLICE | PROVIDER for name in IDENTIFYING_PERSON_FIELDS},
     ("accounts.User", "email"): frozenset({Role.ADMINISTRATOR}),
 }
+
+
+# --- Provider delivery (issue 4): workshop content never reaches police, even via a shared row.
+FIELD_READERS.update({
+    ("delivery.Attendance", "reason"): PROVIDER,
+    ("delivery.Booking", "event"): PROVIDER,
+    ("delivery.BreachDecision", "rationale"): POLICE,
+})
+# --- end provider delivery
 
 
 def can_read_field(user, model: type[Model], field_name: str) -> bool:

@@ -3,7 +3,7 @@
     recorded ─┬─> eligible ──> consulted ─┬─> randomised ──> cautioned
               └─> ineligible ─(override)─┘└────────────────> cautioned
     cautioned ─┬─> referred ──> in_progress ─┬─> completed ──> closed
-               │              └──────────────┴─> breached ──> decided
+               │              └──────────────┴─> breached ──> decided ─(re-book)─> in_progress
                └─> closed   (no programme condition, e.g. the trial's control arm)
 
 `check(current, target)` raises InvalidTransition with a reason a user can read. Services call
@@ -47,7 +47,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.IN_PROGRESS: frozenset({S.COMPLETED, S.BREACHED}),
     S.COMPLETED: frozenset({S.CLOSED}),
     S.BREACHED: frozenset({S.DECIDED}),
-    S.DECIDED: frozenset(),
+    S.DECIDED: frozenset({S.IN_PROGRESS}),  # only by a "re-book" breach decision (issue 4)
     S.CLOSED: frozenset(),
 }
 
@@ -60,7 +60,7 @@ PREREQUISITE: dict[str, str] = {
     S.RANDOMISED: "eligibility must be decided and the victim consulted first",
     S.CAUTIONED: "the case must be eligible and the victim consulted first",
     S.REFERRED: "the person must be cautioned with a programme condition first",
-    S.IN_PROGRESS: "the case must be referred to the provider first",
+    S.IN_PROGRESS: "the case must be referred to the provider (or re-booked after a breach) first",
     S.COMPLETED: "the provider must be delivering the programme first",
     S.BREACHED: "the case must be referred to the provider first",
     S.DECIDED: "the provider must report non-compliance first",

@@ -23,3 +23,84 @@ def referral_queue(actor, *, limit: int = 100) -> list[Referral]:
                    justification="Provider referral queue",
                    subjects=[r.case.person for r in referrals])
     return referrals
+
+
+# --- Provider delivery (issue 4): the provider's cases, events and timeline; police progress.
+def with_waiting(referrals: list[Referral], today) -> list[Referral]:
+    """Annotate each referral with days waited, the programme's target and the sweep's flag."""
+    from diversion.delivery.models import Reminder, ReminderKind
+    from diversion.programmes import registry
+
+    flagged = set(Reminder.objects.filter(case__in=[r.case for r in referrals],
+                                          kind=ReminderKind.FIRST_CONTACT_OVERDUE)
+                  .values_list("case_id", flat=True))
+    for referral in referrals:
+        definition = registry.get(referral.programme_code, referral.programme_version)
+        referral.target_days = definition.first_contact_days
+        referral.waited_days = (today - referral.case.disposal.disposal_date).days
+        referral.overdue = referral.case_id in flagged
+    return referrals
+
+
+def active_cases(actor, *, limit: int = 100) -> list[Referral]:
+    """Referrals to the user's provider whose case is being delivered or awaits police."""
+    with transaction.atomic():
+        referrals = list(
+            visible(actor, Referral)
+            .filter(case__status__in=["in_progress", "breached", "decided", "completed"])
+            .select_related("case__person", "case__disposal")
+            .order_by("case__disposal__deadline", "id")[:limit])
+        if referrals:
+            record(actor=actor, operation=Operation.CONSULTATION,
+                   justification="Provider case list", subjects=[r.case.person for r in referrals])
+    return referrals
+
+
+def provider_case(request, case_id: int, *, purpose: str):
+    """The case referred to the user's provider (a logged 404 otherwise), read-logged."""
+    from diversion.accounts.policy import get_visible_or_404
+
+    referral = get_visible_or_404(request, Referral, case_id=case_id)
+    case = referral.case
+    with transaction.atomic():
+        record(actor=request.user, operation=Operation.CONSULTATION, obj=case,
+               subjects=[case.person], justification=purpose)
+    return case
+
+
+def provider_timeline(actor, case) -> list[dict]:
+    """Status events and provider notes, newest first: notes are provider-only."""
+    from diversion.cases.models import CaseEvent
+    from diversion.delivery.models import CaseNote
+
+    items = [{"at": e.occurred_at, "title": e.title, "detail": e.detail, "note": False}
+             for e in visible(actor, CaseEvent).filter(case=case)]
+    items += [{"at": n.written_at, "title": f"Note by {n.author.get_full_name()}",
+               "detail": n.text, "note": True}
+              for n in visible(actor, CaseNote).filter(case=case).select_related("author")]
+    return sorted(items, key=lambda item: item["at"], reverse=True)
+
+
+def police_progress(actor, case) -> list:
+    """What police see of delivery: each booking's session, date and attendance outcome."""
+    from diversion.delivery.models import Booking
+
+    with transaction.atomic():
+        bookings = list(visible(actor, Booking).filter(case=case)
+                        .select_related("event", "attendance").order_by("round", "id"))
+        record(actor=actor, operation=Operation.CONSULTATION, obj=case, subjects=[case.person],
+               justification="Police view of attendance and completion")
+    return bookings
+def register_bookings(actor, event) -> list:
+    """The people booked onto an event, for its register (read-logged)."""
+    from diversion.delivery.models import Booking
+
+    with transaction.atomic():
+        bookings = list(visible(actor, Booking).filter(event=event, cancelled=False)
+                        .select_related("case__person", "attendance"))
+        if bookings:
+            record(actor=actor, operation=Operation.CONSULTATION, obj=event,
+                   subjects=[b.case.person for b in bookings],
+                   justification="Attendance register")
+    return bookings
+# --- end provider delivery

@@ -1,15 +1,300 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
+from diversion.accounts.models import User
+from diversion.accounts.roles import Role
+from diversion.cases.lifecycle import Status
+from diversion.cases.models import Case, Referral
+from diversion.cases.services import StaleCase
+from diversion.delivery import booking as booking_rules
+from diversion.delivery import compliance, forms, selectors, services
+from diversion.delivery.models import (
+    Booking,
+    BreachDecision,
+    Goal,
+    NeedsAssessment,
+    OnwardReferral,
+    QuestionnaireResponse,
+    WorkshopEvent,
+)
 from diversion.delivery.selectors import referral_queue
+from diversion.programmes import registry
 
 
 @policy.rule(policy.PROVIDER_WORK)
 def home(request: HttpRequest) -> HttpResponse:
     """Referral queue: the landing page for this role."""
-    return render(request, "delivery/home.html",
-                  {"referrals": referral_queue(request.user), "today": timezone.localdate()})
+    today = timezone.localdate()
+    return render(request, "delivery/home.html", {
+        "referrals": selectors.with_waiting(referral_queue(request.user), today),
+        "active": selectors.active_cases(request.user), "today": today})
+
+
+def _case_context(request, case: Case, **extra) -> dict:
+    user = request.user
+    definition = booking_rules.definition_for(case)
+    bookings = (policy.visible(user, Booking).filter(case=case)
+                .select_related("event", "attendance").order_by("round", "event__starts_on"))
+    responses = {r.questionnaire_id: r for r in
+                 policy.visible(user, QuestionnaireResponse).filter(case=case)}
+    context = {
+        "case": case, "person": case.person, "definition": definition,
+        "bookings": bookings, "round": booking_rules.current_round(case),
+        "next_session": booking_rules.next_session(case, definition)
+        if case.status == Status.IN_PROGRESS else None,
+        "questionnaires": [(q, responses.get(q.id)) for q in definition.questionnaires],
+        "assessment": policy.visible(user, NeedsAssessment).filter(case=case).first(),
+        "goals": policy.visible(user, Goal).filter(case=case),
+        "onward": policy.visible(user, OnwardReferral).filter(case=case),
+        "timeline": selectors.provider_timeline(user, case),
+        "gaps": services.completion_gaps(case) if case.status == Status.IN_PROGRESS else [],
+        "contact_form": forms.ContactForm(), "note_form": forms.NoteForm(),
+        "goal_form": forms.GoalForm(), "onward_form": forms.OnwardForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@policy.rule(policy.PROVIDER_WORK)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.provider_case(request, pk, purpose="Provider case page")
+    return render(request, "delivery/case.html", _case_context(request, case))
+
+
+def _post_on_case(request, pk: int, form_class, context_key: str, action, purpose: str):
+    case = selectors.provider_case(request, pk, purpose=purpose)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(case, form.cleaned_data)
+        except (services.DeliveryRefused, StaleCase) as refused:
+            form.add_error(None, str(refused))
+        else:
+            return redirect("delivery:case", pk=case.pk)
+    return render(request, "delivery/case.html",
+                  _case_context(request, case, **{context_key: form, "failed": form}),
+                  status=400)
+
+
+@require_POST
+@policy.rule(policy.PROVIDER_WORK)
+def contact(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_on_case(request, pk, forms.ContactForm, "contact_form",
+                         lambda case, d: services.record_contact(
+                             request.user, case, made_on=d["made_on"], method=d["method"],
+                             outcome=d["outcome"]), "Record a contact attempt")
+
+
+@require_POST
+@policy.rule(policy.PROVIDER_WORK)
+def note(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_on_case(request, pk, forms.NoteForm, "note_form",
+                         lambda case, d: services.add_note(request.user, case, d["text"]),
+                         "Add a case note")
+
+
+@require_POST
+@policy.rule(policy.PROVIDER_WORK)
+def goal(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_on_case(request, pk, forms.GoalForm, "goal_form",
+                         lambda case, d: services.add_goal(request.user, case, d["goal"]),
+                         "Set a goal")
+
+
+@require_POST
+@policy.rule(policy.PROVIDER_WORK)
+def onward(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_on_case(request, pk, forms.OnwardForm, "onward_form",
+                         lambda case, d: services.add_onward_referral(
+                             request.user, case, service=d["service"], reason=d["reason"],
+                             made_on=d["made_on"]), "Record an onward referral")
+
+
+@require_POST
+@policy.rule(policy.PROVIDER_WORK)
+def complete(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.provider_case(request, pk, purpose="Complete the programme")
+    try:
+        services.complete(request.user, case)
+    except (services.DeliveryRefused, StaleCase) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "The case is complete; police can see this")
+    return redirect("delivery:case", pk=case.pk)
+
+
+@policy.rule(policy.PROVIDER_WORK)
+def book(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.provider_case(request, pk, purpose="Book a session")
+    events = booking_rules.bookable_events(request.user, case)
+    for event in events:
+        event.taken = event.bookings.filter(cancelled=False).count()
+    form = forms.BookForm(request.POST or None, events=events)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking_rules.book(request.user, case, int(form.cleaned_data["event"]))
+        except booking_rules.BookingRefused as refused:
+            form.add_error("event", str(refused))
+        else:
+            return redirect("delivery:case", pk=case.pk)
+    session = booking_rules.next_session(case)
+    return render(request, "delivery/book.html", {
+        "case": case, "form": form, "events": events, "session": session},
+        status=400 if form.errors else 200)
+
+
+@policy.rule(policy.PROVIDER_WORK)
+def events(request: HttpRequest) -> HttpResponse:
+    rows = (policy.visible(request.user, WorkshopEvent)
+            .prefetch_related("facilitators").order_by("-starts_on")[:200])
+    for event in rows:
+        event.taken = event.bookings.filter(cancelled=False).count()
+    return render(request, "delivery/events.html", {"events": rows,
+                                                    "today": timezone.localdate()})
+
+
+def _session_choices() -> list[tuple[str, str]]:
+    return [(f"{d.code}:{s.id}", f"{d.name}: {s.name}")
+            for d in registry.all_definitions() for s in d.sessions]
+
+
+@policy.rule(policy.PROVIDER_WORK)
+def event_new(request: HttpRequest) -> HttpResponse:
+    staff = policy.visible(request.user, User) if request.user.role == Role.ADMINISTRATOR \
+        else User.objects.filter(organisation_id=request.user.organisation_id,
+                                 role__in=policy.PROVIDER, is_active=True)
+    form = forms.EventForm(request.POST or None, sessions=_session_choices(),
+                           facilitators=[(str(u.pk), u.get_full_name() or u.username)
+                                         for u in staff],
+                           initial={"capacity": 12})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        code, session_id = data["session_id"].split(":", 1)
+        if data["starts_on"] < timezone.localdate():
+            form.add_error("starts_on", "The date must be today or in the future")
+        else:
+            services.create_event(request.user, programme_code=code, session_id=session_id,
+                                  starts_on=data["starts_on"], venue=data["venue"],
+                                  sex=data["sex"], capacity=data["capacity"],
+                                  facilitators=[int(pk) for pk in data["facilitators"]])
+            return redirect("delivery:events")
+    return render(request, "delivery/event_new.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@policy.rule(policy.PROVIDER_WORK)
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    event = policy.get_visible_or_404(request, WorkshopEvent, pk=pk)
+    bookings = selectors.register_bookings(request.user, event)
+    form = forms.RegisterForm(request.POST or None, bookings=bookings)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = services.record_register(request.user, event, form.marks())
+        except services.DeliveryRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"Register saved: {new} new marks")
+            return redirect("delivery:register", pk=event.pk)
+    return render(request, "delivery/register.html", {
+        "event": event, "form": form, "future": event.starts_on > timezone.localdate()},
+        status=400 if form.errors else 200)
+
+
+@policy.rule(policy.PROVIDER_WORK)
+def questionnaire(request: HttpRequest, pk: int, qid: str) -> HttpResponse:
+    case = selectors.provider_case(request, pk, purpose="Questionnaire")
+    definition = booking_rules.definition_for(case)
+    spec = definition.questionnaire(qid)
+    if spec is None:
+        raise Http404
+    form = forms.QuestionnaireForm(request.POST or None, questionnaire=spec)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_questionnaire(request.user, case, qid, form.cleaned_data)
+        except services.DeliveryRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            return redirect("delivery:case", pk=case.pk)
+    return render(request, "delivery/questionnaire.html",
+                  {"case": case, "form": form, "questionnaire": spec},
+                  status=400 if form.errors else 200)
+
+
+@policy.rule(policy.PROVIDER_WORK)
+def assessment(request: HttpRequest, pk: int) -> HttpResponse:
+    case = selectors.provider_case(request, pk, purpose="Needs assessment")
+    domains = booking_rules.definition_for(case).assessment_domains
+    if not domains:
+        raise Http404
+    form = forms.AssessmentForm(request.POST or None, domains=domains)
+    if request.method == "POST" and form.is_valid():
+        services.record_assessment(
+            request.user, case, summary=form.cleaned_data["summary"],
+            needs={d.id: form.cleaned_data[f"need_{d.id}"] for d in domains})
+        return redirect("delivery:case", pk=case.pk)
+    return render(request, "delivery/assessment.html", {"case": case, "form": form},
+                  status=400 if form.errors else 200)
+
+
+# --- Police side: compliance and the breach decision.
+@policy.rule(policy.POLICE_WORK)
+def compliance_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "delivery/compliance.html", {
+        "lists": compliance.compliance_lists(request.user),
+        "deadline_days": compliance.deadline_warning_days(),
+        "limit_days": compliance.time_limit_warning_days(), "today": timezone.localdate()})
+
+
+@policy.rule(policy.POLICE_WORK)
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    case = policy.get_visible_or_404(request, Case, pk=pk)
+    bookings = selectors.police_progress(request.user, case)
+    referral = policy.visible(request.user, Referral).filter(case=case).first()
+    definition = booking_rules.definition_for(case) if referral else None
+    names = {s.id: s.name for s in definition.sessions} if definition else {}
+    rows = [(names.get(b.session_id, b.session_id), b) for b in bookings]
+    decisions = policy.visible(request.user, BreachDecision).filter(case=case)
+    today = timezone.localdate()
+    return render(request, "delivery/progress.html", {
+        "case": case, "rows": rows, "decisions": decisions,
+        "prosecution_refusal": compliance.prosecution_refusal(case, today)
+        if hasattr(case, "disposal") else None,
+        "max_deadline": compliance.max_deadline(case) if hasattr(case, "disposal") else None,
+        "form": forms.BreachForm(initial={"version": case.version})})
+
+
+@require_POST
+@policy.rule(policy.POLICE_WORK)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    case = policy.get_visible_or_404(request, Case, pk=pk)
+    form = forms.BreachForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            compliance.decide_breach(request.user, case, choice=data["choice"],
+                                     rationale=data["rationale"],
+                                     new_deadline=data["new_deadline"],
+                                     expected_version=data["version"])
+        except compliance.DecisionRefused as refused:
+            field = "new_deadline" if "deadline" in str(refused) else "choice"
+            form.add_error(field, str(refused))
+        except StaleCase as stale:
+            form.add_error(None, str(stale))
+        else:
+            messages.success(request, "Breach decision recorded")
+            return redirect("delivery:progress", pk=case.pk)
+    bookings = selectors.police_progress(request.user, case)
+    definition = booking_rules.definition_for(case)
+    names = {s.id: s.name for s in definition.sessions}
+    today = timezone.localdate()
+    return render(request, "delivery/progress.html", {
+        "case": case, "rows": [(names.get(b.session_id, b.session_id), b) for b in bookings],
+        "decisions": policy.visible(request.user, BreachDecision).filter(case=case),
+        "prosecution_refusal": compliance.prosecution_refusal(case, today),
+        "max_deadline": compliance.max_deadline(case), "form": form}, status=400)

@@ -47,10 +47,49 @@ class Session(_Strict):
     max_weeks_after: int | None = Field(default=None, ge=0)
 
 
+class QuestionItem(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=1)
+
+
+class AnswerOption(_Strict):
+    value: int
+    label: str = Field(min_length=1)
+
+
 class Questionnaire(_Strict):
+    """A questionnaire from the programme data; `scoring` says how a response is scored.
+
+    "sum": the raw total of the answer values. "conversion": the raw total looked up in
+    `conversion` (raw total -> published metric score, e.g. SWEMWBS).
+    """
+
     id: str
     name: str
     when: str
+    items: list[QuestionItem] = Field(default_factory=list)
+    options: list[AnswerOption] = Field(default_factory=list)
+    scoring: Literal["sum", "conversion"] = "sum"
+    conversion: dict[int, float] = Field(default_factory=dict)
+    required_for_completion: bool = False
+
+    @model_validator(mode="after")
+    def _scorable(self) -> Questionnaire:
+        if self.items and not self.options:
+            raise ValueError(f"questionnaire {self.id!r} has items but no answer options")
+        if self.scoring == "conversion" and self.items and self.options:
+            values = [option.value for option in self.options]
+            low, high = min(values) * len(self.items), max(values) * len(self.items)
+            missing = [raw for raw in range(low, high + 1) if raw not in self.conversion]
+            if missing:
+                raise ValueError(f"questionnaire {self.id!r}: conversion table lacks raw "
+                                 f"totals {missing}")
+        return self
+
+
+class AssessmentDomain(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
 
 
 class VictimFollowUp(_Strict):
@@ -103,6 +142,10 @@ class ProgrammeDefinition(_Strict):
     trial: TrialSpec | None = None
     # Victim voice (issue 5): when victim workers follow up with the victim.
     victim_follow_ups: list[VictimFollowUp] = Field(default_factory=list)
+    # Provider delivery (issue 4): first-contact target and the needs-assessment domains.
+    first_contact_days: int = Field(default=14, ge=1, le=90)
+    default_capacity: int = Field(default=12, ge=1, le=100)
+    assessment_domains: list[AssessmentDomain] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> ProgrammeDefinition:
@@ -118,3 +161,10 @@ class ProgrammeDefinition(_Strict):
     @property
     def ruleset_version(self) -> str:
         return f"{self.code}-v{self.version}"
+
+    # Provider delivery (issue 4): lookups used by delivery.
+    def session(self, session_id: str) -> Session:
+        return next(s for s in self.sessions if s.id == session_id)
+
+    def questionnaire(self, questionnaire_id: str) -> Questionnaire | None:
+        return next((q for q in self.questionnaires if q.id == questionnaire_id), None)

@@ -1,0 +1,223 @@
+"""Provider writes: contact, events, the attendance register, questionnaires, notes, JUNO
+assessment, goals, onward referrals and completion. Each writes its processing-log row in the
+same transaction; status changes go through cases.services.transition()."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from diversion.audit.models import Operation
+from diversion.audit.services import record
+from diversion.cases.lifecycle import Status
+from diversion.cases.models import Case
+from diversion.cases.services import transition
+from diversion.delivery.booking import (
+    current_round,
+    definition_for,
+    round_bookings,
+    sessions_attended,
+)
+from diversion.delivery.models import (
+    MISSED,
+    Attendance,
+    AttendanceOutcome,
+    Booking,
+    CaseNote,
+    ContactAttempt,
+    ContactOutcome,
+    Goal,
+    NeedsAssessment,
+    OnwardReferral,
+    QuestionnaireResponse,
+    WorkshopEvent,
+)
+from diversion.programmes.schema import Questionnaire
+
+
+class DeliveryRefused(Exception):
+    """The action is not allowed now; the message says why."""
+
+
+def record_contact(actor, case: Case, *, made_on: date, method: str,
+                   outcome: str) -> ContactAttempt:
+    """Record a contact attempt; the first successful contact puts the case in progress."""
+    if made_on > timezone.localdate():
+        raise DeliveryRefused("The date of the contact attempt cannot be in the future")
+    with transaction.atomic():
+        attempt = ContactAttempt.objects.create(case=case, made_on=made_on, method=method,
+                                                outcome=outcome, recorded_by=actor)
+        record(actor=actor, operation=Operation.COLLECTION, obj=attempt, subjects=[case.person],
+               justification="Contact attempt with the person referred")
+        if outcome == ContactOutcome.CONTACTED and case.status == Status.REFERRED:
+            transition(actor, case, Status.IN_PROGRESS, expected_version=case.version,
+                       title="Provider made first contact")
+    return attempt
+
+
+def create_event(actor, *, programme_code: str, session_id: str, starts_on: date, venue: str,
+                 sex: str, capacity: int, facilitators) -> WorkshopEvent:
+    with transaction.atomic():
+        event = WorkshopEvent.objects.create(
+            provider_id=actor.organisation_id, programme_code=programme_code,
+            session_id=session_id, starts_on=starts_on, venue=venue, sex=sex,
+            capacity=capacity, created_by=actor)
+        event.facilitators.set(facilitators)
+    return event
+
+
+def record_register(actor, event: WorkshopEvent, marks: dict[int, tuple[str, str]], *,
+                    today: date | None = None) -> int:
+    """Mark attendance for an event: {booking id: (outcome, reason)}. Idempotent: a mark
+    already recorded is left as it is, so a re-submitted register changes nothing.
+
+    A missed part (late or did not attend) is non-compliance: the case goes back to police
+    and the round's other bookings are cancelled (a re-booking repeats every part).
+    Returns how many marks were new.
+    """
+    today = today or timezone.localdate()
+    if event.starts_on > today:
+        raise DeliveryRefused("Attendance cannot be marked for an event in the future")
+    new = 0
+    with transaction.atomic():
+        bookings = {b.pk: b for b in Booking.objects.select_for_update()
+                    .filter(event=event, cancelled=False).select_related("case__person")}
+        for booking_id, (outcome, reason) in marks.items():
+            booking = bookings.get(booking_id)
+            if booking is None:
+                raise DeliveryRefused("That person is not booked onto this event")
+            if outcome == AttendanceOutcome.EXCUSED and not reason.strip():
+                raise DeliveryRefused("Give the reason the absence was excused")
+            if Attendance.objects.filter(booking=booking).exists():
+                continue
+            Attendance.objects.create(booking=booking, outcome=outcome, reason=reason.strip(),
+                                      recorded_by=actor)
+            new += 1
+            case = Case.objects.select_for_update().get(pk=booking.case_id)
+            record(actor=actor, operation=Operation.COLLECTION, obj=booking,
+                   subjects=[case.person], justification=f"Attendance: {outcome}")
+            if outcome in MISSED and case.status == Status.IN_PROGRESS:
+                Booking.objects.filter(case=case, round=booking.round, cancelled=False,
+                                       attendance__isnull=True).update(cancelled=True)
+                label = AttendanceOutcome(outcome).label.split(":")[0].lower()
+                transition(actor, case, Status.BREACHED, expected_version=case.version,
+                           title=f"Non-compliance: {label} at {event.session_id} "
+                                 f"on {event.starts_on:%-d %B %Y}",
+                           detail="Returned to police for a decision")
+            elif outcome == AttendanceOutcome.EXCUSED:
+                # An excused absence is not a breach; later places in the round would break
+                # the gap rule, so they are released and booked again.
+                later = Booking.objects.filter(case=case, round=booking.round, cancelled=False,
+                                               attendance__isnull=True,
+                                               event__starts_on__gt=event.starts_on)
+                later.update(cancelled=True)
+    return new
+
+
+def score(questionnaire: Questionnaire, answers: dict[str, int]) -> tuple[int, Decimal]:
+    """Raw total and score: the sum, or the published conversion of the raw total."""
+    allowed = {option.value for option in questionnaire.options}
+    missing = [item.id for item in questionnaire.items if answers.get(item.id) not in allowed]
+    if missing:
+        raise DeliveryRefused(f"Answer every question ({len(missing)} not answered)")
+    raw = sum(answers[item.id] for item in questionnaire.items)
+    if questionnaire.scoring == "conversion":
+        return raw, Decimal(str(questionnaire.conversion[raw])).quantize(Decimal("0.01"))
+    return raw, Decimal(raw)
+
+
+def record_questionnaire(actor, case: Case, questionnaire_id: str,
+                         answers: dict[str, int]) -> QuestionnaireResponse:
+    definition = definition_for(case)
+    questionnaire = definition.questionnaire(questionnaire_id)
+    if questionnaire is None:
+        raise DeliveryRefused("That questionnaire is not part of this programme")
+    raw, scored = score(questionnaire, answers)
+    with transaction.atomic():
+        if QuestionnaireResponse.objects.filter(case=case,
+                                                questionnaire_id=questionnaire_id).exists():
+            raise DeliveryRefused(f"{questionnaire.name} has already been recorded")
+        response = QuestionnaireResponse.objects.create(
+            case=case, questionnaire_id=questionnaire_id, programme_code=definition.code,
+            programme_version=definition.version, answers=answers, raw_score=raw, score=scored,
+            recorded_by=actor)
+        record(actor=actor, operation=Operation.COLLECTION, obj=response,
+               subjects=[case.person], justification=f"{questionnaire.name} recorded")
+    return response
+
+
+def add_note(actor, case: Case, text: str) -> CaseNote:
+    with transaction.atomic():
+        note = CaseNote.objects.create(case=case, text=text.strip(), author=actor)
+        record(actor=actor, operation=Operation.COLLECTION, obj=note, subjects=[case.person],
+               justification="Provider case note")
+    return note
+
+
+def record_assessment(actor, case: Case, *, needs: dict[str, str],
+                      summary: str) -> NeedsAssessment:
+    with transaction.atomic():
+        assessment, _ = NeedsAssessment.objects.update_or_create(
+            case=case, defaults={"needs": needs, "summary": summary.strip(),
+                                 "assessed_by": actor, "assessed_at": timezone.now()})
+        record(actor=actor, operation=Operation.COLLECTION, obj=assessment,
+               subjects=[case.person], justification="Needs assessment")
+    return assessment
+
+
+def add_goal(actor, case: Case, text: str) -> Goal:
+    with transaction.atomic():
+        goal = Goal.objects.create(case=case, text=text.strip(), set_by=actor)
+        record(actor=actor, operation=Operation.COLLECTION, obj=goal, subjects=[case.person],
+               justification="Goal set with the person")
+    return goal
+
+
+def add_onward_referral(actor, case: Case, *, service: str, reason: str,
+                        made_on: date) -> OnwardReferral:
+    with transaction.atomic():
+        onward = OnwardReferral.objects.create(case=case, service=service.strip(),
+                                               reason=reason.strip(), made_on=made_on,
+                                               made_by=actor)
+        record(actor=actor, operation=Operation.DISCLOSURE, obj=onward, subjects=[case.person],
+               recipient=onward.service, justification=f"Onward referral: {onward.reason}")
+    return onward
+
+
+def completion_gaps(case: Case) -> list[str]:
+    """What is still missing before the case can complete (empty: all conditions met)."""
+    definition = definition_for(case)
+    attended = sessions_attended(case)
+    gaps = [f"{s.name} not attended" for s in definition.sessions if s.id not in attended]
+    done = set(QuestionnaireResponse.objects.filter(case=case)
+               .values_list("questionnaire_id", flat=True))
+    gaps += [f"{q.name} not recorded" for q in definition.questionnaires
+             if q.required_for_completion and q.id not in done]
+    if definition.assessment_domains and not NeedsAssessment.objects.filter(case=case).exists():
+        gaps.append("Needs assessment not recorded")
+    return gaps
+
+
+def complete(actor, case: Case) -> Case:
+    """All conditions met: the case completes, and police see it."""
+    if case.status != Status.IN_PROGRESS:
+        raise DeliveryRefused("Only a case in progress can be completed")
+    gaps = completion_gaps(case)
+    if gaps:
+        raise DeliveryRefused("The case cannot complete yet: " + "; ".join(gaps))
+    with transaction.atomic():
+        transition(actor, case, Status.COMPLETED, expected_version=case.version,
+                   title="Programme completed",
+                   detail=f"All sessions attended (round {current_round(case)})")
+        record(actor=actor, operation=Operation.DISCLOSURE, obj=case, subjects=[case.person],
+               recipient=case.force.name,
+               justification="Completion shared with the referring police force")
+    return case
+
+
+__all__ = ["DeliveryRefused", "add_goal", "add_note", "add_onward_referral", "complete",
+           "completion_gaps", "create_event", "record_assessment", "record_contact",
+           "record_questionnaire", "record_register", "round_bookings", "score"]

@@ -1,0 +1,24 @@
+"""Background jobs of delivery, run by the task queue's worker (db_worker under `make run`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+from diversion.delivery.sweep import run_sweep
+
+
+def interval() -> timedelta:
+    return timedelta(minutes=int(getattr(settings, "DELIVERY_SWEEP_MINUTES", 60)))
+
+
+@task()
+def sweep(reschedule: bool = True) -> int:
+    """Raise reminders and overdue flags, then queue the next sweep (a self-renewing chain)."""
+    raised = run_sweep()
+    if reschedule:
+        sweep.using(run_after=timezone.now() + interval()).enqueue()
+    return raised
