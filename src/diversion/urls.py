@@ -11,4 +11,6 @@ urlpatterns = [
     path("commissioning/", include("diversion.commissioning.urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
+    # commissioning (issue 8): the public statistics pages
+    path("statistics/", include("diversion.commissioning.public_urls")),
 ]

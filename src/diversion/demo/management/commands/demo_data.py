@@ -12,6 +12,7 @@ from diversion.accounts.models import Organisation, User
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Person
+from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
                        justification=f"Synthetic demo data for {force.name}: "
                                      f"{made_people} people, {made_offences} offences",
                        obj=force)
+        load_commissioning(today)  # commissioning (issue 8): contracts, aggregates
         if not quiet:
             self.print_sign_ins()
 
