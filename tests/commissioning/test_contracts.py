@@ -105,7 +105,8 @@ def test_other_offices_contracts_are_invisible(cast, client):
     other = other_office(cast)
     contract = make_contract(cast)
     client.force_login(other)
-    assert "Test Provider" not in client.get(reverse("commissioning:contract_list")).content.decode()
+    listing = client.get(reverse("commissioning:contract_list")).content.decode()
+    assert "Test Provider" not in listing
     assert client.get(reverse("commissioning:contract_edit", args=[contract.pk])).status_code == 404
 
 

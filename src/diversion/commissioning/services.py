@@ -3,8 +3,9 @@ publications are disclosures of aggregates drawn from it, so each writes a proce
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -114,3 +115,18 @@ def log_download(user, table: tables.Table, fmt: str, *, release: StatisticsRele
                recipient=recipient,
                justification=f"Download of the table ‘{table.title}’ as {fmt.upper()} "
                              "(aggregates, small cells suppressed)")
+
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+def request_refresh_if_stale(computed_at) -> bool:
+    """Queue a recount when the aggregates are missing or old; at most one queued per period."""
+    from diversion.commissioning.tasks import refresh_dashboard_aggregates
+
+    if computed_at is not None and timezone.now() - computed_at < STALE_AFTER:
+        return False
+    if not cache.add("commissioning:refresh-queued", True, STALE_AFTER.total_seconds()):
+        return False
+    transaction.on_commit(refresh_dashboard_aggregates.enqueue)
+    return True

@@ -35,6 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     board = selectors.dashboard(request.user, form.filters()) if form.is_valid() else None
+    if board is not None:
+        services.request_refresh_if_stale(board.computed_at)
     return render(request, "commissioning/dashboard.html",
                   {"form": form, "board": board, "formats": exports.FORMATS,
                    "threshold": selectors.threshold(),
