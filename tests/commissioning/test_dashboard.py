@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
 from diversion.commissioning import selectors
-from tests.commissioning.helpers import make_cases, make_contract, oversee, other_office, refresh
+from tests.commissioning.helpers import make_cases, make_contract, other_office, oversee, refresh
 
 pytestmark = pytest.mark.django_db
 
