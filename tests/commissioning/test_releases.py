@@ -13,7 +13,7 @@ from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
 from diversion.cases.models import Person
 from diversion.commissioning.models import StatisticsRelease
-from tests.commissioning.helpers import make_cases, make_contract, oversee, other_office, refresh
+from tests.commissioning.helpers import make_cases, make_contract, other_office, oversee, refresh
 
 pytestmark = pytest.mark.django_db
 

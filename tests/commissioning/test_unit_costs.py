@@ -11,7 +11,7 @@ from django.urls import reverse
 from diversion.accounts.roles import Role
 from diversion.commissioning import selectors
 from diversion.commissioning.models import UnitCostVersion
-from tests.commissioning.helpers import oversee, other_office
+from tests.commissioning.helpers import other_office, oversee
 
 pytestmark = pytest.mark.django_db
 
