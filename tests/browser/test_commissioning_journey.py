@@ -3,6 +3,8 @@ quarter's statistics and downloads them from the public page; every page passes 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from diversion.accounts.roles import Role
@@ -83,7 +85,6 @@ def test_commissioner_records_contract_filters_and_downloads_public_statistics(c
     assert serious_violations(page) == []
     with page.expect_download() as info:
         page.get_by_role("link", name="CSV of Equality monitoring by sex").click()
-    path = info.value.path()
-    text = open(path, encoding="utf-8-sig").read()
+    text = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert "Female,[c]" in text
     assert ProcessingLog.objects.filter(operation="disclosure").count() == 2
