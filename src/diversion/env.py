@@ -44,6 +44,17 @@ def integer(name: str, default: int) -> int:
         raise SettingsError(name, f"must be a whole number, not {raw!r}") from None
 
 
+def iso_date(name: str, default: str):
+    """A date written YYYY-MM-DD (offence to caution, issue 3)."""
+    from datetime import date
+
+    raw = os.environ.get(name) or default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(name, f"must be a date written YYYY-MM-DD, not {raw!r}") from None
+
+
 def csv_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 

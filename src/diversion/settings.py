@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "diversion.evaluation",
     "diversion.commissioning",
     "diversion.demo",
+    # --- Offence to caution (issue 3)
+    "diversion.programmes",
+    "diversion.trials",
 ]
 
 MIDDLEWARE = [
@@ -208,3 +211,11 @@ LOGGING = {
 
 # How many demo people `manage.py demo_data` makes by default.
 DEMO_PEOPLE = env.integer("DEMO_PEOPLE", 300)
+
+# --- Offence to caution (issue 3)
+# The date Part 6 of the Police, Crime, Sentencing and Courts Act 2022 (two-tier cautions) comes
+# into force. Disposals before it are CJA 2003 conditional cautions; on or after it, PCSC 2022
+# diversionary or community cautions. Commencement is unconfirmed (domain.md 3.2): set it here.
+PCSC_COMMENCEMENT_DATE = env.iso_date("PCSC_COMMENCEMENT_DATE", "2027-04-01")
+# Extra directories of programme definition files (cara-v1.yaml, ...), comma-separated.
+DIVERSION_PROGRAMME_DIRS = env.csv_list("DIVERSION_PROGRAMME_DIRS", "")

@@ -11,6 +11,8 @@ urlpatterns = [
     path("commissioning/", include("diversion.commissioning.urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
+    # --- Offence to caution (issue 3)
+    path("programmes/", include("diversion.programmes.urls")),
     # commissioning (issue 8): the public statistics pages
     path("statistics/", include("diversion.commissioning.public_urls")),
 ]

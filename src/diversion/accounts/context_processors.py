@@ -13,7 +13,8 @@ def navigation(request) -> dict:
     home = reverse(ROLE_HOMES[user.role])
     items = [{"label": "Home", "href": home}]
     extra = {
-        "administrator": [("Users", "administration:user_list")],
+        "administrator": [("Users", "administration:user_list"),
+                          ("Programmes", "programmes:list")],  # offence to caution (issue 3)
         "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
     }.get(user.role, [])
     for label, name in extra:

@@ -63,6 +63,13 @@ RULES: tuple[Rule, ...] = (
     USER_ADMIN, AUDIT,
 )
 
+# --- Offence to caution (issue 3): programme definitions page for administrators.
+PROGRAMME_ADMIN = Rule("programme_admin",
+                       "Administrators reading the loaded programme definitions.",
+                       roles=frozenset({Role.ADMINISTRATOR}))
+RULES = RULES + (PROGRAMME_ADMIN,)
+# --- end offence to caution
+
 # Each role's home page (URL name), where it lands after sign-in.
 ROLE_HOMES: dict[str, str] = {
     Role.DECISION_MAKER: "cases:home",
@@ -158,6 +165,45 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "victims.CaseVictim": _victim_case_records,
     "victims.Consultation": _victim_case_records,
 }
+
+
+# --- Offence to caution (issue 3): programmes, eligibility, trials, disposals and referrals.
+def _everyone(user) -> Q:
+    """Reference data with no personal data in it (programme definitions)."""
+    return Q()
+
+
+def _programme_providers(user) -> Q:
+    """Which provider a force refers a programme to: that force and that provider."""
+    return Q(force_id=user.organisation_id) | Q(provider_id=user.organisation_id)
+
+
+def _case_records(user) -> Q:
+    """Records hanging off a case: police in the case's force only."""
+    if user.role in POLICE:
+        return Q(case__force_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _referrals(user) -> Q:
+    """Referrals: the referring force's police, and the provider referred to."""
+    if user.role in POLICE:
+        return Q(case__force_id=user.organisation_id)
+    if user.role in PROVIDER:
+        return Q(provider_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+SCOPES.update({
+    "programmes.ProgrammeVersion": _everyone,
+    "programmes.ProgrammeProvider": _programme_providers,
+    "cases.EligibilityDecision": _case_records,
+    "cases.CaseEvent": _case_records,
+    "cases.Disposal": _case_records,
+    "cases.Referral": _referrals,
+    "trials.TrialAllocation": _case_records,
+})
+# --- end offence to caution
 
 
 def visible(user, model: type[Model]) -> QuerySet:

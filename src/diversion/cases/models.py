@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from diversion.cases import pnc
+from diversion.cases.lifecycle import Status
 
 
 class Sex(models.TextChoices):
@@ -55,6 +56,12 @@ class OutcomeType(models.TextChoices):
     CONDITIONAL_CAUTION = "conditional_caution", "Conditional caution"
     COMMUNITY_RESOLUTION = "community_resolution", "Community resolution"
     NO_FURTHER_ACTION = "nfa", "No further action"
+
+
+class DashRisk(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
 
 
 class OffenceCode(models.Model):
@@ -147,14 +154,133 @@ class Case(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cases")
     offence = models.ForeignKey(Offence, on_delete=models.PROTECT, related_name="cases")
     programme_code = models.CharField(max_length=40, blank=True)
-    status = models.CharField(max_length=30, default="recorded")
+    status = models.CharField(max_length=30, default="recorded", choices=Status.choices)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # Optimistic locking: every change bumps it; a stale form is refused, so no update is lost.
     version = models.PositiveIntegerField(default=1)
+    # --- Offence to caution (issue 3)
+    # The record form's one-time key: a repeated submission finds this case instead of a new one.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Facts for the eligibility rules; None means not yet known (the rule shows as unknown).
+    admission = models.BooleanField(null=True)
+    on_bail = models.BooleanField(null=True)
+    court_order = models.BooleanField(null=True)
+    community_sentence = models.BooleanField(null=True)
+    violence_disposal_within_2_years = models.BooleanField(null=True)
+    interpreter_needed = models.BooleanField(null=True)
+    appropriate_adult_needed = models.BooleanField(null=True)
+    dash_risk = models.CharField("DASH risk level", max_length=10, blank=True,
+                                 choices=DashRisk.choices)
+    person_consents = models.BooleanField(null=True)
+    victim_statement_date = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.reference
+
+
+# --- Offence to caution (issue 3): eligibility decisions, the timeline, disposals, referrals.
+
+class EligibilityDecision(models.Model):
+    """The rules' results at the time of the decision, the rule-set version, and any override."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="eligibility_decisions")
+    ruleset_version = models.CharField(max_length=60)  # e.g. "cara-v1"
+    facts = models.JSONField()
+    results = models.JSONField()  # [{"rule_id", "text", "status", "reason"}, ...]
+    computed_result = models.CharField(max_length=20)  # eligible / ineligible / needs_information
+    result = models.CharField(max_length=20)  # final: eligible or ineligible
+    overridden = models.BooleanField(default=False)
+    override_rationale = models.TextField(blank=True)
+    supervisor_name = models.CharField(max_length=150, blank=True)
+    supervisor_rank = models.CharField(max_length=30, blank=True)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(overridden=False) | ~models.Q(override_rationale=""),
+                name="eligibility_override_has_rationale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.result} ({self.ruleset_version}) for {self.case_id}"
+
+
+class CaseEvent(models.Model):
+    """One line of the case timeline: who did what, and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    occurred_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                              null=True)
+    from_status = models.CharField(max_length=30, blank=True)
+    to_status = models.CharField(max_length=30, blank=True)
+    title = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Disposal(models.Model):
+    """The caution and its conditions. Its stored time limit is the one every breach uses."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="disposal")
+    regime = models.CharField(max_length=30)
+    disposal_date = models.DateField()
+    authorising_officer = models.CharField(max_length=150)
+    authorising_rank = models.CharField(max_length=30)
+    programme_condition = models.BooleanField(default=True)  # rehabilitative: attend programme
+    reparative_condition = models.TextField(blank=True)
+    restrictive_condition = models.TextField(blank=True)
+    unpaid_work_hours = models.PositiveSmallIntegerField(default=0)
+    deadline = models.DateField()
+    signed_document = models.BooleanField(default=False)
+    prosecution_last_day = models.DateField(null=True, blank=True)
+    time_limit_basis = models.CharField(max_length=30)
+    time_limit_explanation = models.TextField()
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(unpaid_work_hours__lte=20),
+                                   name="disposal_unpaid_work_max_20"),
+            models.CheckConstraint(condition=models.Q(deadline__gt=models.F("disposal_date")),
+                                   name="disposal_deadline_after_disposal"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regime} for {self.case_id}"
+
+
+class Referral(models.Model):
+    """A cautioned case referred to the programme's provider. One per case.
+
+    Provider delivery (issue 4) picks referrals up from `delivery` by provider; `first_contact_due`
+    is the 14-day first-contact target (domain.md 1.2).
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="referral")
+    programme_code = models.CharField(max_length=40)
+    programme_version = models.PositiveIntegerField()
+    provider = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                 related_name="referrals")
+    referred_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    referred_at = models.DateTimeField(default=timezone.now)
+    first_contact_due = models.DateField()
+
+    class Meta:
+        ordering = ["referred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Referral of {self.case_id} to {self.provider_id}"

@@ -29,3 +29,44 @@ def recent_offences(actor, *, limit: int = 25, domestic_abuse_only: bool = True)
                 subjects=[offence.person for offence in offences],
             )
     return offences
+
+
+# --- Offence to caution (issue 3)
+
+def open_cases(actor, *, limit: int = 50) -> list:
+    """The force's OOCR cases, newest first (the police home page)."""
+    from diversion.cases.models import Case
+
+    with transaction.atomic():
+        cases = list(visible(actor, Case).select_related("person", "offence__offence_code")
+                     .order_by("-created_at", "-id")[:limit])
+        if cases:
+            record(actor=actor, operation=Operation.CONSULTATION,
+                   justification="Police OOCR case list",
+                   subjects=[case.person for case in cases])
+    return cases
+
+
+def case_for(request, pk: int, *, purpose: str):
+    """One case the user may see (else a logged 404), its read written to the processing log."""
+    from diversion.accounts.policy import get_visible_or_404
+    from diversion.cases.models import Case
+
+    with transaction.atomic():
+        case = get_visible_or_404(request, Case, pk=pk)
+        record(actor=request.user, operation=Operation.CONSULTATION, obj=case,
+               subjects=[case.person], justification=purpose)
+    return case
+
+
+def timeline(actor, case) -> list:
+    from diversion.cases.models import CaseEvent
+
+    return list(visible(actor, CaseEvent).filter(case=case).select_related("actor")
+                .order_by("-occurred_at", "-id"))
+
+
+def latest_decision(actor, case):
+    from diversion.cases.models import EligibilityDecision
+
+    return visible(actor, EligibilityDecision).filter(case=case).first()

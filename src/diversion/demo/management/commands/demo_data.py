@@ -15,6 +15,7 @@ from diversion.cases.models import Person
 from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
+from diversion.demo.referrals import build_demo_cases  # offence to caution (issue 3)
 
 
 class Command(BaseCommand):
@@ -52,6 +53,7 @@ class Command(BaseCommand):
                        justification=f"Synthetic demo data for {force.name}: "
                                      f"{made_people} people, {made_offences} offences",
                        obj=force)
+        build_demo_cases(today)  # offence to caution (issue 3): cases at every stage
         load_commissioning(today)  # commissioning (issue 8): contracts, aggregates
         if not quiet:
             self.print_sign_ins()

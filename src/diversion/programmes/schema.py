@@ -1,0 +1,110 @@
+"""The shape of a programme definition file, checked with pydantic when the file loads."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Operator = Literal["equals", "in", "not_in", "min", "max"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Audience(_Strict):
+    sexes: list[Literal["M", "F", "X"]] = Field(min_length=1)
+    min_age: int = Field(ge=10, le=120)
+    description: str = Field(min_length=1)
+
+
+class RuleSpec(_Strict):
+    """One eligibility rule: compare one fact about the case with a value."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: str = Field(min_length=1)
+    fact: str = Field(min_length=1)
+    operator: Operator
+    value: Any
+
+    @model_validator(mode="after")
+    def _value_fits_operator(self) -> RuleSpec:
+        if self.operator in ("in", "not_in") and not isinstance(self.value, list):
+            raise ValueError(f"operator {self.operator!r} needs a list value")
+        if self.operator in ("min", "max") and not isinstance(self.value, int | float):
+            raise ValueError(f"operator {self.operator!r} needs a number value")
+        return self
+
+
+class Session(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    kind: Literal["group", "one_to_one"]
+    hours: float = Field(gt=0, le=12)
+    after: str | None = None
+    min_weeks_after: int | None = Field(default=None, ge=0)
+    max_weeks_after: int | None = Field(default=None, ge=0)
+
+
+class Questionnaire(_Strict):
+    id: str
+    name: str
+    when: str
+
+
+class OutcomeMeasure(_Strict):
+    id: str
+    name: str
+
+
+class TrialSpec(_Strict):
+    """A randomised trial the programme is running (stratified permuted blocks)."""
+
+    code: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    running: bool = True
+    arms: list[str] = Field(min_length=2)
+    ratio: list[int] = Field(min_length=2)
+    strata: list[str] = Field(default_factory=list)
+    block_multiples: list[int] = Field(default=[1, 2, 3], min_length=1)
+    programme_arm: str
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TrialSpec:
+        if len(self.ratio) != len(self.arms):
+            raise ValueError("ratio must give one whole number per arm")
+        if any(part < 1 for part in self.ratio) or any(m < 1 for m in self.block_multiples):
+            raise ValueError("ratio parts and block multiples must be 1 or more")
+        if self.programme_arm not in self.arms:
+            raise ValueError(f"programme_arm {self.programme_arm!r} is not one of the arms")
+        return self
+
+
+class ProgrammeDefinition(_Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    version: int = Field(ge=1)
+    name: str = Field(min_length=1)
+    summary: str = ""
+    audience: Audience
+    eligibility: list[RuleSpec] = Field(min_length=1)
+    sessions: list[Session] = Field(min_length=1)
+    questionnaires: list[Questionnaire] = Field(default_factory=list)
+    default_deadline_weeks: int = Field(ge=1, le=52)
+    outcome_measures: list[OutcomeMeasure] = Field(min_length=1)
+    trial: TrialSpec | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> ProgrammeDefinition:
+        ids = [rule.id for rule in self.eligibility]
+        if len(ids) != len(set(ids)):
+            raise ValueError("eligibility rule ids must be unique")
+        session_ids = {session.id for session in self.sessions}
+        for session in self.sessions:
+            if session.after and session.after not in session_ids:
+                raise ValueError(f"session {session.id!r} comes after unknown {session.after!r}")
+        return self
+
+    @property
+    def ruleset_version(self) -> str:
+        return f"{self.code}-v{self.version}"

@@ -1,0 +1,428 @@
+"""The full evaluation: inputs -> outcomes -> design (trial or matched) -> effects -> result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import disclosure
+from .effects import (
+    BinaryEffect,
+    MeanDifference,
+    RateEffect,
+    binary_effect,
+    mean_difference,
+    rate_effect,
+)
+from .errors import EstimationError, InputError
+from .harm import HarmTable, load_harm_table
+from .matching import Balance, Matching, Overlap, balance, match, overlap
+from .outcomes import PROVEN_DISPOSALS, WAITING_DAYS, compute_outcomes
+from .propensity import LogitResult, design_matrix, fit_logit
+from .results import Result
+from .survival import CoxResult, LogRank, cox, kaplan_meier, logrank
+from .tables import Cohort, Offences, check_data_end, load_cohort, load_offences
+from .trial import (
+    ComplierEffect,
+    Consort,
+    MinimumDetectableEffect,
+    complier_effect,
+    minimum_detectable_effect,
+)
+
+EPOCH = dt.date(1970, 1, 1)
+Progress = Callable[[str], None]
+
+
+def _date(day: int) -> str:
+    return (EPOCH + dt.timedelta(days=int(day))).isoformat()
+
+
+@dataclass
+class GroupSummary(Result):
+    people: int  # in the analysis sample for this outcome (full follow-up)
+    weighted_people: float
+    reoffended: int
+    offences: int
+    prevalence: float | None
+    frequency_per_100: float | None
+    harm_total: float
+    harm_mean: float | None
+    severity_mean: float | None  # mean of each reoffender's most harmful offence (days)
+    survival_at_window_end: float | None
+    median_days_to_first: float | None
+
+
+@dataclass
+class OutcomeResult(Result):
+    """One window x scope: group summaries, effects and the verdict on prevalence."""
+
+    window_days: int
+    scope: str
+    treated: GroupSummary
+    control: GroupSummary
+    follow_up_incomplete: dict[str, int]
+    prevalence: BinaryEffect
+    frequency: RateEffect
+    harm: MeanDifference
+    log_rank: LogRank
+    cox: CoxResult | None
+    complier_average: ComplierEffect | None
+    treatment_received: BinaryEffect | None
+    verdict: str
+    note: str = ""
+
+
+@dataclass
+class Evaluation(Result):
+    definitions: dict[str, Any]
+    data: dict[str, Any]
+    outcomes: list[OutcomeResult]
+    minimum_detectable_effect: MinimumDetectableEffect
+    verdict: str
+    consort: Consort | None = None
+    propensity_model: LogitResult | None = None
+    matching: Matching | None = None
+    balance: Balance | None = None
+    overlap: Overlap | None = None
+    published: dict[str, Any] = field(default_factory=dict)
+
+
+def evaluate(
+    cohort: Any,
+    offences: Any,
+    *,
+    design: str = "trial",
+    windows: tuple[int, ...] = (182, 365),
+    basis: str = "recorded",
+    scopes: tuple[str, ...] = ("any", "da"),
+    covariates: list[str] | None = None,
+    seed: int = 0,
+    data_end: dt.date | str | None = None,
+    harm_table: HarmTable | None = None,
+    treated_label: str = "treatment",
+    control_label: str | None = None,
+    ratio: int = 1,
+    replace: bool = True,
+    caliper_sd: float = 0.2,
+    complier: bool = False,
+    bootstrap: int = 1000,
+    publish_threshold: int = 5,
+    waiting_days: int = WAITING_DAYS,
+    proven_disposals: tuple[str, ...] = PROVEN_DISPOSALS,
+    progress: Progress | None = None,
+) -> Evaluation:
+    """Evaluate an intervention. `cohort` and `offences` are Arrow-compatible tables or paths
+    to CSV/Parquet files (see docs/engine.md for their columns)."""
+    say = progress or (lambda _msg: None)
+    if design not in ("trial", "matched"):
+        raise ValueError("design must be 'trial' or 'matched'")
+    windows = tuple(sorted({int(w) for w in windows}))
+    if not windows or min(windows) <= 0:
+        raise ValueError("windows must be positive numbers of days")
+    harm = harm_table or load_harm_table()
+
+    say("reading and checking the cohort")
+    if design == "matched" and covariates is not None:
+        c = load_cohort(cohort, covariates=covariates)
+    else:
+        c = load_cohort(cohort, covariates=[] if design == "trial" else None)
+    say("reading and checking the offences")
+    o = load_offences(offences, c)
+    end_day = _end_day(data_end, o, c)
+    check_data_end(c, end_day)
+
+    control_label = control_label or ("control" if design == "trial" else None)
+    if design == "trial":
+        if c.arm is None:
+            raise InputError("cohort", "arm", "missing column (needed for the trial design)")
+        t_mask = c.arm.mask(treated_label)
+        c_mask = c.arm.mask(control_label)
+    else:
+        t_mask = c.group.mask(treated_label)
+        if control_label is None:
+            others = [lvl for lvl in c.group.levels if lvl != treated_label]
+            fallback = others[0] if others else ""
+            control_label = "comparison" if "comparison" in others else fallback
+        c_mask = c.group.mask(control_label)
+    if not t_mask.any():
+        raise InputError("cohort", "arm" if design == "trial" else "group",
+                         f"no rows labelled {treated_label!r}")  # fmt: skip
+
+    say("outcomes")
+    outs = compute_outcomes(
+        c, o, harm, windows=windows, scopes=scopes, basis=basis, data_end_day=end_day,
+        waiting_days=waiting_days, proven_disposals=proven_disposals,
+    )  # fmt: skip
+
+    weights = np.zeros(c.n)
+    weights[t_mask | c_mask] = 1.0
+    extras: dict[str, Any] = {}
+    if design == "matched":
+        extras = _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say)
+        weights = extras.pop("weights")
+    else:
+        extras["consort"] = _consort(c, t_mask, c_mask, outs, treated_label, control_label)
+
+    received = None
+    if c.received is not None:
+        received = np.isin(c.received.codes, [c.received.levels.index(v)
+                                              for v in ("started", "completed")
+                                              if v in c.received.levels])  # fmt: skip
+    results = []
+    for oc in outs.outcomes:
+        results.append(_effects(oc, t_mask, c_mask, weights, design, complier, received,
+                                bootstrap, seed, say))  # fmt: skip
+    first = results[0]
+    mde = minimum_detectable_effect(
+        first.treated.people, first.control.people, first.control.prevalence
+    )
+    definitions = {
+        "design": design,
+        "basis": basis,
+        "windows_days": list(windows),
+        "scopes": list(scopes),
+        "index_rule": "offences strictly after the index date and within the window count; the "
+        "index offence and anything on or before the index date never count",
+        "waiting_period_days": waiting_days if basis == "proven" else None,
+        "proven_disposals": list(proven_disposals) if basis == "proven" else None,
+        "data_end": _date(end_day),
+        "harm_table_version": harm.version,
+        "harm_table_source": harm.source,
+        "treated": treated_label,
+        "control": control_label,
+        "denominator": "people with full follow-up (window, plus the waiting period when "
+        "proven); time to first is censored at the window end or the data end",
+        "primary": f"prevalence, {windows[0]} days, scope {scopes[0]}",
+        "seed": seed,
+        "publish_threshold": publish_threshold,
+    }
+    data = {
+        "cohort_rows": c.n,
+        "treated_rows": int(t_mask.sum()),
+        "control_rows": int(c_mask.sum()),
+        "other_rows": int((~t_mask & ~c_mask).sum()),
+        "offence_rows": o.n,
+        "offences_not_in_cohort": outs.offences_not_in_cohort,
+        "offences_counted": outs.offences_counted,
+        "unknown_offence_codes": outs.unknown_codes,
+        "unknown_offence_code_note": "counted as offences for prevalence, frequency and time to "
+        "first; no harm weight (not in the harm table)",
+    }
+    ev = Evaluation(definitions, data, results, mde, first.verdict, **extras)
+    ev.published = published_tables(ev, publish_threshold)
+    say("done")
+    return ev
+
+
+def _end_day(data_end: dt.date | str | None, o: Offences, c: Cohort) -> int:
+    if data_end is None:
+        return int(o.recorded_day.max()) if o.n else int(c.index_day.max())
+    if isinstance(data_end, str):
+        try:
+            data_end = dt.date.fromisoformat(data_end)
+        except ValueError:
+            raise InputError("options", "data_end", f"not a date: {data_end!r}") from None
+    return (data_end - EPOCH).days
+
+
+def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say):
+    if not c.covariates:
+        raise InputError("cohort", None, "the matched design needs covariate columns")
+    sample = t_mask | c_mask
+    if not c_mask.any():
+        raise InputError("cohort", "group", "no comparison rows to match to")
+    say(f"propensity model ({len(c.covariates)} covariates)")
+    rows = np.flatnonzero(sample)
+    d = design_matrix({k: v[rows] for k, v in c.covariates.items()}, len(rows))
+    logit_res, eta = fit_logit(d.X, t_mask[rows], d.names)
+    say("matching")
+    m = match(eta, t_mask[rows], caliper_sd=caliper_sd, ratio=ratio, replace=replace, seed=seed)
+    w = np.zeros(c.n)
+    w[rows] = m.weights
+    say("balance")
+    bal = balance(d.X, d.names, t_mask[rows], m.weights)
+    ov = overlap(1.0 / (1.0 + np.exp(-eta)), t_mask[rows])
+    m.weights = w
+    return {"weights": w, "propensity_model": logit_res, "matching": m, "balance": bal,
+            "overlap": ov}  # fmt: skip
+
+
+def _consort(c, t_mask, c_mask, outs, t_label, c_label) -> Consort:
+    arms = {t_label: t_mask, c_label: c_mask}
+    received: dict[str, dict[str, int]] = {}
+    if c.received is not None:
+        for name, mask in arms.items():
+            received[name] = {
+                lvl: int((mask & (c.received.codes == i)).sum())
+                for i, lvl in enumerate(c.received.levels)
+            }
+    analysed: dict[str, dict[str, int]] = {}
+    incomplete: dict[str, dict[str, int]] = {}
+    for oc in outs.outcomes:
+        if oc.scope != outs.outcomes[0].scope:
+            continue
+        key = f"{oc.window_days} days"
+        analysed[key] = {a: int((m & oc.eligible).sum()) for a, m in arms.items()}
+        incomplete[key] = {a: int((m & ~oc.eligible).sum()) for a, m in arms.items()}
+    return Consort(
+        {a: int(m.sum()) for a, m in arms.items()}, received, analysed, incomplete,
+        int((~t_mask & ~c_mask).sum()),
+    )  # fmt: skip
+
+
+def _summary(oc, mask, w) -> GroupSummary:
+    el = mask & oc.eligible & (w > 0)
+    ww = w[el]
+    tot = float(ww.sum())
+    reo = oc.count[el] > 0
+    prev = float(np.dot(ww, reo) / tot) if tot else None
+    freq = float(100 * np.dot(ww, oc.count[el]) / tot) if tot else None
+    harm_total = float(np.dot(ww, oc.harm[el]))
+    wr = ww[reo]
+    sev = float(np.dot(wr, oc.severity[el][reo]) / wr.sum()) if wr.sum() > 0 else None
+    sm = mask & (w > 0)
+    km = kaplan_meier(oc.time[sm], oc.event[sm], w[sm])
+    return GroupSummary(
+        int(el.sum()), tot, int(reo.sum()), int(oc.count[el].sum()), prev, freq, harm_total,
+        harm_total / tot if tot else None, sev,
+        km.at(oc.window_days) if km.n else None, km.median,
+    )  # fmt: skip
+
+
+def _effects(oc, t_mask, c_mask, w, design, complier, received, bootstrap, seed, say):
+    say(f"effects ({oc.window_days}d {oc.scope})")
+    t_el = t_mask & oc.eligible & (w > 0)
+    c_el = c_mask & oc.eligible & (w > 0)
+    wt, wc = (None, None) if design == "trial" else (w[t_el], w[c_el])
+    y = oc.count > 0
+    prev = binary_effect(y[t_el], y[c_el], wt, wc)
+    freq = rate_effect(oc.count[t_el], oc.count[c_el], wt, wc)
+    harm = mean_difference(oc.harm[t_el], oc.harm[c_el], wt, wc, resamples=bootstrap, seed=seed)
+    say(f"survival ({oc.window_days}d {oc.scope})")
+    sample = (t_mask | c_mask) & (w > 0)
+    sw = None if design == "trial" else w[sample]
+    lr = logrank(oc.time[sample], oc.event[sample], t_mask[sample], sw)
+    note = ""
+    cx = None
+    try:
+        cx = cox(oc.time[sample], oc.event[sample], t_mask[sample].astype(float), ["treated"],
+                 weights=sw, robust=True)  # fmt: skip
+    except EstimationError as exc:
+        note = f"Cox model not estimated: {exc}"
+    cace = as_treated = None
+    if complier and design == "trial" and received is not None:
+        both = (t_mask | c_mask) & oc.eligible
+        cace = complier_effect(y[both], t_mask[both], received[both])
+        as_treated = binary_effect(y[both & received], y[both & ~received])
+        as_treated.note = ("treatment received vs not received: not randomised, so open to "
+                           "selection bias; the complier-average effect is the unbiased one")
+    t_sum, c_sum = _summary(oc, t_mask, w), _summary(oc, c_mask, w)
+    return OutcomeResult(
+        oc.window_days, oc.scope, t_sum, c_sum,
+        {"treated": int((t_mask & ~oc.eligible).sum()),
+         "control": int((c_mask & ~oc.eligible).sum())},
+        prev, freq, harm, lr, cx, cace, as_treated, prev.verdict, note,
+    )  # fmt: skip
+
+
+def published_tables(ev: Evaluation, threshold: int) -> dict[str, Any]:
+    """Counts safe to publish: people reoffending / not, per group, with small cells and the
+    cells that would reveal them suppressed; rates computed only from unsuppressed counts."""
+    tables = {}
+    for o in ev.outcomes:
+        cells = np.array([
+            [o.treated.reoffended, o.treated.people - o.treated.reoffended],
+            [o.control.reoffended, o.control.people - o.control.reoffended],
+        ])  # fmt: skip
+        table = disclosure.publish(cells, threshold)
+        rates = []
+        for row in table[:2]:
+            ok = all(not isinstance(v, str) for v in row)
+            rate = round(100 * row[0] / row[2], 1) if ok and row[2] else disclosure.SUPPRESSED
+            rates.append(rate)
+        tables[f"{o.window_days}d_{o.scope}"] = {
+            "rows": ["treated", "control", "total"],
+            "columns": ["reoffended", "did not reoffend", "total"],
+            "cells": table,
+            "reoffending_rate_percent": rates,
+        }
+    return {"threshold": threshold, "marker": disclosure.SUPPRESSED, "tables": tables}
+
+
+def summary_table(ev: Evaluation) -> str:
+    """A human-readable summary of the evaluation."""
+
+    def pct(v):
+        return "-" if v is None else f"{100 * v:.1f}%"
+
+    def num(v, f="{:.2f}"):
+        return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f.format(v)
+
+    def ci(pair, scale=1.0, f="{:.2f}"):
+        if pair is None:
+            return "-"
+        return f"[{f.format(pair[0] * scale)}, {f.format(pair[1] * scale)}]"
+
+    d = ev.definitions
+    lines = [
+        f"Design: {d['design']}   basis: {d['basis']}   data end: {d['data_end']}   "
+        f"harm table: {d['harm_table_version']}",
+        f"Treated: {ev.data['treated_rows']}   control: {ev.data['control_rows']}   "
+        f"offences counted: {ev.data['offences_counted']}",
+    ]
+    if ev.data["unknown_offence_codes"]:
+        codes = ", ".join(f"{k} ({v})" for k, v in ev.data["unknown_offence_codes"].items())
+        lines.append(f"Unknown offence codes (counted, no harm weight): {codes}")
+    if ev.matching is not None:
+        m = ev.matching
+        lines.append(
+            f"Matching: {m.treated_matched}/{m.treated} treated matched "
+            f"({m.ratio}:1, {'with' if m.replace else 'without'} replacement, caliper "
+            f"{m.caliper_sd} SD); controls used {m.controls_used}; flagged after: "
+            f"{', '.join(ev.balance.flagged_after) or 'none'}"
+        )
+    header = (f"{'window':>7} {'scope':<11} {'n T':>8} {'n C':>8} {'prev T':>7} {'prev C':>7} "
+              f"{'RD (pp) [95% CI]':<22} {'RR [95% CI]':<20} {'rate ratio':>10} "
+              f"{'harm diff [95% CI]':<24} {'HR':>5}  verdict")  # fmt: skip
+    lines += ["", header, "-" * len(header)]
+    for o in ev.outcomes:
+        p = o.prevalence
+        rd = "-" if p.risk_difference is None else (
+            f"{100 * p.risk_difference:+.1f} {ci(p.risk_difference_ci, 100, '{:+.1f}')}")
+        rr = "-" if p.risk_ratio is None else f"{p.risk_ratio:.2f} {ci(p.risk_ratio_ci)}"
+        hd = "-" if o.harm.difference is None else (
+            f"{o.harm.difference:+.1f} {ci(o.harm.bootstrap_ci, 1, '{:+.1f}')}")
+        hr = "-" if o.cox is None else f"{o.cox.hazard_ratio[0]:.2f}"
+        lines.append(
+            f"{o.window_days:>6}d {o.scope:<11} {o.treated.people:>8} {o.control.people:>8} "
+            f"{pct(o.treated.prevalence):>7} {pct(o.control.prevalence):>7} {rd:<22} {rr:<20} "
+            f"{num(o.frequency.rate_ratio):>10} {hd:<24} {hr:>5}  {o.verdict}"
+        )
+    mde = ev.minimum_detectable_effect
+    lines += ["", f"Minimum detectable effect (80% power, 5% two-sided): "
+              f"{num(None if mde.absolute is None else 100 * mde.absolute, '{:.1f}')} "
+              f"percentage points", f"Verdict ({d['primary']}): {ev.verdict}"]  # fmt: skip
+    return "\n".join(lines)
+
+
+def timed(progress: Progress | None = None) -> tuple[Progress, dict[str, float]]:
+    """A progress callback that also records how long each step took."""
+    times: dict[str, float] = {}
+    state = {"step": None, "t": time.perf_counter()}
+
+    def cb(msg: str) -> None:
+        now = time.perf_counter()
+        if state["step"] is not None:
+            times[state["step"]] = times.get(state["step"], 0.0) + now - state["t"]
+        state["step"], state["t"] = msg, now
+        if progress:
+            progress(msg)
+
+    return cb, times

@@ -1,0 +1,285 @@
+"""The police pages from offence to referral, their bad input, and integrity under repetition."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from diversion.accounts.models import Organisation
+from diversion.accounts.roles import OrganisationKind, Role
+from diversion.audit.models import ProcessingLog
+from diversion.cases import pnc
+from diversion.cases.models import Case, CaseEvent, Disposal, Offence, Person, Referral
+from diversion.programmes.models import ProgrammeProvider
+from tests.factories import make_user
+from tests.referral.helpers import commission, consult, date_parts, make_case
+
+TODAY = timezone.localdate()
+
+
+def record_data(**overrides) -> dict:
+    data = {
+        "submission_key": str(uuid.uuid4()), "programme": "cara", "given_name": "Dan",
+        "family_name": "Ellis", "sex": "M", "pnc_id": "10/12345" + pnc.make(2010, 12345)[-1],
+        "force_reference": "FR1", "crime_reference": "CR-100", "offence_code": "105a",
+        "domestic_abuse": "on", "relationship": "current_partner", "admission": "yes",
+        "on_bail": "no", "court_order": "no", "community_sentence": "no",
+        "violence_disposal_within_2_years": "no", "interpreter_needed": "no",
+        "appropriate_adult_needed": "no", "dash_risk": "standard",
+        **date_parts("date_of_birth", date(1990, 5, 17)),
+        **date_parts("offence_date", TODAY - timedelta(days=10)),
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def officer_client(cast, client):
+    client.force_login(cast.users[Role.DECISION_MAKER])
+    return client
+
+
+def test_recording_an_offence_creates_person_offence_case_event_and_log(cast, officer_client):
+    response = officer_client.post(reverse("cases:record"), record_data())
+    case = Case.objects.get()
+    assert response.status_code == 302 and response.url == reverse("cases:detail",
+                                                                    args=[case.pk])
+    assert case.person.pnc_id == "2010/0012345" + pnc.make(2010, 12345)[-1]
+    assert case.offence.offence_code_id == "105A" and case.offence.domestic_abuse
+    assert case.admission is True and case.dash_risk == "standard"
+    assert CaseEvent.objects.filter(case=case, title="Offence recorded").exists()
+    assert ProcessingLog.objects.filter(object_type="cases.Case", operation="collection").exists()
+    page = officer_client.get(response.url).content.decode()
+    assert "Prosecution time limit" in page and "s.39A" in page
+
+
+def test_submitting_the_same_form_twice_creates_one_case(cast, officer_client):
+    data = record_data()
+    first = officer_client.post(reverse("cases:record"), data)
+    second = officer_client.post(reverse("cases:record"), data)
+    assert first.url == second.url
+    assert Case.objects.count() == Offence.objects.count() == Person.objects.count() == 1
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    (date_parts("date_of_birth", TODAY + timedelta(days=3)), "date_of_birth",
+     "The date of birth must be in the past"),
+    ({"date_of_birth_0": "31", "date_of_birth_1": "2", "date_of_birth_2": "1990"},
+     "date_of_birth", "The date of birth must be a real date"),
+    ({"offence_date_0": "", "offence_date_1": "13", "offence_date_2": "2026"}, "offence_date",
+     "The offence date must include a day"),
+    (date_parts("offence_date", TODAY + timedelta(days=1)), "offence_date",
+     "The offence date must be today or in the past"),
+    (date_parts("offence_date", date(1985, 1, 1)), "offence_date",
+     "The offence date must be after the date of birth"),
+    ({"pnc_id": "10/12345Q"}, "pnc_id", "check letter is wrong"),
+    ({"pnc_id": "not a pnc"}, "pnc_id", "Enter a PNC ID in the format"),
+    ({"offence_code": "ZZZ9"}, "offence_code", "is not a Home Office offence code"),
+    ({"given_name": ""}, "given_name", "Enter the person"),
+    ({**date_parts("victim_statement_date", TODAY - timedelta(days=30))},
+     "victim_statement_date", "on or after the offence"),
+])
+def test_bad_input_gets_the_error_summary_naming_the_field(cast, officer_client, overrides,
+                                                          field, message):
+    response = officer_client.post(reverse("cases:record"), record_data(**overrides))
+    body = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in body
+    assert f'href="#id_{field}"' in body and message in body
+    assert 'value="Ellis"' in body or field == "family_name"  # what was typed is kept
+    assert not Case.objects.exists()
+
+
+def test_a_crime_reference_already_recorded_is_refused(cast, officer_client):
+    officer_client.post(reverse("cases:record"), record_data())
+    body = officer_client.post(reverse("cases:record"), record_data()).content.decode()
+    assert "already recorded" in body and Case.objects.count() == 1
+
+
+def test_two_officers_editing_the_facts_the_second_is_told(cast, client):
+    case = make_case(cast, dash_risk="")
+    second = make_user("second_officer", Role.DECISION_MAKER, cast.orgs["force"])
+    url = reverse("cases:facts", args=[case.pk])
+    form = {"version": case.version, "admission": "yes", "on_bail": "no", "court_order": "no",
+            "community_sentence": "no", "violence_disposal_within_2_years": "no",
+            "interpreter_needed": "no", "appropriate_adult_needed": "no"}
+    client.force_login(cast.users[Role.DECISION_MAKER])
+    assert client.post(url, {**form, "dash_risk": "medium"}).status_code == 302
+    client.force_login(second)
+    response = client.post(url, {**form, "dash_risk": "high"})  # built from version 1
+    body = response.content.decode()
+    assert "changed by someone else" in body and "There is a problem" in body
+    case.refresh_from_db()
+    assert case.dash_risk == "medium" and case.version == 2  # the first change is kept
+    assert 'value="high" selected' in body  # and the second officer's input is not lost
+
+
+def _to_consulted(cast, client, case):
+    client.post(reverse("cases:eligibility", args=[case.pk]), {"version": case.version})
+    case.refresh_from_db()
+    assert case.status == "eligible"
+    consult(cast, case)
+    client.post(reverse("cases:consultation", args=[case.pk]),
+                {"version": case.version, "person_consents": "on"})
+    case.refresh_from_db()
+    assert case.status == "consulted"
+
+
+def caution_data(case, **overrides) -> dict:
+    data = {"version": case.version, "regime": "cja2003_conditional",
+            "authorising_officer": "Sgt Okafor 1234", "authorising_rank": "sergeant",
+            "programme_condition": "on", "unpaid_work_hours": "0", "signed_document": "on",
+            **date_parts("disposal_date", TODAY),
+            **date_parts("deadline", TODAY + timedelta(weeks=16))}
+    data.update(overrides)
+    return data
+
+
+def test_consultation_gate_police_see_outcome_only(cast, officer_client):
+    case = make_case(cast, programme="juno", person=None, offence_extra={"offence_code_id": "49"})
+    Case.objects.filter(pk=case.pk).update(person=case.person)
+    case.person.sex = "F"
+    case.person.save()
+    officer_client.post(reverse("cases:eligibility", args=[case.pk]), {"version": 1})
+    case.refresh_from_db()
+    response = officer_client.post(reverse("cases:consultation", args=[case.pk]),
+                                   {"version": case.version, "person_consents": "on"})
+    assert "has not yet recorded a completed consultation" in response.content.decode()
+    consult(cast, case, risk=True)
+    page = officer_client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "Victim supports" in page and "Risk raised" in page
+    assert "Wants him to get help" not in page  # the victim's words never reach police
+    officer_client.post(reverse("cases:consultation", args=[case.pk]),
+                        {"version": case.version, "person_consents": "on"})
+    case.refresh_from_db()
+    body = officer_client.post(reverse("cases:caution", args=[case.pk]),
+                               caution_data(case)).content.decode()
+    assert "raised a risk" in body and not Disposal.objects.exists()
+
+
+def test_caution_refers_to_the_provider_who_sees_it_at_once(cast, officer_client):
+    from django.test import Client
+
+    client = Client()
+    commission(cast, "juno")
+    case = make_case(cast, programme="juno", offence_extra={"offence_code_id": "49"})
+    case.person.sex = "F"
+    case.person.save()
+    _to_consulted(cast, officer_client, case)
+    response = officer_client.post(reverse("cases:caution", args=[case.pk]), caution_data(case))
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "referred"
+    disposal, referral = case.disposal, case.referral
+    assert disposal.regime == "cja2003_conditional" and disposal.signed_document
+    assert disposal.time_limit_basis == "none"
+    assert referral.provider == cast.orgs["provider"]
+    assert referral.first_contact_due == TODAY + timedelta(days=14)
+    assert ProcessingLog.objects.filter(operation="disclosure",
+                                        recipient=cast.orgs["provider"].name).exists()
+    # A repeated submit of the same form records nothing more.
+    again = officer_client.post(reverse("cases:caution", args=[case.pk]), caution_data(case))
+    assert again.status_code == 302 and again.url == reverse("cases:detail", args=[case.pk])
+    assert Disposal.objects.count() == Referral.objects.count() == 1
+
+    client.force_login(cast.users[Role.FACILITATOR])
+    queue = client.get(reverse("delivery:home")).content.decode()
+    assert case.reference in queue and case.person.family_name in queue
+    other = Organisation.objects.create(name="Other Provider", kind=OrganisationKind.PROVIDER,
+                                        code="other-provider")
+    client.force_login(make_user("other_fac", Role.FACILITATOR, other))
+    assert case.reference not in client.get(reverse("delivery:home")).content.decode()
+    timeline = officer_client.get(reverse("cases:timeline", args=[case.pk])).content.decode()
+    for title in ("Found eligible", "Victim consulted", "Cautioned",
+                  "Referred to Test Provider"):
+        assert title in timeline
+    assert "moj-timeline" in timeline
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    (date_parts("disposal_date", TODAY - timedelta(days=400)), "disposal_date",
+     "on or after the offence date"),
+    (date_parts("disposal_date", TODAY + timedelta(days=2)), "disposal_date",
+     "today or in the past"),
+    ({"authorising_rank": "constable"}, "authorising_rank", "sergeant or above"),
+    (date_parts("deadline", TODAY + timedelta(weeks=21)), "deadline",
+     "the most this caution allows"),
+    (date_parts("deadline", TODAY), "deadline", "must be after the caution"),
+    ({"unpaid_work_hours": "5"}, "unpaid_work_hours", "cannot have unpaid work"),
+    ({"unpaid_work_hours": "25"}, "unpaid_work_hours", "20 hours or fewer"),
+    ({"regime": "pcsc_diversionary"}, "regime", "the caution must be"),
+    ({"programme_condition": ""}, "programme_condition", "Set at least one condition"),
+])
+def test_caution_bad_input(cast, officer_client, overrides, field, message):
+    commission(cast)
+    offence = {"offence_code_id": "49", "offence_date": TODAY - timedelta(days=20),
+               "recorded_date": TODAY}
+    case = make_case(cast, programme="juno", offence_extra=offence)
+    case.person.sex = "F"
+    case.person.save()
+    _to_consulted(cast, officer_client, case)
+    body = officer_client.post(reverse("cases:caution", args=[case.pk]),
+                               caution_data(case, **overrides)).content.decode()
+    assert "There is a problem" in body and f'href="#id_{field}"' in body and message in body
+    assert not Disposal.objects.exists()
+
+
+def test_regime_is_chosen_by_the_commencement_date(cast, officer_client, settings):
+    settings.PCSC_COMMENCEMENT_DATE = TODAY - timedelta(days=1)
+    commission(cast, "juno")
+    case = make_case(cast, programme="juno", offence_extra={"offence_code_id": "49"})
+    case.person.sex = "F"
+    case.person.save()
+    _to_consulted(cast, officer_client, case)
+    body = officer_client.post(reverse("cases:caution", args=[case.pk]),
+                               caution_data(case)).content.decode()
+    assert "Diversionary caution" in body and not Disposal.objects.exists()
+    response = officer_client.post(reverse("cases:caution", args=[case.pk]), caution_data(
+        case, regime="pcsc_diversionary", unpaid_work_hours="20"))
+    assert response.status_code == 302
+    assert Disposal.objects.get().unpaid_work_hours == 20
+
+
+def test_a_trial_case_must_be_randomised_and_control_gets_no_programme(cast, officer_client):
+    commission(cast)
+    case = make_case(cast)
+    _to_consulted(cast, officer_client, case)
+    body = officer_client.post(reverse("cases:caution", args=[case.pk]),
+                               caution_data(case)).content.decode()
+    assert "randomise the case first" in body
+    officer_client.post(reverse("cases:randomise", args=[case.pk]), {"version": case.version})
+    case.refresh_from_db()
+    arm = case.trial_allocation.arm
+    page = officer_client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert f"Allocated to <strong>{arm}</strong>" in page
+    response = officer_client.post(reverse("cases:caution", args=[case.pk]), caution_data(case))
+    case.refresh_from_db()
+    if arm == "workshop":
+        assert response.status_code == 302 and case.status == "referred"
+        assert case.disposal.time_limit_basis == "s39a_awaiting_statement"
+    else:
+        assert "no programme condition" in response.content.decode()
+        officer_client.post(reverse("cases:caution", args=[case.pk]), caution_data(
+            case, programme_condition="", restrictive_condition="No contact for 16 weeks"))
+        case.refresh_from_db()
+        assert case.status == "cautioned" and not Referral.objects.exists()
+
+
+def test_no_provider_set_up_is_refused(cast, officer_client):
+    case = make_case(cast, programme="juno", offence_extra={"offence_code_id": "49"})
+    case.person.sex = "F"
+    case.person.save()
+    _to_consulted(cast, officer_client, case)
+    assert not ProgrammeProvider.objects.exists()
+    body = officer_client.post(reverse("cases:caution", args=[case.pk]),
+                               caution_data(case)).content.decode()
+    assert "no provider set up" in body and not Disposal.objects.exists()
+
+
+def test_the_home_page_lists_cases(cast, officer_client):
+    case = make_case(cast)
+    page = officer_client.get(reverse("cases:home")).content.decode()
+    assert case.reference in page and "Record an offence" in page
