@@ -104,7 +104,7 @@ def scale_up(offences: int, cases: int, seed: int = 8, out=sys.stdout):
                           .values_list("person_id", "id")) if _postgres() else {
             p: o for p, o in Offence.objects.filter(force=force, person_id__in=person_ids[:cases])
             .order_by("-id").values_list("person_id", "id")}
-        statuses = ["recorded", "referred", "started", "completed", "completed", "completed",
+        statuses = ["recorded", "referred", "in_progress", "completed", "completed", "completed",
                     "breached"]
         while have_cases < cases:
             batch = []

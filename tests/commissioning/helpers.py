@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from diversion.accounts.models import Organisation
 from diversion.accounts.roles import OrganisationKind, Role
-from diversion.cases.models import Case
+from diversion.cases.models import Case, Referral
 from diversion.commissioning import aggregates
 from diversion.commissioning.models import CommissionedForce, Contract
 from tests.factories import make_offence, make_person, make_user
@@ -36,10 +36,14 @@ def make_contract(cast, **extra) -> Contract:
 
 
 _serial = [0]
+REFERRED_OR_LATER = {"referred", "in_progress", "completed", "breached", "decided", "closed"}
 
 
 def make_cases(cast, force, n: int, *, status="recorded", programme="CARA", sex="M",
-               born=date(1990, 1, 1), ethnicity="W1", on=date(2026, 5, 1)) -> None:
+               born=date(1990, 1, 1), ethnicity="W1", on=date(2026, 5, 1),
+               provider=None) -> None:
+    """Cases at `status`; from "referred" on, each has a referral (dated `on`) to `provider`
+    (the cast's provider by default), as the lifecycle (issue 3) makes them."""
     author = cast.users[Role.DECISION_MAKER]
     for _ in range(n):
         _serial[0] += 1
@@ -49,9 +53,15 @@ def make_cases(cast, force, n: int, *, status="recorded", programme="CARA", sex=
                              postcode_district="SO99")
         offence = make_offence(person, f"CR{ref}")
         created = timezone.make_aware(datetime(on.year, on.month, on.day, 12))
-        Case.objects.create(reference=f"C{ref}", force=force, person=person, offence=offence,
-                            programme_code=programme, status=status, created_by=author,
-                            created_at=created)
+        case = Case.objects.create(reference=f"C{ref}", force=force, person=person,
+                                   offence=offence, programme_code=programme.lower(),
+                                   status=status, created_by=author, created_at=created)
+        if status in REFERRED_OR_LATER:
+            Referral.objects.create(case=case, programme_code=programme.lower(),
+                                    programme_version=1,
+                                    provider=provider or cast.orgs["provider"],
+                                    referred_by=author, referred_at=created,
+                                    first_contact_due=on)
 
 
 def refresh() -> None:

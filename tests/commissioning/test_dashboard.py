@@ -27,7 +27,7 @@ def filled(cast):
     force = cast.orgs["force"]
     make_cases(cast, force, 12, status="recorded")
     make_cases(cast, force, 2, status="referred")
-    make_cases(cast, force, 3, status="started", sex="F")
+    make_cases(cast, force, 3, status="in_progress", sex="F")
     make_cases(cast, force, 6, status="completed", born=date(2003, 1, 1))
     make_cases(cast, force, 1, status="breached", ethnicity="B1")
     make_cases(cast, cast.outsider_org, 7, status="completed")
@@ -78,11 +78,12 @@ def test_empty_states_are_honest(cast):
 def test_filters_narrow_the_counts(filled):
     assert figure(board(filled, programme="JUNO").headline,
                   "Cases recorded for a programme").value is None
-    other_provider = filled.outsider_org  # holds no contract: none of its programmes count
+    other_provider = filled.outsider_org  # nothing was referred to it
     assert figure(board(filled, provider=other_provider).headline,
                   "Cases recorded for a programme").value is None
+    # Only referred cases have a provider: 2 + 3 + 6 + 1.
     assert figure(board(filled, provider=filled.orgs["provider"]).headline,
-                  "Cases recorded for a programme").value == 24
+                  "Cases recorded for a programme").value == 12
     outside = selectors.Filters(start=date(2025, 1, 1), end=date(2025, 3, 31))
     assert selectors.dashboard(filled.users[Role.COMMISSIONER], outside).headline[0].value is None
 
@@ -212,3 +213,27 @@ def test_stale_aggregates_queue_a_recount(cast, client, run_worker,
     assert not DashboardAggregate.objects.exists()
     run_worker()
     assert DashboardAggregate.objects.get().count == 6
+
+
+def test_closed_after_a_completion_counts_as_completed_and_closed_without_referral_does_not(
+        cast):
+    oversee(cast)
+    make_cases(cast, cast.orgs["force"], 6, status="closed")  # with referrals: completed first
+    from diversion.cases.models import Case
+
+    Case.objects.filter(status="closed").first().referral.delete()  # cautioned, then closed
+    refresh()
+    b = board(cast)
+    assert figure(b.headline, "Cases recorded for a programme").value == 6
+    assert figure(b.headline, "Completions").value == 5
+    assert figure(b.headline, "Referrals").value == 5
+
+
+def test_referrals_count_in_the_quarter_they_were_made(cast):
+    oversee(cast)
+    make_cases(cast, cast.orgs["force"], 5, status="referred", on=date(2026, 7, 2))
+    refresh()
+    assert figure(board(cast).headline, "Referrals").value is None  # Apr-Jun: none
+    july = selectors.Filters(start=date(2026, 7, 1), end=date(2026, 9, 30))
+    got = selectors.dashboard(cast.users[Role.COMMISSIONER], july)
+    assert figure(got.headline, "Referrals").value == 5

@@ -109,8 +109,9 @@ def test_figure_shows_units_and_empty_states():
 
 
 def test_stage_counts_from_statuses():
-    got = stages.counts_by_stage({"recorded": 50, "referred": 10, "started": 5,
-                                  "completed": 20, "breached": 3})
-    assert got == {"referred": 38, "started": 25, "completed": 20, "breached": 3}
+    got = stages.counts_by_stage({"recorded": 50, "cautioned": 4, "referred": 10,
+                                  "in_progress": 5, "completed": 20,
+                                  stages.CLOSED_AFTER_REFERRAL: 2, "breached": 3, "decided": 1})
+    assert got == {"referred": 41, "started": 27, "completed": 22, "breached": 4}
     assert stages.counts_by_stage({"recorded": 9}) == {
         "referred": 0, "started": 0, "completed": 0, "breached": 0}

@@ -1,7 +1,9 @@
 """Precomputing the dashboard's case counts (run by the task queue; see tasks.py).
 
 This runs as the system, not as a user: it reads cases only to count them, and what it stores
-holds no identifier, only counts per force, programme, quarter, status and group.
+holds no identifier, only counts per force, provider, programme, quarter, status and group.
+A referred case is counted in the quarter of its referral and under the provider referred to;
+a case not (yet) referred in the quarter it was recorded, with no provider.
 """
 
 from __future__ import annotations
@@ -12,8 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from diversion.cases.models import Case
-from diversion.commissioning import figures
+from diversion.commissioning import figures, stages
 from diversion.commissioning.models import DashboardAggregate
+
+
+def _day(moment):
+    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
 
 
 def refresh() -> int:
@@ -21,17 +27,22 @@ def refresh() -> int:
     counted: Counter = Counter()
     rows = (Case.objects.exclude(programme_code="")
             .values_list("force_id", "programme_code", "status", "created_at",
-                         "person__sex", "person__date_of_birth", "person__ethnicity")
+                         "person__sex", "person__date_of_birth", "person__ethnicity",
+                         "referral__referred_at", "referral__provider_id")
             .order_by()
             .iterator(chunk_size=5000))
-    for force_id, programme, status, created, sex, born, ethnicity in rows:
-        day = timezone.localdate(created) if timezone.is_aware(created) else created.date()
-        counted[(force_id, programme, figures.quarter_start(day), status, sex,
-                 figures.age_band(born, day), figures.ethnic_group(ethnicity))] += 1
+    for (force_id, programme, status, created, sex, born, ethnicity, referred_at,
+         provider_id) in rows:
+        day = _day(referred_at or created)
+        if status == "closed" and referred_at is not None:
+            status = stages.CLOSED_AFTER_REFERRAL
+        # Programme codes are lower case in the programmes app, upper case in contracts.
+        counted[(force_id, provider_id, programme.upper(), figures.quarter_start(day), status,
+                 sex, figures.age_band(born, _day(created)), figures.ethnic_group(ethnicity))] += 1
     now = timezone.now()
-    stored = [DashboardAggregate(force_id=k[0], programme_code=k[1], quarter_start=k[2],
-                                 status=k[3], sex=k[4], age_band=k[5], ethnic_group=k[6],
-                                 count=n, computed_at=now)
+    stored = [DashboardAggregate(force_id=k[0], provider_id=k[1], programme_code=k[2],
+                                 quarter_start=k[3], status=k[4], sex=k[5], age_band=k[6],
+                                 ethnic_group=k[7], count=n, computed_at=now)
               for k, n in counted.items()]
     with transaction.atomic():
         DashboardAggregate.objects.all().delete()

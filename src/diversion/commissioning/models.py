@@ -126,6 +126,8 @@ class DashboardAggregate(models.Model):
 
     force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
                               related_name="+")
+    provider = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                                 related_name="+", null=True)  # None: not referred
     programme_code = models.CharField(max_length=40)
     quarter_start = models.DateField()
     status = models.CharField(max_length=30)

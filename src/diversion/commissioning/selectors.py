@@ -133,10 +133,7 @@ def _aggregates(user, filters: Filters) -> QuerySet:
     if filters.force is not None:
         rows = rows.filter(force=filters.force)
     if filters.provider is not None:
-        # Cases carry no provider yet: a provider's work is its contracted programmes'.
-        held = contracts(user).filter(provider=filters.provider, start_date__lte=filters.end,
-                                      end_date__gte=filters.start)
-        rows = rows.filter(programme_code__in=held.values("programme_code"))
+        rows = rows.filter(provider=filters.provider)
     return rows
 
 
