@@ -15,4 +15,6 @@ urlpatterns = [
     path("programmes/", include("diversion.programmes.urls")),
     # records (issue 7): police crime-record imports and identity linkage
     path("analysis/records/", include("diversion.records.urls")),
+    # commissioning (issue 8): the public statistics pages
+    path("statistics/", include("diversion.commissioning.public_urls")),
 ]

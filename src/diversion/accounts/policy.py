@@ -410,3 +410,58 @@ FIELD_READERS.update({
     **{("records.CrimeRecordVersion", name): POLICE for name in RECORD_IDENTIFYING_FIELDS},
 })
 
+# --- commissioning (issue 8): contracts, aggregates and published statistics -----------------
+# Commissioners see their own office's contracts, costs and releases, and case counts only as
+# precomputed aggregates for the forces their office oversees: never a case or a person.
+COMMISSIONER = frozenset({Role.COMMISSIONER})
+PUBLIC_STATISTICS = Rule("public_statistics",
+                         "Anyone: published statistics releases (aggregates only).", public=True)
+RULES = (*RULES, PUBLIC_STATISTICS)
+
+
+def _commissioner_office(user) -> Q:
+    """Commissioners: their own office's contracts, unit costs and releases. Nobody else."""
+    if user.role in COMMISSIONER:
+        return Q(commissioner_office_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+def _overseen_aggregates(user) -> Q:
+    """Commissioners: aggregate counts for the forces their office oversees. Nobody else."""
+    if user.role in COMMISSIONER:
+        return Q(force__commissioned_by__commissioner_office_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
+_organisation_scope_before_commissioning = SCOPES["accounts.Organisation"]
+
+
+def _organisations(user) -> Q:
+    """Everyone: their own organisation; commissioners also the names of providers and of the
+    forces their office oversees (to choose in contracts and filters)."""
+    found = _organisation_scope_before_commissioning(user)
+    if user.role in COMMISSIONER:
+        found |= Q(kind="provider") | Q(
+            commissioned_by__commissioner_office_id=user.organisation_id)
+    return found
+
+
+SCOPES.update({
+    "accounts.Organisation": _organisations,
+    "commissioning.Contract": _commissioner_office,
+    "commissioning.UnitCostVersion": _commissioner_office,
+    "commissioning.StatisticsRelease": _commissioner_office,
+    "commissioning.CommissionedForce": _commissioner_office,
+    "commissioning.DashboardAggregate": _overseen_aggregates,
+})
+
+# Rows anyone may read without signing in. Only frozen, published aggregates belong here.
+PUBLIC_SCOPES: dict[str, Q] = {
+    "commissioning.StatisticsRelease": Q(status="published"),
+}
+
+
+def public_visible(model: type[Model]) -> QuerySet:
+    """What the public may see of `model`: nothing unless PUBLIC_SCOPES says otherwise."""
+    condition = PUBLIC_SCOPES.get(model._meta.label)
+    return model.objects.none() if condition is None else model.objects.filter(condition)

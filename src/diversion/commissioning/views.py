@@ -1,12 +1,172 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from datetime import date
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
+from diversion.commissioning import exports, figures, selectors, services, tables
+from diversion.commissioning.forms import ContractForm, FilterForm, ReleaseForm, UnitCostForm
+from diversion.commissioning.models import Contract, StatisticsRelease
+
+
+def _filter_form(request: HttpRequest) -> FilterForm:
+    today = timezone.localdate()
+    data = request.GET.copy() if "from_quarter" in request.GET else None
+    if data is None:
+        # Default: the last four quarters, ending with the current one.
+        this = figures.quarter_start(today)
+        start = figures.quarters(date(this.year - 1, this.month, 1), this)[1]
+        data = {"from_quarter": start.isoformat(), "to_quarter": this.isoformat()}
+    return FilterForm(data, user=request.user, today=today)
 
 
 @policy.rule(policy.COMMISSIONING)
 def home(request: HttpRequest) -> HttpResponse:
     """Performance and outcomes: the landing page for this role."""
-    return render(request, "commissioning/home.html")
+    return dashboard(request)
+
+
+@policy.rule(policy.COMMISSIONING)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    board = selectors.dashboard(request.user, form.filters()) if form.is_valid() else None
+    if board is not None:
+        services.request_refresh_if_stale(board.computed_at)
+    return render(request, "commissioning/dashboard.html",
+                  {"form": form, "board": board, "formats": exports.FORMATS,
+                   "threshold": selectors.threshold(),
+                   "query": board.filters.query() if board else {}})
+
+
+@policy.rule(policy.COMMISSIONING)
+def dashboard_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    if fmt not in exports.FORMATS:
+        raise Http404
+    form = _filter_form(request)
+    if not form.is_valid():
+        messages.error(request, "Choose a valid period before downloading")
+        return redirect("commissioning:dashboard")
+    table = selectors.dashboard(request.user, form.filters()).table(key)
+    if table is None:
+        raise Http404
+    services.log_download(request.user, table, fmt)
+    return exports.render(table, fmt, f"{key}-{form.cleaned_data['from_quarter']}-"
+                                      f"{form.cleaned_data['to_quarter']}")
+
+
+@policy.rule(policy.COMMISSIONING)
+def contract_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "commissioning/contract_list.html",
+                  {"contracts": selectors.contracts(request.user)})
+
+
+@policy.rule(policy.COMMISSIONING)
+def contract_create(request: HttpRequest) -> HttpResponse:
+    form = ContractForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        contract = services.save_contract(request.user, form)
+        messages.success(request, f"Contract recorded: {contract}")
+        return redirect("commissioning:contract_list")
+    return render(request, "commissioning/contract_form.html",
+                  {"form": form, "heading": "Record a contract", "button": "Save contract"})
+
+
+@policy.rule(policy.COMMISSIONING)
+def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contract = policy.get_visible_or_404(request, Contract, pk=pk)
+    form = ContractForm(request.POST or None, instance=contract, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.save_contract(request.user, form)
+        messages.success(request, f"Changes saved: {contract}")
+        return redirect("commissioning:contract_list")
+    return render(request, "commissioning/contract_form.html",
+                  {"form": form, "heading": "Change a contract", "button": "Save changes"})
+
+
+@policy.rule(policy.COMMISSIONING)
+def unit_costs(request: HttpRequest) -> HttpResponse:
+    current = selectors.current_unit_costs(request.user)
+    initial = {"da_victim_cost": current.da_victim_cost, "price_year": current.price_year,
+               "source": current.source, "note": current.note}
+    form = UnitCostForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        version = services.save_unit_costs(request.user, form)
+        messages.success(request, f"Unit costs saved as version {version.number}")
+        return redirect("commissioning:unit_costs")
+    return render(request, "commissioning/unit_costs.html",
+                  {"form": form, "current": current,
+                   "versions": selectors.unit_cost_versions(request.user)})
+
+
+@policy.rule(policy.COMMISSIONING)
+def release_list(request: HttpRequest) -> HttpResponse:
+    form = ReleaseForm(request.POST or None, today=timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        try:
+            release = services.prepare_release(request.user,
+                                               date.fromisoformat(form.cleaned_data["quarter"]))
+        except services.AlreadyPublished as exc:
+            form.add_error("quarter", str(exc))
+        else:
+            return redirect("commissioning:release_detail", pk=release.pk)
+    return render(request, "commissioning/release_list.html",
+                  {"form": form, "releases": selectors.releases(request.user)})
+
+
+@policy.rule(policy.COMMISSIONING)
+def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    release = policy.get_visible_or_404(request, StatisticsRelease, pk=pk)
+    return render(request, "commissioning/release_detail.html", _release_context(release))
+
+
+@require_POST
+@policy.rule(policy.COMMISSIONING)
+def release_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    release = policy.get_visible_or_404(request, StatisticsRelease, pk=pk)
+    try:
+        services.publish_release(request.user, release)
+    except services.AlreadyPublished as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Release published on the public statistics page")
+    return redirect("commissioning:release_detail", pk=pk)
+
+
+def _release_context(release: StatisticsRelease) -> dict:
+    return {"release": release, "snapshot": release.snapshot,
+            "tables": [tables.Table.from_json(t) for t in release.snapshot.get("tables", [])],
+            "formats": exports.FORMATS}
+
+
+# --- public ----------------------------------------------------------------------------------
+
+@policy.rule(policy.PUBLIC_STATISTICS)
+def public_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "commissioning/public_list.html",
+                  {"releases": selectors.published_releases()})
+
+
+@policy.rule(policy.PUBLIC_STATISTICS)
+def public_release(request: HttpRequest, pk: int) -> HttpResponse:
+    release = selectors.published_releases().filter(pk=pk).first()
+    if release is None:
+        raise Http404
+    return render(request, "commissioning/public_release.html", _release_context(release))
+
+
+@policy.rule(policy.PUBLIC_STATISTICS)
+def public_export(request: HttpRequest, pk: int, key: str, fmt: str) -> HttpResponse:
+    release = selectors.published_releases().filter(pk=pk).first()
+    if release is None or fmt not in exports.FORMATS:
+        raise Http404
+    found = [t for t in release.snapshot.get("tables", []) if t["key"] == key]
+    if not found:
+        raise Http404
+    table = tables.Table.from_json(found[0])
+    services.log_download(request.user, table, fmt, release=release)
+    return exports.render(table, fmt, f"statistics-{release.quarter_start}-{key}")

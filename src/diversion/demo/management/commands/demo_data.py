@@ -12,6 +12,7 @@ from diversion.accounts.models import Organisation, User
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Person
+from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.delivery import build_demo_delivery  # provider delivery (issue 4)
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
@@ -60,6 +61,7 @@ class Command(BaseCommand):
             build_victims(today)  # Victims (issue 5): victims on the demo cases
         load_demo_records(None if quiet else self.stdout)  # records (issue 7)
         build_demo_delivery(today)  # provider delivery (issue 4): events, compliance cases
+        load_commissioning(today)  # commissioning (issue 8): contracts, aggregates
         if not quiet:
             self.print_sign_ins()
 

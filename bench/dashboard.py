@@ -1,0 +1,211 @@
+"""Benchmark the commissioner dashboard against a trivial page of the same app, in one run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/dcommission \
+        .venv/bin/python bench/dashboard.py --offences 1000000 --cases 50000
+
+Scales up demo-like data in a separate synthetic force ("Bench Force", overseen by "Bench PCC
+Office"), reusing it when it is already there; recomputes the dashboard's aggregates (as the task
+queue does); then requests the dashboard and the public statistics list through the Django test
+client, signed in as the same commissioner with the same middleware, interleaved, and prints
+each page's p50 and p95 and the ratio. Target (issue 8): dashboard p95 within 300 ms.
+Use --small for a quick run (the test suite uses it on a test database).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+TARGET_MS = 300.0
+
+
+def setup_django() -> None:
+    root = Path(__file__).resolve().parent.parent
+    sys.path[:0] = [str(root / "src"), str(root)]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diversion.settings")
+    import django
+
+    django.setup()
+
+
+def scale_up(offences: int, cases: int, seed: int = 8, out=sys.stdout):
+    """Create (or reuse) the bench force with `offences` offences and `cases` cases."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from diversion.accounts.models import Organisation, User
+    from diversion.accounts.roles import OrganisationKind, Role
+    from diversion.cases.models import Case, Offence, Person
+    from diversion.commissioning.models import CommissionedForce, Contract
+
+    force, _ = Organisation.objects.get_or_create(
+        code="bench-force", defaults={"name": "Bench Force", "kind": OrganisationKind.POLICE_FORCE})
+    office, _ = Organisation.objects.get_or_create(
+        code="bench-pcc", defaults={"name": "Bench PCC Office",
+                                    "kind": OrganisationKind.COMMISSIONER})
+    provider, _ = Organisation.objects.get_or_create(
+        code="bench-provider", defaults={"name": "Bench Provider",
+                                         "kind": OrganisationKind.PROVIDER})
+    CommissionedForce.objects.get_or_create(commissioner_office=office, force=force)
+    commissioner, _ = User.objects.get_or_create(
+        username="bench.commissioner",
+        defaults={"role": Role.COMMISSIONER, "organisation": office})
+    officer, _ = User.objects.get_or_create(
+        username="bench.officer", defaults={"role": Role.DECISION_MAKER, "organisation": force})
+    today = date.today()
+    for code, value, years in (("CARA", 125000, 3), ("JUNO", 90000, 4)):
+        if not Contract.objects.filter(commissioner_office=office, programme_code=code).exists():
+            Contract.objects.create(
+                commissioner_office=office, programme_code=code, provider=provider,
+                start_date=date(today.year - 2, 4, 1), end_date=date(today.year - 2 + years, 3, 31),
+                annual_value=value, target_referrals=200, target_starts=170,
+                target_completions=150, created_by=commissioner)
+
+    rng = random.Random(seed)
+    have_offences = Offence.objects.filter(force=force).count()
+    people_needed = max(offences // 4, cases, 1)
+    have_people = Person.objects.filter(force=force).count()
+    started = time.perf_counter()
+    chunk = 20_000
+    while have_people < people_needed:
+        batch = []
+        for i in range(have_people, min(have_people + chunk, people_needed)):
+            batch.append(Person(
+                force=force, force_reference=f"BP{i:08d}", given_name="Bench",
+                family_name=f"Person{i}", sex=rng.choice("MMMF"),
+                date_of_birth=today - timedelta(days=rng.randint(17 * 365, 70 * 365)),
+                ethnicity=rng.choice(["W1", "W1", "W1", "W9", "A1", "B2", "M1", "NS"])))
+        with transaction.atomic():
+            Person.objects.bulk_create(batch, batch_size=5000)
+        have_people += len(batch)
+    person_ids = list(Person.objects.filter(force=force).order_by("id")
+                      .values_list("id", flat=True)[:people_needed])
+    while have_offences < offences:
+        batch = []
+        for i in range(have_offences, min(have_offences + chunk, offences)):
+            when = today - timedelta(days=rng.randint(1, 5 * 365))
+            batch.append(Offence(
+                force=force, person_id=person_ids[i % len(person_ids)],
+                crime_reference=f"BC{i:09d}", offence_code_id="105A", offence_date=when,
+                recorded_date=when, domestic_abuse=True, relationship="current_partner"))
+        with transaction.atomic():
+            Offence.objects.bulk_create(batch, batch_size=5000)
+        have_offences += len(batch)
+    have_cases = Case.objects.filter(force=force).count()
+    if have_cases < cases:
+        offence_of = dict(Offence.objects.filter(force=force, person_id__in=person_ids[:cases])
+                          .order_by("person_id", "id").distinct("person_id")
+                          .values_list("person_id", "id")) if _postgres() else {
+            p: o for p, o in Offence.objects.filter(force=force, person_id__in=person_ids[:cases])
+            .order_by("-id").values_list("person_id", "id")}
+        statuses = ["recorded", "referred", "in_progress", "completed", "completed", "completed",
+                    "breached"]
+        while have_cases < cases:
+            batch = []
+            for i in range(have_cases, min(have_cases + chunk, cases)):
+                pid = person_ids[i]
+                created = timezone.make_aware(datetime.combine(
+                    today - timedelta(days=rng.randint(0, 3 * 365)), datetime.min.time()))
+                batch.append(Case(
+                    reference=f"BENCH{i:08d}", force=force, person_id=pid,
+                    offence_id=offence_of[pid], programme_code=rng.choice(["CARA", "JUNO"]),
+                    status=rng.choice(statuses), created_by=officer, created_at=created))
+            with transaction.atomic():
+                Case.objects.bulk_create(batch, batch_size=5000)
+            have_cases += len(batch)
+    print(f"data: {have_people:,} people, {have_offences:,} offences, {have_cases:,} cases in "
+          f"the bench force ({time.perf_counter() - started:.1f} s to add what was missing)",
+          file=out)
+    return commissioner
+
+
+def _postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def measure(commissioner, requests: int, out=sys.stdout) -> dict[str, float]:
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    from diversion.commissioning import aggregates
+
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    started = time.perf_counter()
+    rows = aggregates.refresh()
+    print(f"aggregates: {rows:,} rows recomputed in {time.perf_counter() - started:.2f} s "
+          "(the task queue's job; not part of a request)", file=out)
+
+    client = Client()
+    client.force_login(commissioner)
+    today = date.today()
+    this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    dashboard_url = reverse("commissioning:dashboard")
+    query = {"from_quarter": date(this_quarter.year - 2, this_quarter.month, 1).isoformat(),
+             "to_quarter": this_quarter.isoformat()}
+    trivial_url = reverse("statistics:list")
+    timings: dict[str, list[float]] = {"dashboard": [], "trivial": []}
+    for _ in range(3):  # warm up both
+        client.get(dashboard_url, query)
+        client.get(trivial_url)
+    for _ in range(requests):
+        for name, url, params in (("dashboard", dashboard_url, query),
+                                  ("trivial", trivial_url, None)):
+            t0 = time.perf_counter()
+            response = client.get(url, params)
+            timings[name].append((time.perf_counter() - t0) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url} answered {response.status_code}")
+    result = {}
+    for name, values in timings.items():
+        result[f"{name}_p50"] = statistics.median(values)
+        result[f"{name}_p95"] = percentile(values, 0.95)
+    result["ratio"] = result["dashboard_p95"] / result["trivial_p95"]
+    print(f"requests: {requests} of each page, interleaved, Django test client, same user",
+          file=out)
+    print(f"dashboard (8 quarters, all programmes): p50 {result['dashboard_p50']:.1f} ms, "
+          f"p95 {result['dashboard_p95']:.1f} ms", file=out)
+    print(f"trivial page (/statistics/):           p50 {result['trivial_p50']:.1f} ms, "
+          f"p95 {result['trivial_p95']:.1f} ms", file=out)
+    verdict = "within" if result["dashboard_p95"] <= TARGET_MS else "OVER"
+    print(f"ratio dashboard p95 / trivial p95: {result['ratio']:.2f}x; dashboard p95 is "
+          f"{verdict} the {TARGET_MS:.0f} ms target", file=out)
+    return result
+
+
+def main(argv: list[str] | None = None, out=sys.stdout) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--offences", type=int, default=1_000_000)
+    parser.add_argument("--cases", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=None, help="default 200 (20 with --small)")
+    parser.add_argument("--small", action="store_true",
+                        help="2,000 offences, 300 cases, 20 requests: a quick check")
+    args = parser.parse_args(argv)
+    if args.small:
+        args.offences, args.cases = 2000, 300
+    if args.requests is None:
+        args.requests = 20 if args.small else 200
+    from django.db import connection
+
+    print(f"database: {connection.vendor}", file=out)
+    commissioner = scale_up(args.offences, args.cases, out=out)
+    return measure(commissioner, args.requests, out=out)
+
+
+if __name__ == "__main__":
+    setup_django()
+    main()

@@ -1,0 +1,144 @@
+"""Contracts, unit costs, the forces each PCC office oversees, and published statistics.
+
+None of these is personal data: they hold organisations, money and aggregates only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+class Programme(models.TextChoices):
+    # A plain code until the programmes app (issue 3) lands; then this becomes a foreign key.
+    CARA = "CARA", "CARA (Cautioning and Relationship Abuse)"
+    JUNO = "JUNO", "JUNO (women's diversion)"
+
+
+class CommissionedForce(models.Model):
+    """A police force whose OOCR work a PCC office oversees (and so sees in aggregate)."""
+
+    commissioner_office = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                                            related_name="overseen_forces")
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                              related_name="commissioned_by")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["commissioner_office", "force"],
+                                               name="commissioned_force_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.force} overseen by {self.commissioner_office}"
+
+
+class Contract(models.Model):
+    commissioner_office = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                            related_name="contracts_commissioned")
+    programme_code = models.CharField("Programme", max_length=40, choices=Programme.choices)
+    provider = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                 related_name="contracts_held")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    annual_value = models.DecimalField(max_digits=12, decimal_places=2,
+                                       validators=[MinValueValidator(Decimal(0))])
+    target_referrals = models.PositiveIntegerField("Referrals a year")
+    target_starts = models.PositiveIntegerField("Starts a year")
+    target_completions = models.PositiveIntegerField("Completions a year")
+    target_days_to_first_contact = models.PositiveIntegerField("Days to first contact",
+                                                               default=14)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["programme_code", "start_date"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
+                                   name="contract_ends_after_start"),
+            models.CheckConstraint(condition=models.Q(annual_value__gte=0),
+                                   name="contract_value_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_code} with {self.provider} from {self.start_date:%-d %B %Y}"
+
+
+class UnitCostVersion(models.Model):
+    """One version of an office's unit costs. Edits add a version; old versions stay as they were,
+    so every benefit–cost figure can say which costs and which price year it used."""
+
+    commissioner_office = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                            related_name="unit_cost_versions")
+    number = models.PositiveIntegerField()
+    price_year = models.CharField(max_length=9, help_text="For example 2016/17")
+    source = models.TextField()
+    da_victim_cost = models.DecimalField(
+        "Cost per victim of domestic abuse", max_digits=12, decimal_places=2,
+        validators=[MinValueValidator(Decimal(0))])
+    note = models.TextField(blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["commissioner_office", "-number"]
+        constraints = [models.UniqueConstraint(fields=["commissioner_office", "number"],
+                                               name="unit_cost_version_unique")]
+
+    def __str__(self) -> str:
+        return f"Unit costs version {self.number} ({self.price_year} prices)"
+
+
+class StatisticsRelease(models.Model):
+    """A quarterly release of headline figures. Once published it is frozen: the page shows the
+    stored snapshot, never a recomputation."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    commissioner_office = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                            related_name="statistics_releases")
+    quarter_start = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    threshold = models.PositiveIntegerField(default=5)
+    snapshot = models.JSONField(default=dict)
+    prepared_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                     null=True, blank=True)
+
+    class Meta:
+        ordering = ["-quarter_start"]
+        constraints = [models.UniqueConstraint(fields=["commissioner_office", "quarter_start"],
+                                               name="one_release_per_quarter")]
+
+    def __str__(self) -> str:
+        return f"Statistics release for the quarter from {self.quarter_start}"
+
+
+class DashboardAggregate(models.Model):
+    """Case counts per force, programme, quarter and group, precomputed by the task queue so the
+    dashboard does not scan every case on each request (issue 8's 300 ms target)."""
+
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                              related_name="+")
+    provider = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                                 related_name="+", null=True)  # None: not referred
+    programme_code = models.CharField(max_length=40)
+    quarter_start = models.DateField()
+    status = models.CharField(max_length=30)
+    sex = models.CharField(max_length=1)
+    age_band = models.CharField(max_length=20)
+    ethnic_group = models.CharField(max_length=40)
+    count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["force", "quarter_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.programme_code} cases, {self.quarter_start}"

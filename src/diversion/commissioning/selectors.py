@@ -1,0 +1,273 @@
+"""Reads for the commissioner's pages: contracts, unit costs, and the dashboard's figures.
+
+Case data reaches commissioners only as precomputed aggregate counts (aggregates.py), scoped by
+policy to the forces their office oversees, and every table passes disclosure control.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Max, QuerySet, Sum
+
+from diversion.accounts import policy
+from diversion.accounts.models import Organisation
+from diversion.commissioning import disclosure, figures, stages, tables
+from diversion.commissioning.models import (
+    Contract,
+    DashboardAggregate,
+    Programme,
+    StatisticsRelease,
+    UnitCostVersion,
+)
+
+DEFAULT_UNIT_COSTS = Path(__file__).parent / "data" / "unit_costs_default.json"
+
+NO_REFERRALS = "No referrals recorded yet"
+NO_EVALUATION = "No evaluation run yet"
+
+
+def threshold() -> int:
+    return int(getattr(settings, "DISCLOSURE_THRESHOLD", disclosure.DEFAULT_THRESHOLD))
+
+
+def providers(user) -> QuerySet:
+    return policy.visible(user, Organisation).filter(kind="provider").order_by("name")
+
+
+def overseen_forces(user) -> QuerySet:
+    return (policy.visible(user, Organisation)
+            .filter(kind="police_force",
+                    commissioned_by__commissioner_office_id=user.organisation_id)
+            .distinct().order_by("name"))
+
+
+def contracts(user) -> QuerySet:
+    return policy.visible(user, Contract).select_related("provider").order_by(
+        "programme_code", "start_date")
+
+
+def unit_cost_versions(user) -> QuerySet:
+    return policy.visible(user, UnitCostVersion).order_by("-number")
+
+
+def default_unit_costs() -> dict:
+    return json.loads(DEFAULT_UNIT_COSTS.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class UnitCosts:
+    number: int | None  # None: the shipped defaults, not yet saved by this office
+    price_year: str
+    source: str
+    da_victim_cost: Decimal
+    note: str
+
+
+def current_unit_costs(user) -> UnitCosts:
+    latest = unit_cost_versions(user).first()
+    if latest is not None:
+        return UnitCosts(latest.number, latest.price_year, latest.source,
+                         latest.da_victim_cost, latest.note)
+    d = default_unit_costs()
+    return UnitCosts(None, d["price_year"], d["source"], Decimal(d["da_victim_cost"]), d["note"])
+
+
+def releases(user) -> QuerySet:
+    return policy.visible(user, StatisticsRelease).order_by("-quarter_start")
+
+
+def published_releases() -> QuerySet:
+    return policy.public_visible(StatisticsRelease).select_related(
+        "commissioner_office").order_by("-quarter_start")
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    start: date  # first day of the first quarter
+    end: date  # last day of the last quarter
+    programme: str = ""
+    force: Organisation | None = None
+    provider: Organisation | None = None
+
+    def query(self) -> dict[str, str]:
+        q = {"from_quarter": self.start.isoformat(),
+             "to_quarter": figures.quarter_start(self.end).isoformat()}
+        if self.programme:
+            q["programme"] = self.programme
+        if self.force:
+            q["force"] = str(self.force.pk)
+        if self.provider:
+            q["provider"] = str(self.provider.pk)
+        return q
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    headline: list[figures.Figure]
+    money: list[figures.Figure]
+    outcomes: list[figures.Figure]
+    tables: list[tables.Table] = field(default_factory=list)
+    computed_at: datetime | None = None
+    unit_costs: UnitCosts | None = None
+    contracts_in_period: int = 0
+
+    def table(self, key: str) -> tables.Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+
+def _aggregates(user, filters: Filters) -> QuerySet:
+    rows = policy.visible(user, DashboardAggregate).filter(
+        quarter_start__gte=filters.start, quarter_start__lte=filters.end)
+    if filters.programme:
+        rows = rows.filter(programme_code=filters.programme)
+    if filters.force is not None:
+        rows = rows.filter(force=filters.force)
+    if filters.provider is not None:
+        rows = rows.filter(provider=filters.provider)
+    return rows
+
+
+def _contracts_in(user, filters: Filters) -> list[Contract]:
+    found = contracts(user).filter(start_date__lte=filters.end, end_date__gte=filters.start)
+    if filters.programme:
+        found = found.filter(programme_code=filters.programme)
+    if filters.provider is not None:
+        found = found.filter(provider=filters.provider)
+    return list(found)
+
+
+def dashboard(user, filters: Filters) -> Dashboard:
+    limit = threshold()
+    rows = _aggregates(user, filters)
+    by_status: dict[str, int] = defaultdict(int)
+    by_quarter: dict[tuple[date, str], int] = defaultdict(int)
+    groups: dict[str, dict[str, dict[str, int]]] = {
+        "sex": defaultdict(lambda: defaultdict(int)),
+        "age_band": defaultdict(lambda: defaultdict(int)),
+        "ethnic_group": defaultdict(lambda: defaultdict(int)),
+    }
+    # Small GROUP BYs in the database: a handful of rows come back, whatever the data size.
+    for row in rows.values("status").annotate(n=Sum("count")).order_by():
+        by_status[row["status"]] += row["n"]
+    recorded = sum(by_status.values())
+    for row in rows.values("quarter_start", "programme_code").annotate(
+            n=Sum("count")).order_by():
+        by_quarter[(row["quarter_start"], row["programme_code"])] += row["n"]
+    for dimension in groups:
+        for row in rows.values(dimension, "status").annotate(n=Sum("count")).order_by():
+            n, stage = row["n"], stages.STAGE_OF_STATUS.get(row["status"])
+            cell = groups[dimension][row[dimension]]
+            cell["recorded"] += n
+            if stage is not None:
+                cell["referred"] += n
+            if stage == stages.COMPLETED:
+                cell["completed"] += n
+    stage_counts = stages.counts_by_stage(by_status)
+    computed_at = policy.visible(user, DashboardAggregate).aggregate(t=Max("computed_at"))["t"]
+
+    def count(label: str, value: int, numerator: str, empty: str = NO_REFERRALS):
+        cell = disclosure.protect_count(value, limit)
+        shown = None if value == 0 else (cell.shown if cell.suppressed else value)
+        return figures.Figure(label, shown, numerator, empty=empty if value == 0 else "")
+
+    referred, started = stage_counts[stages.REFERRED], stage_counts[stages.STARTED]
+    completed, breached = stage_counts[stages.COMPLETED], stage_counts[stages.BREACHED]
+    completion = figures.rate(completed, started) if started >= limit and (
+        completed == 0 or completed >= limit) else None
+    headline = [
+        count("Cases recorded for a programme", recorded,
+              "cases a force recorded for the programme in the period",
+              empty="No cases recorded for a programme in this period"),
+        count("Referrals", referred, "people referred to the provider in the period"),
+        count("Starts", started, "people referred who attended their first session"),
+        count("Completions", completed, "people who completed every condition"),
+        count("Breaches", breached, "people referred back to the police for non-compliance"),
+        figures.Figure("Completion rate", completion, "people who completed",
+                       "people who started", unit="%",
+                       empty=NO_REFERRALS if started == 0 else
+                       "Withheld: fewer than the disclosure threshold"),
+        figures.Figure("Days from caution to first contact (median)", None,
+                       "days from the caution to the provider's first contact, middle value",
+                       "people referred who were contacted", unit="days",
+                       empty="No first contact recorded yet (provider delivery comes later)"),
+        figures.Figure("Days from caution to completion (median)", None,
+                       "days from the caution to completion, middle value",
+                       "people who completed", unit="days",
+                       empty="No completion dates recorded yet (provider delivery comes later)"),
+    ]
+
+    found_contracts = _contracts_in(user, filters)
+    cost = figures.cost_in_period(
+        [figures.ContractTerms(c.start_date, c.end_date, c.annual_value) for c in found_contracts],
+        filters.start, filters.end)
+    unit_costs = current_unit_costs(user)
+    money = [
+        figures.Figure("Contract cost in the period", cost,
+                       "annual contract values, pro rata by day over the period", unit="£"),
+        figures.Figure("Cost per referral", figures.cost_per(cost, referred) if referred >= limit
+                       else None, "contract cost in the period", "people referred in the period",
+                       unit="£", empty=NO_REFERRALS if referred == 0 else "Withheld: too few"),
+        figures.Figure("Cost per completion",
+                       figures.cost_per(cost, completed) if completed >= limit else None,
+                       "contract cost in the period", "people who completed in the period",
+                       unit="£", empty=NO_REFERRALS if completed == 0 else "Withheld: too few"),
+        figures.Figure("Benefit–cost estimate", None,
+                       f"offences avoided × £{unit_costs.da_victim_cost:,.2f} "
+                       f"({unit_costs.price_year} prices)", "contract cost in the period",
+                       unit="ratio", empty=NO_EVALUATION),
+    ]
+    outcomes = [
+        figures.Figure("Said the programme changed their attitude", None,
+                       "people answering yes on the post-programme questionnaire",
+                       "people who completed the questionnaire", unit="%",
+                       empty="No questionnaires recorded yet"),
+        figures.Figure("Victims reporting behaviour changed", None,
+                       "victims who said the behaviour changed at follow-up",
+                       "victims followed up", unit="%",
+                       empty="No victim follow-up recorded yet"),
+        figures.Figure("Reoffended within 6 months", None,
+                       "people with a proven offence within 6 months of the index date",
+                       "people referred, followed up for 6 months plus 6 months' waiting",
+                       unit="%", empty=NO_EVALUATION),
+        figures.Figure("Reoffended within 12 months", None,
+                       "people with a proven offence within 12 months of the index date",
+                       "people referred, followed up for 12 months plus 6 months' waiting",
+                       unit="%", empty=NO_EVALUATION),
+    ]
+
+    quarter_list = figures.quarters(filters.start, filters.end)
+    programmes = [filters.programme] if filters.programme else list(Programme.values)
+    built = [
+        tables.grid("quarters", "Cases recorded for a programme, by quarter",
+                    "Count of cases a force recorded for each programme, by the quarter the "
+                    "case was recorded in", "Quarter",
+                    [figures.quarter_label(q) for q in quarter_list], programmes,
+                    [[by_quarter[(q, p)] for p in programmes] for q in quarter_list], limit),
+    ]
+    for key, title, order in (
+        ("sex", "Sex", list(figures.SEXES)),
+        ("age_band", "Age band", [b[0] for b in figures.AGE_BANDS]),
+        ("ethnic_group", "Ethnic group", list(figures.ETHNIC_GROUPS.values())),
+    ):
+        split = groups[key]
+        labels = [figures.SEXES[s] for s in order] if key == "sex" else order
+        built.append(tables.by_column(
+            f"equality_{key}", f"Equality monitoring by {title.lower()}",
+            "Counts of people in each group: cases recorded for a programme, of whom referred, "
+            "of whom completed. Age is taken on the day the case was recorded.",
+            title, labels,
+            {"Cases recorded": [split[g]["recorded"] for g in order],
+             "Referred": [split[g]["referred"] for g in order],
+             "Completed": [split[g]["completed"] for g in order]}, limit))
+    return Dashboard(filters, headline, money, outcomes, built, computed_at, unit_costs,
+                     len(found_contracts))

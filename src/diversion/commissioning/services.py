@@ -1,0 +1,132 @@
+"""Writes for the commissioner's pages. Contracts and costs are not personal data; downloads and
+publications are disclosures of aggregates drawn from it, so each writes a processing-log row."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from diversion.accounts import policy
+from diversion.audit.models import Operation
+from diversion.audit.services import record
+from diversion.commissioning import figures, selectors, tables
+from diversion.commissioning.forms import ContractForm, UnitCostForm
+from diversion.commissioning.models import Contract, StatisticsRelease, UnitCostVersion
+
+
+class AlreadyPublished(Exception):
+    """A published release is frozen."""
+
+
+def save_contract(user, form: ContractForm) -> Contract:
+    contract = form.save(commit=False)
+    if contract.pk is None:
+        contract.commissioner_office_id = user.organisation_id
+        contract.created_by = user
+    with transaction.atomic():
+        contract.save()
+    return contract
+
+
+def save_unit_costs(user, form: UnitCostForm) -> UnitCostVersion:
+    """Add a new version; earlier versions are never changed."""
+    version = form.save(commit=False)
+    version.pk = None
+    version.commissioner_office_id = user.organisation_id
+    version.created_by = user
+    with transaction.atomic():
+        last = (policy.visible(user, UnitCostVersion).select_for_update()
+                .aggregate(n=Max("number"))["n"])
+        version.number = (last or 0) + 1
+        version.save()
+    return version
+
+
+def release_snapshot(user, quarter: date) -> dict:
+    """The headline figures of one quarter, disclosure-controlled before they are stored: the
+    snapshot never holds a suppressed value."""
+    filters = selectors.Filters(start=quarter, end=figures.quarter_end(quarter))
+    board = selectors.dashboard(user, filters)
+    kept = [t for t in board.tables if t.key in ("quarters", "equality_sex", "equality_age_band",
+                                                 "equality_ethnic_group")]
+    return {
+        "quarter": figures.quarter_label(quarter),
+        "office": user.organisation.name,
+        "threshold": selectors.threshold(),
+        "headline": [{"label": f.label, "shown": f.shown, "numerator": f.numerator,
+                      "denominator": f.denominator} for f in board.headline + board.money],
+        "tables": [t.to_json() for t in kept],
+    }
+
+
+def prepare_release(user, quarter: date) -> StatisticsRelease:
+    """Create or refresh the draft release for a quarter (a published one is left alone)."""
+    with transaction.atomic():
+        release = policy.visible(user, StatisticsRelease).select_for_update().filter(
+            quarter_start=quarter).first()
+        if release is not None and release.status == StatisticsRelease.Status.PUBLISHED:
+            raise AlreadyPublished(f"The {figures.quarter_label(quarter)} release is published "
+                                   "and cannot change")
+        snapshot = release_snapshot(user, quarter)
+        if release is None:
+            try:
+                with transaction.atomic():
+                    release = StatisticsRelease.objects.create(
+                        commissioner_office_id=user.organisation_id, quarter_start=quarter,
+                        threshold=selectors.threshold(), snapshot=snapshot)
+            except IntegrityError:
+                raise AlreadyPublished("Another release for that quarter was just made") from None
+        else:
+            release.snapshot = snapshot
+            release.threshold = selectors.threshold()
+            release.prepared_at = timezone.now()
+            release.save(update_fields=["snapshot", "threshold", "prepared_at"])
+    return release
+
+
+def publish_release(user, release: StatisticsRelease) -> StatisticsRelease:
+    with transaction.atomic():
+        release = policy.visible(user, StatisticsRelease).select_for_update().get(pk=release.pk)
+        if release.status == StatisticsRelease.Status.PUBLISHED:
+            raise AlreadyPublished("This release is already published")
+        release.status = StatisticsRelease.Status.PUBLISHED
+        release.published_at = timezone.now()
+        release.published_by = user
+        release.save(update_fields=["status", "published_at", "published_by"])
+        record(actor=user, operation=Operation.DISCLOSURE, obj=release,
+               recipient="the public (published statistics page)",
+               justification=f"Publication of the {release.snapshot.get('quarter')} statistics "
+                             "release: aggregates only, small cells suppressed")
+    return release
+
+
+def log_download(user, table: tables.Table, fmt: str, *, release: StatisticsRelease | None = None
+                 ) -> None:
+    """A download is a disclosure to whoever downloads it: one processing-log row each."""
+    signed_in = getattr(user, "is_authenticated", False)
+    recipient = (f"{user.username} ({user.organisation.name})" if signed_in
+                 else "a member of the public (anonymous download)")
+    with transaction.atomic():
+        record(actor=user if signed_in else None, operation=Operation.DISCLOSURE, obj=release,
+               recipient=recipient,
+               justification=f"Download of the table ‘{table.title}’ as {fmt.upper()} "
+                             "(aggregates, small cells suppressed)")
+
+
+STALE_AFTER = timedelta(minutes=10)
+
+
+def request_refresh_if_stale(computed_at) -> bool:
+    """Queue a recount when the aggregates are missing or old; at most one queued per period."""
+    from diversion.commissioning.tasks import refresh_dashboard_aggregates
+
+    if computed_at is not None and timezone.now() - computed_at < STALE_AFTER:
+        return False
+    if not cache.add("commissioning:refresh-queued", True, STALE_AFTER.total_seconds()):
+        return False
+    transaction.on_commit(refresh_dashboard_aggregates.enqueue)
+    return True

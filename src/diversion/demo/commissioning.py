@@ -1,0 +1,41 @@
+"""Demo contracts for the Solent PCC office (issue 8): CARA £125K a year for 3 years and JUNO
+£90K a year for 4 years, both with Harbour Trust. Idempotent: existing rows are left alone."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from diversion.accounts.models import Organisation, User
+from diversion.commissioning.aggregates import refresh
+from diversion.commissioning.models import CommissionedForce, Contract
+
+# (programme, annual value, years, referrals, starts, completions a year)
+CONTRACTS = [("CARA", Decimal("125000.00"), 3, 240, 200, 170),
+             ("JUNO", Decimal("90000.00"), 4, 120, 100, 80)]
+
+
+def load(today: date) -> None:
+    office = Organisation.objects.filter(code="solent-pcc").first()
+    provider = Organisation.objects.filter(code="harbour-trust").first()
+    force = Organisation.objects.filter(code="solent").first()
+    author = User.objects.filter(username="commissioner.adeyemi").first()
+    if not (office and provider and force and author):
+        return
+    # Financial years: the contracts began on 1 April of last year.
+    start = date(today.year - 1 if today.month >= 4 else today.year - 2, 4, 1)
+    with transaction.atomic():
+        CommissionedForce.objects.get_or_create(commissioner_office=office, force=force)
+        for programme, value, years, referrals, starts, completions in CONTRACTS:
+            if Contract.objects.filter(commissioner_office=office,
+                                       programme_code=programme).exists():
+                continue
+            Contract.objects.create(
+                commissioner_office=office, programme_code=programme, provider=provider,
+                start_date=start, end_date=date(start.year + years, 3, 31), annual_value=value,
+                target_referrals=referrals, target_starts=starts,
+                target_completions=completions, target_days_to_first_contact=14,
+                created_by=author)
+    refresh()
