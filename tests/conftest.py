@@ -23,7 +23,11 @@ def pytest_collection_modifyitems(config, items):
 def _offence_codes(request):
     """Transactional tests (browser journeys) flush the tables the migrations filled; put the
     offence-code reference table back so every test sees what a migrated database holds."""
-    if "transactional_db" in request.fixturenames or "live_server" in request.fixturenames:
+    marker = request.node.get_closest_marker("django_db")
+    transactional_mark = marker is not None and bool(
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if transactional_mark or "transactional_db" in request.fixturenames \
+            or "live_server" in request.fixturenames:
         from diversion.cases.models import OffenceCode
         from diversion.cases.reference import load_offence_codes
 
