@@ -304,3 +304,27 @@ def test_new_tables_export_log_and_publish_without_identifiers(delivered, client
     hits = [value for value in identifiers for text in texts
             if re.search(r"(?<![\w/])" + re.escape(value) + r"(?![\w/])", text)]
     assert hits == []
+
+
+def test_demo_dashboard_shows_the_new_figures_and_demo_data_is_idempotent():
+    from django.core.management import call_command
+
+    from diversion.accounts.models import User
+    from diversion.cases.models import Case
+
+    call_command("demo_data", "--people", "40", "--quiet")
+    call_command("demo_data", "--people", "40", "--quiet")  # again: nothing duplicated
+    assert Case.objects.filter(reference__startswith="DEMO-COHORT-").count() == 24
+    user = User.objects.get(username="commissioner.adeyemi")
+    this = figures.quarter_start(today())
+    start = figures.quarters(this - timedelta(days=300), this)[-4]
+    b = selectors.dashboard(user, selectors.Filters(start=start, end=figures.quarter_end(this)))
+    for items, label in (
+            (b.headline, "Days from caution to first contact (median)"),
+            (b.headline, "First contact within the contract's target"),
+            (b.headline, "Days from caution to completion (median)"),
+            (b.headline, "Starts"),
+            (b.outcomes, "Said the workshops changed their attitude to their partner"),
+            (b.outcomes, "Said the workshops changed their attitude to their children"),
+            (b.outcomes, "Victims reporting a positive change")):
+        assert figure(items, label).value is not None, label
