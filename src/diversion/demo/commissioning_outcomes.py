@@ -23,7 +23,7 @@ from diversion.cases.services import transition
 from diversion.delivery.models import Attendance, Booking
 from diversion.delivery.services import create_event, record_contact, record_questionnaire
 from diversion.victims.models import CaseVictim, Victim
-from diversion.victims.services import record_follow_up
+from diversion.victims.services import add_contact, record_follow_up
 
 PREFIX = "DEMO-COHORT-"
 SIZE = 24
@@ -58,10 +58,12 @@ def build_outcome_cohort(today: date) -> int:
 def _one(i, today, force, provider, service, officer, facilitator, worker, event) -> None:
     referred_on = today - timedelta(days=15 + 11 * i)
     caution = referred_on - timedelta(days=1)
-    person = (Person.objects.filter(force=force, sex="M", cases__isnull=True,
-                                    date_of_birth__lte=today - timedelta(days=365 * 20))
-              .order_by("id").first())
-    if person is None:  # a very small demo force: add someone rather than fail
+    adults = Person.objects.filter(force=force, sex="M",
+                                   date_of_birth__lte=today - timedelta(days=365 * 20))
+    # Someone with no case yet; in a very small demo force, someone again (a second case).
+    person = (adults.filter(cases__isnull=True).order_by("id").first()
+              or adults.order_by("id")[i % max(adults.count(), 1):].first())
+    if person is None:  # no adult man at all: add one rather than fail
         person = Person.objects.create(
             force=force, force_reference=f"{PREFIX}P{i:03d}", given_name="Demo",
             family_name=f"Cohort{i:03d}", sex="M", date_of_birth=date(1975 + i, 2, 5),
@@ -109,6 +111,9 @@ def _one(i, today, force, provider, service, officer, facilitator, worker, event
     victim = Victim.objects.create(victim_service=service, given_name="Demo",
                                    family_name=f"Partner{i:03d}")
     CaseVictim.objects.create(case=case, victim=victim, relationship="current_partner")
+    # A contact log entry, as the victims demo gives every victim (so its re-run adds none).
+    add_contact(worker, victim, contacted_on=min(caution + timedelta(days=3), today),
+                method="phone", outcome="spoke", notes="Introductory call about the service.")
     record_follow_up(worker, victim=victim, case=case, point="during_workshops",
                      contacted_on=min(caution + timedelta(days=40), today),
                      still_in_contact="yes", change=CHANGES[i % len(CHANGES)], own_words="")
