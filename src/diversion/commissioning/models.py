@@ -148,10 +148,13 @@ class OutcomeAggregate(models.Model):
     """Counts of one delivery or outcome measure per force, provider, programme, referral quarter
     and group, precomputed with DashboardAggregate (aggregates.py). `value` is what was measured
     (days for a duration, 1/0 for agreed or not, 1/0/-1 for a victim's positive/no/negative
-    change); `count` how many people had it. No identifier is stored, only counts."""
+    change); `count` how many people had it. No identifier is stored, only counts. Durations
+    are stored without the equality groups (sex, age band, ethnic group blank): a day count per
+    group would multiply the rows the dashboard reads; the first-contacted count keeps them."""
 
     class Measure(models.TextChoices):
         STARTED = "started", "Attended a first session (value 1)"
+        FIRST_CONTACTED = "first_contacted", "First contacted (value 1)"
         FIRST_CONTACT_DAYS = "first_contact_days", "Days from caution to first contact"
         COMPLETION_DAYS = "completion_days", "Days from caution to completion"
         ATTITUDE_PARTNER = "attitude_partner", "Workshops changed attitude to partner (1 yes)"

@@ -105,9 +105,9 @@ def compute(user, filters, limit: int, contracts: list[Contract],
         totals[(measure, value)] += n
         if measure == M.FIRST_CONTACT_DAYS:
             contact_by[(provider_id, programme, value)] += n
-        if measure in (M.STARTED, M.FIRST_CONTACT_DAYS, M.COMPLETION_DAYS):
+        if measure in (M.STARTED, M.FIRST_CONTACTED, M.COMPLETION_DAYS):
             by_quarter[(quarter, measure)] += n
-        if measure in (M.STARTED, M.FIRST_CONTACT_DAYS):
+        if measure in (M.STARTED, M.FIRST_CONTACTED):
             for dimension, group in zip(dimensions, (sex, age, ethnic), strict=True):
                 groups[dimension][group][measure] += n
 
@@ -179,7 +179,7 @@ def compute(user, filters, limit: int, contracts: list[Contract],
             "the provider first contacted, and who completed with a recorded caution date.",
             "Quarter", [figures.quarter_label(q) for q in quarter_list],
             {"Started": [by_quarter[(q, M.STARTED)] for q in quarter_list],
-             "First contacted": [by_quarter[(q, M.FIRST_CONTACT_DAYS)] for q in quarter_list],
+             "First contacted": [by_quarter[(q, M.FIRST_CONTACTED)] for q in quarter_list],
              "Completed": [by_quarter[(q, M.COMPLETION_DAYS)] for q in quarter_list]}, limit),
         tables.grid(
             "attitude", "Post-workshop questionnaire: did the workshops change your attitude?",

@@ -71,7 +71,10 @@ def count(keys: dict[int, Key], completed: set[int]) -> Counter:
             key, caution = keys.get(case_id), cautions.get(case_id)
             if key is None or caution is None or end < caution:
                 continue  # not referred, no caution, or a date error: no duration
-            counted[(*key, measure, (end - caution).days)] += 1
+            # Days without the equality groups (few rows); the count of people with them.
+            counted[(*key[:4], "", "", "", measure, (end - caution).days)] += 1
+            if measure == M.FIRST_CONTACT_DAYS:
+                counted[(*key, M.FIRST_CONTACTED, 1)] += 1
 
     attended = set(Attendance.objects.filter(outcome=AttendanceOutcome.ATTENDED)
                    .values_list("booking__case_id", flat=True).order_by())

@@ -255,7 +255,7 @@ def dashboard(user, filters: Filters) -> Dashboard:
             {"Cases recorded": [split[g]["recorded"] for g in order],
              "Referred": [split[g]["referred"] for g in order],
              "Started": [measured.groups[key][g][outcome_figures.M.STARTED] for g in order],
-             "First contacted": [measured.groups[key][g][outcome_figures.M.FIRST_CONTACT_DAYS]
+             "First contacted": [measured.groups[key][g][outcome_figures.M.FIRST_CONTACTED]
                                  for g in order],
              "Completed": [split[g]["completed"] for g in order]}, limit))
     built += measured.tables
