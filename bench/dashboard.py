@@ -119,10 +119,75 @@ def scale_up(offences: int, cases: int, seed: int = 8, out=sys.stdout):
             with transaction.atomic():
                 Case.objects.bulk_create(batch, batch_size=5000)
             have_cases += len(batch)
+    delivered = _add_delivery(force, provider, officer, rng, today)
+    print(f"delivery: {delivered:,} referrals given a caution, first contact and, when "
+          "completed, an attended session and a questionnaire", file=out)
     print(f"data: {have_people:,} people, {have_offences:,} offences, {have_cases:,} cases in "
           f"the bench force ({time.perf_counter() - started:.1f} s to add what was missing)",
           file=out)
     return commissioner
+
+
+def _add_delivery(force, provider, officer, rng, today) -> int:
+    """Referrals, cautions, first contacts, attendance and post-workshop questionnaires for the
+    bench cases past referral that have none yet, so the outcome measures have data to count
+    (commissioning issue 8, second part). Made in bulk, not through the services."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from diversion.cases.models import Case, Disposal, Referral
+    from diversion.delivery.models import (
+        Attendance,
+        Booking,
+        ContactAttempt,
+        QuestionnaireResponse,
+        WorkshopEvent,
+    )
+
+    todo = list(Case.objects.filter(force=force, referral__isnull=True,
+                                    status__in=["referred", "in_progress", "completed",
+                                                "breached"])
+                .values_list("id", "status", "created_at", "programme_code"))
+    if not todo:
+        return 0
+    event, _ = WorkshopEvent.objects.get_or_create(
+        provider=provider, programme_code="cara", session_id="part_a", venue="Bench Hall",
+        defaults={"starts_on": today - timedelta(days=30), "sex": "M", "capacity": 12,
+                  "created_by": officer})
+    with transaction.atomic():
+        referrals, disposals, contacts, bookings, answers = [], [], [], [], []
+        for case_id, status, created, programme in todo:
+            caution = timezone.localdate(created)
+            referrals.append(Referral(case_id=case_id, programme_code=programme.lower(),
+                                      programme_version=1, provider=provider,
+                                      referred_by=officer, referred_at=created,
+                                      first_contact_due=caution + timedelta(days=14)))
+            disposals.append(Disposal(
+                case_id=case_id, regime="cja2003_conditional", disposal_date=caution,
+                authorising_officer="Sgt Bench", authorising_rank="sergeant",
+                deadline=caution + timedelta(weeks=16), time_limit_basis="s127",
+                time_limit_explanation="bench", recorded_by=officer))
+            if status != "referred":
+                contacts.append(ContactAttempt(
+                    case_id=case_id, made_on=caution + timedelta(days=rng.randint(1, 25)),
+                    method="phone", outcome="contacted", recorded_by=officer))
+            if status == "completed":
+                bookings.append(Booking(case_id=case_id, event=event, session_id="part_a",
+                                        booked_by=officer))
+                answers.append(QuestionnaireResponse(
+                    case_id=case_id, questionnaire_id="cara_post", programme_code="cara",
+                    programme_version=1, raw_score=0, score=0, recorded_by=officer,
+                    answers={"changed_attitude_partner": rng.randint(1, 5),
+                             "changed_attitude_children": rng.randint(1, 5)}))
+        Referral.objects.bulk_create(referrals, batch_size=5000)
+        Disposal.objects.bulk_create(disposals, batch_size=5000)
+        ContactAttempt.objects.bulk_create(contacts, batch_size=5000)
+        made = Booking.objects.bulk_create(bookings, batch_size=5000)
+        Attendance.objects.bulk_create(
+            [Attendance(booking=b, outcome="attended", recorded_by=officer) for b in made],
+            batch_size=5000)
+        QuestionnaireResponse.objects.bulk_create(answers, batch_size=5000)
+    return len(todo)
 
 
 def _postgres() -> bool:

@@ -454,6 +454,8 @@ SCOPES.update({
     "commissioning.CommissionedForce": _commissioner_office,
     "commissioning.DashboardAggregate": _overseen_aggregates,
 })
+# commissioning (issue 8, second part): delivery and outcome measures, aggregate counts only.
+SCOPES["commissioning.OutcomeAggregate"] = _overseen_aggregates
 
 # Rows anyone may read without signing in. Only frozen, published aggregates belong here.
 PUBLIC_SCOPES: dict[str, Q] = {

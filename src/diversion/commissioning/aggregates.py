@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from diversion.cases.models import Case
-from diversion.commissioning import figures, stages
-from diversion.commissioning.models import DashboardAggregate
+from diversion.commissioning import figures, outcomes, stages
+from diversion.commissioning.models import DashboardAggregate, OutcomeAggregate
 
 
 def _day(moment):
@@ -23,23 +23,32 @@ def _day(moment):
 
 
 def refresh() -> int:
-    """Recount every case with a programme; replace the stored aggregates. Returns rows stored."""
+    """Recount every case with a programme, and the delivery and outcome measures of those
+    referred (outcomes.py); replace the stored aggregates. Returns rows stored."""
     counted: Counter = Counter()
+    referred: dict[int, tuple] = {}
+    completed: set[int] = set()
     rows = (Case.objects.exclude(programme_code="")
-            .values_list("force_id", "programme_code", "status", "created_at",
+            .values_list("id", "force_id", "programme_code", "status", "created_at",
                          "person__sex", "person__date_of_birth", "person__ethnicity",
                          "referral__referred_at", "referral__provider_id")
             .order_by()
             .iterator(chunk_size=5000))
-    for (force_id, programme, status, created, sex, born, ethnicity, referred_at,
+    for (case_id, force_id, programme, status, created, sex, born, ethnicity, referred_at,
          provider_id) in rows:
         day = _day(referred_at or created)
         if status == "closed" and referred_at is not None:
             status = stages.CLOSED_AFTER_REFERRAL
         # Programme codes are lower case in the programmes app, upper case in contracts.
-        counted[(force_id, provider_id, programme.upper(), figures.quarter_start(day), status,
-                 sex, figures.age_band(born, _day(created)), figures.ethnic_group(ethnicity))] += 1
+        group = (sex, figures.age_band(born, _day(created)), figures.ethnic_group(ethnicity))
+        where = (force_id, provider_id, programme.upper(), figures.quarter_start(day))
+        counted[(*where, status, *group)] += 1
+        if provider_id is not None:
+            referred[case_id] = (*where, *group)
+            if stages.STAGE_OF_STATUS.get(status) == stages.COMPLETED:
+                completed.add(case_id)
     now = timezone.now()
+    measured = outcomes.rows(outcomes.count(referred, completed), now)
     stored = [DashboardAggregate(force_id=k[0], provider_id=k[1], programme_code=k[2],
                                  quarter_start=k[3], status=k[4], sex=k[5], age_band=k[6],
                                  ethnic_group=k[7], count=n, computed_at=now)
@@ -47,4 +56,6 @@ def refresh() -> int:
     with transaction.atomic():
         DashboardAggregate.objects.all().delete()
         DashboardAggregate.objects.bulk_create(stored, batch_size=2000)
-    return len(stored)
+        OutcomeAggregate.objects.all().delete()
+        OutcomeAggregate.objects.bulk_create(measured, batch_size=2000)
+    return len(stored) + len(measured)

@@ -188,3 +188,32 @@ def share_within(durations: Iterable[int], days: int) -> tuple[int, int]:
     """(how many took at most `days`, how many there were): e.g. first contact in 14 days."""
     values = list(durations)
     return sum(1 for v in values if v <= days), len(values)
+
+
+# --- delivery and outcome measures (issue 8, second part) -------------------------------------
+
+def median_of_counts(counts: dict[int, int]) -> float | None:
+    """The median of values given as {value: how many}, without expanding them (aggregates)."""
+    if any(v < 0 for v in counts) or any(n < 0 for n in counts.values()):
+        raise ValueError("durations and counts cannot be negative")
+    total = sum(counts.values())
+    if total == 0:
+        return None
+    ordered = sorted((v, n) for v, n in counts.items() if n)
+
+    def nth(position: int) -> int:  # 0-based position in the sorted expansion
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if position < seen:
+                return value
+        raise AssertionError("position beyond the counts")
+
+    if total % 2:
+        return float(nth(total // 2))
+    return (nth(total // 2 - 1) + nth(total // 2)) / 2
+
+
+def within_of_counts(counts: dict[int, int], days: int) -> tuple[int, int]:
+    """(how many took at most `days`, how many there were), from {days: how many}."""
+    return sum(n for v, n in counts.items() if v <= days), sum(counts.values())

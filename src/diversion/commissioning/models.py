@@ -142,3 +142,41 @@ class DashboardAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} {self.programme_code} cases, {self.quarter_start}"
+
+
+class OutcomeAggregate(models.Model):
+    """Counts of one delivery or outcome measure per force, provider, programme, referral quarter
+    and group, precomputed with DashboardAggregate (aggregates.py). `value` is what was measured
+    (days for a duration, 1/0 for agreed or not, 1/0/-1 for a victim's positive/no/negative
+    change); `count` how many people had it. No identifier is stored, only counts. Durations
+    are stored without the equality groups (sex, age band, ethnic group blank): a day count per
+    group would multiply the rows the dashboard reads; the first-contacted count keeps them."""
+
+    class Measure(models.TextChoices):
+        STARTED = "started", "Attended a first session (value 1)"
+        FIRST_CONTACTED = "first_contacted", "First contacted (value 1)"
+        FIRST_CONTACT_DAYS = "first_contact_days", "Days from caution to first contact"
+        COMPLETION_DAYS = "completion_days", "Days from caution to completion"
+        ATTITUDE_PARTNER = "attitude_partner", "Workshops changed attitude to partner (1 yes)"
+        ATTITUDE_CHILDREN = "attitude_children", "Workshops changed attitude to children (1 yes)"
+        VICTIM_CHANGE = "victim_change", "Victim's latest follow-up (1 positive, 0 no, -1 worse)"
+
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                              related_name="+")
+    provider = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                                 related_name="+")
+    programme_code = models.CharField(max_length=40)
+    quarter_start = models.DateField()  # the quarter of the referral
+    sex = models.CharField(max_length=1)
+    age_band = models.CharField(max_length=20)
+    ethnic_group = models.CharField(max_length=40)
+    measure = models.CharField(max_length=30, choices=Measure.choices)
+    value = models.IntegerField()
+    count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["force", "quarter_start", "measure"])]
+
+    def __str__(self) -> str:
+        return f"{self.count} at {self.measure}={self.value}, {self.quarter_start}"

@@ -18,7 +18,7 @@ from django.db.models import Max, QuerySet, Sum
 
 from diversion.accounts import policy
 from diversion.accounts.models import Organisation
-from diversion.commissioning import disclosure, figures, stages, tables
+from diversion.commissioning import disclosure, figures, outcome_figures, stages, tables
 from diversion.commissioning.models import (
     Contract,
     DashboardAggregate,
@@ -180,7 +180,11 @@ def dashboard(user, filters: Filters) -> Dashboard:
         shown = None if value == 0 else (cell.shown if cell.suppressed else value)
         return figures.Figure(label, shown, numerator, empty=empty if value == 0 else "")
 
-    referred, started = stage_counts[stages.REFERRED], stage_counts[stages.STARTED]
+    found_contracts = _contracts_in(user, filters)
+    quarter_list = figures.quarters(filters.start, filters.end)
+    measured = outcome_figures.compute(user, filters, limit, found_contracts, quarter_list)
+    # Starts come from the attendance register (outcome_figures), not the status.
+    referred, started = stage_counts[stages.REFERRED], measured.started
     completed, breached = stage_counts[stages.COMPLETED], stage_counts[stages.BREACHED]
     completion = figures.rate(completed, started) if started >= limit and (
         completed == 0 or completed >= limit) else None
@@ -189,24 +193,17 @@ def dashboard(user, filters: Filters) -> Dashboard:
               "cases a force recorded for the programme in the period",
               empty="No cases recorded for a programme in this period"),
         count("Referrals", referred, "people referred to the provider in the period"),
-        count("Starts", started, "people referred who attended their first session"),
+        count("Starts", started, "people referred who attended at least one session, or "
+              "completed (from the attendance register)"),
         count("Completions", completed, "people who completed every condition"),
         count("Breaches", breached, "people referred back to the police for non-compliance"),
         figures.Figure("Completion rate", completion, "people who completed",
                        "people who started", unit="%",
                        empty=NO_REFERRALS if started == 0 else
                        "Withheld: fewer than the disclosure threshold"),
-        figures.Figure("Days from caution to first contact (median)", None,
-                       "days from the caution to the provider's first contact, middle value",
-                       "people referred who were contacted", unit="days",
-                       empty="No first contact recorded yet (provider delivery comes later)"),
-        figures.Figure("Days from caution to completion (median)", None,
-                       "days from the caution to completion, middle value",
-                       "people who completed", unit="days",
-                       empty="No completion dates recorded yet (provider delivery comes later)"),
+        *measured.headline,
     ]
 
-    found_contracts = _contracts_in(user, filters)
     cost = figures.cost_in_period(
         [figures.ContractTerms(c.start_date, c.end_date, c.annual_value) for c in found_contracts],
         filters.start, filters.end)
@@ -226,26 +223,14 @@ def dashboard(user, filters: Filters) -> Dashboard:
                        f"({unit_costs.price_year} prices)", "contract cost in the period",
                        unit="ratio", empty=NO_EVALUATION),
     ]
-    outcomes = [
-        figures.Figure("Said the programme changed their attitude", None,
-                       "people answering yes on the post-programme questionnaire",
-                       "people who completed the questionnaire", unit="%",
-                       empty="No questionnaires recorded yet"),
-        figures.Figure("Victims reporting behaviour changed", None,
-                       "victims who said the behaviour changed at follow-up",
-                       "victims followed up", unit="%",
-                       empty="No victim follow-up recorded yet"),
-        figures.Figure("Reoffended within 6 months", None,
-                       "people with a proven offence within 6 months of the index date",
-                       "people referred, followed up for 6 months plus 6 months' waiting",
-                       unit="%", empty=NO_EVALUATION),
-        figures.Figure("Reoffended within 12 months", None,
-                       "people with a proven offence within 12 months of the index date",
-                       "people referred, followed up for 12 months plus 6 months' waiting",
-                       unit="%", empty=NO_EVALUATION),
-    ]
+    avoided = outcome_figures.offences_avoided(user, filters)
+    if avoided is not None:  # the seam: only once an evaluation run gives an effect
+        money[-1] = figures.Figure(
+            money[-1].label, figures.benefit_cost(avoided, unit_costs.da_victim_cost,
+                                                  cost).ratio,
+            money[-1].numerator, money[-1].denominator, unit="ratio", empty=NO_EVALUATION)
+    outcomes = measured.outcomes
 
-    quarter_list = figures.quarters(filters.start, filters.end)
     programmes = [filters.programme] if filters.programme else list(Programme.values)
     built = [
         tables.grid("quarters", "Cases recorded for a programme, by quarter",
@@ -264,10 +249,15 @@ def dashboard(user, filters: Filters) -> Dashboard:
         built.append(tables.by_column(
             f"equality_{key}", f"Equality monitoring by {title.lower()}",
             "Counts of people in each group: cases recorded for a programme, of whom referred, "
-            "of whom completed. Age is taken on the day the case was recorded.",
+            "of whom started (attended a session), first contacted, and completed. Age is taken "
+            "on the day the case was recorded.",
             title, labels,
             {"Cases recorded": [split[g]["recorded"] for g in order],
              "Referred": [split[g]["referred"] for g in order],
+             "Started": [measured.groups[key][g][outcome_figures.M.STARTED] for g in order],
+             "First contacted": [measured.groups[key][g][outcome_figures.M.FIRST_CONTACTED]
+                                 for g in order],
              "Completed": [split[g]["completed"] for g in order]}, limit))
+    built += measured.tables
     return Dashboard(filters, headline, money, outcomes, built, computed_at, unit_costs,
                      len(found_contracts))

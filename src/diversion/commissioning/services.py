@@ -52,13 +52,16 @@ def release_snapshot(user, quarter: date) -> dict:
     filters = selectors.Filters(start=quarter, end=figures.quarter_end(quarter))
     board = selectors.dashboard(user, filters)
     kept = [t for t in board.tables if t.key in ("quarters", "equality_sex", "equality_age_band",
-                                                 "equality_ethnic_group")]
+                                                 "equality_ethnic_group",
+                                                 # issue 8, second part:
+                                                 "delivery", "attitude", "victim_feedback")]
     return {
         "quarter": figures.quarter_label(quarter),
         "office": user.organisation.name,
         "threshold": selectors.threshold(),
         "headline": [{"label": f.label, "shown": f.shown, "numerator": f.numerator,
-                      "denominator": f.denominator} for f in board.headline + board.money],
+                      "denominator": f.denominator}
+                     for f in board.headline + board.money + board.outcomes],
         "tables": [t.to_json() for t in kept],
     }
 

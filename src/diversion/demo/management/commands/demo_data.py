@@ -13,6 +13,7 @@ from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Person
 from diversion.demo.commissioning import load as load_commissioning
+from diversion.demo.commissioning_outcomes import build_outcome_cohort  # issue 8, second part
 from diversion.demo.delivery import build_demo_delivery  # provider delivery (issue 4)
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
@@ -61,6 +62,7 @@ class Command(BaseCommand):
             build_victims(today)  # Victims (issue 5): victims on the demo cases
         load_demo_records(None if quiet else self.stdout)  # records (issue 7)
         build_demo_delivery(today)  # provider delivery (issue 4): events, compliance cases
+        build_outcome_cohort(today)  # commissioning (issue 8, second part): delivered cohort
         load_commissioning(today)  # commissioning (issue 8): contracts, aggregates
         if not quiet:
             self.print_sign_ins()

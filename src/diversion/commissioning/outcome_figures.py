@@ -1,0 +1,197 @@
+"""The dashboard's delivery and outcome figures, read from OutcomeAggregate counts (outcomes.py).
+
+Every rate here is withheld when its denominator, its numerator or the rest (denominator minus
+numerator) is a small count, so a share cannot reveal a few people by subtraction; medians are
+withheld when fewer than the threshold people stand behind them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import QuerySet
+
+from diversion.accounts import policy
+from diversion.commissioning import disclosure, figures, tables
+from diversion.commissioning.models import Contract, OutcomeAggregate
+
+M = OutcomeAggregate.Measure
+DEFAULT_FIRST_CONTACT_DAYS = 14  # domain.md 1.2; used for a provider with no contract in view
+NO_EVALUATION = "No evaluation run yet"
+WITHHELD = "Withheld: fewer than the disclosure threshold"
+
+
+@dataclass
+class Outcomes:
+    started: int
+    headline: list[figures.Figure]
+    outcomes: list[figures.Figure]
+    tables: list[tables.Table] = field(default_factory=list)
+    # {dimension: {group: {"started": n, "contacted": n}}} for the equality tables
+    groups: dict = field(default_factory=dict)
+
+
+def rows(user, filters) -> QuerySet:
+    found = policy.visible(user, OutcomeAggregate).filter(
+        quarter_start__gte=filters.start, quarter_start__lte=filters.end)
+    if filters.programme:
+        found = found.filter(programme_code=filters.programme)
+    if filters.force is not None:
+        found = found.filter(force=filters.force)
+    if filters.provider is not None:
+        found = found.filter(provider=filters.provider)
+    return found
+
+
+def shareable(numerator: int, denominator: int, limit: int) -> bool:
+    return (denominator >= limit and not disclosure.is_small(numerator, limit)
+            and not disclosure.is_small(denominator - numerator, limit))
+
+
+def share(label: str, numerator: int, denominator: int, limit: int, words: tuple[str, str],
+          empty: str) -> figures.Figure:
+    value = figures.rate(numerator, denominator) if shareable(numerator, denominator,
+                                                              limit) else None
+    return figures.Figure(label, value, words[0], words[1], unit="%",
+                          empty=empty if denominator == 0 else WITHHELD)
+
+
+def median_figure(label: str, counts: dict[int, int], limit: int, words: tuple[str, str],
+                  empty: str) -> figures.Figure:
+    n = sum(counts.values())
+    value = figures.median_of_counts(counts) if n >= limit else None
+    return figures.Figure(label, value, words[0], f"{words[1]} ({n:,})" if n >= limit
+                          else words[1], unit="days", empty=empty if n == 0 else WITHHELD)
+
+
+def reoffending_rate(user, filters, months: int) -> float | None:
+    """The seam for reoffending within `months`: None until in-app evaluation runs exist
+    (issue 7, later part). Never estimated here."""
+    return None
+
+
+def offences_avoided(user, filters):
+    """The seam for the evaluation effect behind the benefit–cost estimate: None until an
+    evaluation run gives one. Never estimated here."""
+    return None
+
+
+def _targets(contracts: list[Contract]) -> dict[tuple[int, str], int]:
+    """(provider, programme) -> the contract's days-to-first-contact target (the strictest if
+    several contracts in the period differ)."""
+    found: dict[tuple[int, str], int] = {}
+    for c in contracts:
+        key = (c.provider_id, c.programme_code)
+        found[key] = min(found.get(key, c.target_days_to_first_contact),
+                         c.target_days_to_first_contact)
+    return found
+
+
+def compute(user, filters, limit: int, contracts: list[Contract],
+            quarter_list: list[date]) -> Outcomes:
+    # One pass over the filtered rows (thousands, not cases): every figure and split below is
+    # summed from it in Python, cheaper than a GROUP BY query per figure (bench/dashboard.py).
+    totals: dict[tuple[str, int], int] = defaultdict(int)
+    contact_by: dict[tuple[int, str, int], int] = defaultdict(int)
+    by_quarter: dict[tuple[date, str], int] = defaultdict(int)
+    dimensions = ("sex", "age_band", "ethnic_group")
+    groups: dict = {d: defaultdict(lambda: defaultdict(int)) for d in dimensions}
+    for (quarter, provider_id, programme, sex, age, ethnic, measure, value,
+         n) in rows(user, filters).values_list(
+            "quarter_start", "provider_id", "programme_code", "sex", "age_band",
+            "ethnic_group", "measure", "value", "count").order_by().iterator(chunk_size=5000):
+        totals[(measure, value)] += n
+        if measure == M.FIRST_CONTACT_DAYS:
+            contact_by[(provider_id, programme, value)] += n
+        if measure in (M.STARTED, M.FIRST_CONTACTED, M.COMPLETION_DAYS):
+            by_quarter[(quarter, measure)] += n
+        if measure in (M.STARTED, M.FIRST_CONTACTED):
+            for dimension, group in zip(dimensions, (sex, age, ethnic), strict=True):
+                groups[dimension][group][measure] += n
+
+    def hist(measure: str) -> dict[int, int]:
+        return {v: n for (m, v), n in totals.items() if m == measure}
+
+    started = sum(hist(M.STARTED).values())
+    contact = hist(M.FIRST_CONTACT_DAYS)
+    completion = hist(M.COMPLETION_DAYS)
+
+    targets = _targets(contracts)
+    within = 0
+    for (provider_id, programme, value), n in contact_by.items():
+        target = targets.get((provider_id, programme), DEFAULT_FIRST_CONTACT_DAYS)
+        within += n if value <= target else 0
+    contacted = sum(contact.values())
+    target_words = ", ".join(sorted({f"{d} days" for d in targets.values()})) or \
+        f"{DEFAULT_FIRST_CONTACT_DAYS} days"
+
+    headline = [
+        median_figure("Days from caution to first contact (median)", contact, limit,
+                      ("days from the caution to the provider's first successful contact, "
+                       "middle value", "people referred who were contacted"),
+                      "No first contact recorded yet"),
+        share("First contact within the contract's target", within, contacted, limit,
+              (f"people first contacted within the contract's target ({target_words}; "
+               f"{DEFAULT_FIRST_CONTACT_DAYS} days where no contract covers the provider)",
+               "people referred who were contacted"), "No first contact recorded yet"),
+        median_figure("Days from caution to completion (median)", completion, limit,
+                      ("days from the caution to completion, middle value",
+                       "people who completed, with a recorded caution"),
+                      "No completion recorded yet"),
+    ]
+
+    partner_yes, partner_no = totals[(M.ATTITUDE_PARTNER, 1)], totals[(M.ATTITUDE_PARTNER, 0)]
+    children_yes, children_no = (totals[(M.ATTITUDE_CHILDREN, 1)],
+                                 totals[(M.ATTITUDE_CHILDREN, 0)])
+    positive, none, negative = (totals[(M.VICTIM_CHANGE, 1)], totals[(M.VICTIM_CHANGE, 0)],
+                                totals[(M.VICTIM_CHANGE, -1)])
+    followed = positive + none + negative
+    reoffending = {m: reoffending_rate(user, filters, m) for m in (6, 12)}
+    outcome_figures = [
+        share("Said the workshops changed their attitude to their partner", partner_yes,
+              partner_yes + partner_no, limit,
+              ("people who agreed or strongly agreed on the post-workshop questionnaire",
+               "people who answered that question"), "No questionnaires recorded yet"),
+        share("Said the workshops changed their attitude to their children", children_yes,
+              children_yes + children_no, limit,
+              ("people who agreed or strongly agreed on the post-workshop questionnaire",
+               "people who answered that question"), "No questionnaires recorded yet"),
+        share("Victims reporting a positive change", positive, followed, limit,
+              ("victims whose latest follow-up reported a positive change in behaviour",
+               "victims followed up (each victim's latest follow-up)"),
+              "No victim follow-up recorded yet"),
+        figures.Figure("Reoffended within 6 months", reoffending[6],
+                       "people with a proven offence within 6 months of the index date",
+                       "people referred, followed up for 6 months plus 6 months' waiting",
+                       unit="%", empty=NO_EVALUATION),
+        figures.Figure("Reoffended within 12 months", reoffending[12],
+                       "people with a proven offence within 12 months of the index date",
+                       "people referred, followed up for 12 months plus 6 months' waiting",
+                       unit="%", empty=NO_EVALUATION),
+    ]
+
+    built = [
+        tables.by_column(
+            "delivery", "Delivery by referral quarter",
+            "Counts of people referred in each quarter: who attended a session (started), who "
+            "the provider first contacted, and who completed with a recorded caution date.",
+            "Quarter", [figures.quarter_label(q) for q in quarter_list],
+            {"Started": [by_quarter[(q, M.STARTED)] for q in quarter_list],
+             "First contacted": [by_quarter[(q, M.FIRST_CONTACTED)] for q in quarter_list],
+             "Completed": [by_quarter[(q, M.COMPLETION_DAYS)] for q in quarter_list]}, limit),
+        tables.grid(
+            "attitude", "Post-workshop questionnaire: did the workshops change your attitude?",
+            "Counts of people answering each question on the post-workshop questionnaire; "
+            "agree or strongly agree counts as yes.", "Question",
+            ["To my partner", "To my children"], ["Yes", "No"],
+            [[partner_yes, partner_no], [children_yes, children_no]], limit),
+        tables.grid(
+            "victim_feedback", "Victims' latest follow-up",
+            "Counts of victims followed up, by the change in behaviour reported at their latest "
+            "follow-up.", "Change reported", ["Positive change", "No change", "Negative change"],
+            ["Victims"], [[positive], [none], [negative]], limit),
+    ]
+
+    return Outcomes(started, headline, outcome_figures, built, groups)
