@@ -14,6 +14,7 @@ from diversion.audit.services import record
 from diversion.cases.models import Person
 from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.delivery import build_demo_delivery  # provider delivery (issue 4)
+from diversion.demo.evaluation import load_demo_evaluation  # evaluation runs (issue 7)
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
 from diversion.demo.records import load_demo_records  # records (issue 7)
@@ -62,6 +63,7 @@ class Command(BaseCommand):
         load_demo_records(None if quiet else self.stdout)  # records (issue 7)
         build_demo_delivery(today)  # provider delivery (issue 4): events, compliance cases
         load_commissioning(today)  # commissioning (issue 8): contracts, aggregates
+        load_demo_evaluation()  # evaluation runs (issue 7, later part): injected-effect trial
         if not quiet:
             self.print_sign_ins()
 
