@@ -3,8 +3,6 @@ access. The data is hand-built: a randomised cohort with a known effect directio
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
