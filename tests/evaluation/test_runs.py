@@ -143,3 +143,59 @@ def test_another_forces_run_is_404(analyst_client, trial, client, cast):
                        ("run_table_csv", [run.pk, "effects"])):
         assert client.get(reverse(f"evaluation:{name}", args=args)).status_code == 404
     assert "CARA 2024" not in client.get(reverse("evaluation:home")).content.decode()
+
+
+def _refer_workshop_arm(cast, force):
+    from diversion.cases.models import Referral
+    from diversion.trials.models import TrialAllocation
+
+    allocations = TrialAllocation.objects.filter(case__force=force, arm="workshop")
+    Referral.objects.bulk_create([
+        Referral(case_id=a.case_id, programme_code="cara", programme_version=1,
+                 provider=cast.orgs["provider"], referred_by=cast.users[Role.DECISION_MAKER],
+                 referred_at=a.allocated_at, first_contact_due=a.allocated_at.date())
+        for a in allocations])
+    return allocations
+
+
+@pytest.mark.parametrize("basis", ["referral", "caution"])
+def test_matched_comparison_recovers_the_effect(analyst_client, trial, cast, basis):
+    _refer_workshop_arm(cast, trial)
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis=basis).pk)
+    assert run.status == "done", run.message
+    assert run.flow["referred"] == 150 and run.flow["comparison_pool"] == 150
+    assert run.result["matching"]["treated_matched"] > 100
+    primary = next(o for o in run.result["outcomes"]
+                   if o["window_days"] == 365 and o["scope"] == "any")
+    assert primary["verdict"] == "significant reduction"
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "Matching flow" in body and "Balance after matching" in body
+
+
+def test_who_counts_sets_the_treated_denominator(analyst_client, trial, cast):
+    from diversion.cases.models import Case
+
+    allocations = _refer_workshop_arm(cast, trial)
+    started = [a.case_id for a in allocations[:40]]
+    Case.objects.filter(pk__in=started).update(status="in_progress")
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis="referral",
+                                 who_counts="completed").pk)
+    assert run.flow["not_counted"] == 40
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis="referral",
+                                 who_counts="started").pk)
+    assert run.flow["not_counted"] == 0
+
+
+def test_engine_refusal_is_a_clear_failure(analyst_client, trial, monkeypatch):
+    import reoffending
+
+    def refuse(*args, **kwargs):
+        raise reoffending.InputError("cohort", "index_date", "index dates after the data end")
+
+    monkeypatch.setattr(reoffending, "evaluate", refuse)
+    run = run_evaluation(_define(analyst_client).pk)
+    assert run.status == "failed"
+    assert "refused the inputs" in run.message and "index_date" in run.message
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "The run failed" in body and "index_date" in body
+    assert ProcessingLog.objects.filter(operation="combination").exists()

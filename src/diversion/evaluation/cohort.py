@@ -66,11 +66,18 @@ def received_of(case: Case) -> str:
 def _index_date(case: Case, basis: str, allocation: TrialAllocation | None) -> dt.date | None:
     if basis == IndexBasis.RANDOMISATION:
         return timezone.localdate(allocation.allocated_at) if allocation else None
-    if basis == IndexBasis.CAUTION:
-        disposal = getattr(case, "disposal", None)
-        return disposal.disposal_date if disposal else None
     referral = getattr(case, "referral", None)
-    return timezone.localdate(referral.referred_at) if referral else None
+    if basis == IndexBasis.REFERRAL and referral is not None:
+        return timezone.localdate(referral.referred_at)
+    # The caution date; for people never referred (the comparison pool) also under the
+    # referral basis, as the nearest comparable date. Older cases without a disposal record
+    # fall back to the police outcome date of the index offence.
+    disposal = getattr(case, "disposal", None)
+    if disposal is not None:
+        return disposal.disposal_date
+    if basis == IndexBasis.REFERRAL and referral is None or basis == IndexBasis.CAUTION:
+        return case.offence.outcome_date
+    return None
 
 
 def _age(born: dt.date, on: dt.date) -> int:
