@@ -47,6 +47,11 @@ def _ci(ci, pct: bool = True) -> str:
     return f"{fmt(ci[0])} to {fmt(ci[1])}"
 
 
+def _days(window) -> str:
+    text = str(window)
+    return text if text.endswith("days") else f"{text} days"
+
+
 def group_names(run: EvaluationRun) -> tuple[str, str]:
     return ("treatment", "control") if run.design == Design.TRIAL else ("treatment",
                                                                         "comparison")
@@ -78,9 +83,9 @@ def tables(run: EvaluationRun) -> list[Table]:
     if consort:
         rows = [[f"Randomised: {arm}", n] for arm, n in consort["randomised"].items()]
         for window, arms in consort.get("analysed", {}).items():
-            rows += [[f"Analysed at {window} days: {arm}", n] for arm, n in arms.items()]
+            rows += [[f"Analysed at {_days(window)}: {arm}", n] for arm, n in arms.items()]
         for window, arms in consort.get("follow_up_incomplete", {}).items():
-            rows += [[f"Follow-up incomplete at {window} days: {arm}", n]
+            rows += [[f"Follow-up incomplete at {_days(window)}: {arm}", n]
                      for arm, n in arms.items()]
         found.append(Table("consort", "CONSORT flow (trial)", ["Step", "People"], rows))
     matching = result.get("matching")
@@ -111,7 +116,7 @@ def tables(run: EvaluationRun) -> list[Table]:
                 rows.append([SCOPE_NAMES.get(outcome["scope"], outcome["scope"]), label,
                              summary["people"], summary["reoffended"],
                              _pct(summary["prevalence"]), _num(summary["frequency_per_100"]),
-                             _num(summary["median_days_to_first"], 0)])
+                             _num(summary["median_days_to_first"], 0) or "not reached"])
         found.append(Table(f"outcomes_{window}", f"Reoffending within {window} days "
                            f"({'6' if window == 182 else '12'} months)",
                            ["Offences counted", "Group", "People (denominator)", "Reoffended",
