@@ -119,6 +119,7 @@ def test_empty_period_is_too_small_not_a_crash(analyst_client, trial):
     ({"index_basis": "referral"}, "index_basis", "control arm is never referred"),
     ({"design": "matched"}, "index_basis", "no randomisation date"),
     ({"title": ""}, "title", "required"),
+    ({"who_counts": "completed"}, "who_counts", "intention to treat"),
 ])
 def test_form_errors_name_the_field(analyst_client, changes, field, message):
     response = analyst_client.post(reverse("evaluation:run_new"), {**FORM, **changes})

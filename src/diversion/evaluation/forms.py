@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from diversion.evaluation.models import Design, EvaluationRun, IndexBasis
+from diversion.evaluation.models import Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
 
 WINDOWS = [(182, "182 days (6 months)"), (365, "365 days (12 months)")]
@@ -53,6 +53,10 @@ class EvaluationDefinitionForm(forms.ModelForm):
             if registry.current(code).trial is None:
                 self.add_error("design", "This programme has no randomised trial: choose a "
                                          "matched comparison")
+            if data.get("who_counts") not in (None, WhoCounts.REFERRED):
+                self.add_error("who_counts", "A trial is analysed by intention to treat: choose "
+                                             "everyone referred (or randomised); the "
+                                             "complier-average effect is reported alongside")
             if basis == IndexBasis.REFERRAL:
                 self.add_error("index_basis", "In a trial the control arm is never referred: "
                                               "use the randomisation or caution date")

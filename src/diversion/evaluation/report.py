@@ -124,12 +124,14 @@ def tables(run: EvaluationRun) -> list[Table]:
                             "Median days to first"], rows))
     found.append(Table("effects", "Effects on reoffending (treated minus control)",
                        ["Window (days)", "Offences counted", "Difference", "95% CI",
-                        "Risk ratio", "Rate ratio (frequency)", "Verdict"],
+                        "Risk ratio", "Rate ratio (frequency)", "Verdict",
+                        "Complier-average effect (95% CI)"],
                        [[o["window_days"], SCOPE_NAMES.get(o["scope"], o["scope"]),
                          _pct(o["prevalence"]["risk_difference"]),
                          _ci(o["prevalence"]["risk_difference_ci"]),
                          _num(o["prevalence"]["risk_ratio"], 2),
-                         _num(o["frequency"]["rate_ratio"], 2), o["verdict"]]
+                         _num(o["frequency"]["rate_ratio"], 2), o["verdict"],
+                         _complier(o)]
                         for o in result.get("outcomes", [])]))
     found.append(Table("harm", "Harm (Crime Harm Index days per person)",
                        ["Window (days)", "Offences counted", f"Mean, {treated}",
@@ -150,9 +152,17 @@ def tables(run: EvaluationRun) -> list[Table]:
         headers = ["Day"]
         for label in curves:
             headers += [f"At risk, {label}", f"Not reoffended, {label}"]
+        drawn = "" if run.design == Design.TRIAL else ", groups as drawn, before matching"
         found.append(Table(f"survival_{window}", f"Time to first reoffence over {window} days "
-                           "(Kaplan–Meier)", headers, rows))
+                           f"(Kaplan–Meier{drawn})", headers, rows))
     return found
+
+
+def _complier(outcome: dict) -> str:
+    found = outcome.get("complier_average")
+    if not found or found.get("effect") is None:
+        return "not estimated"
+    return f"{_pct(found['effect'])} ({_ci(found.get('ci'))})"
 
 
 def _survival_at(points: list, day: int) -> float:
@@ -172,7 +182,9 @@ def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
         ("Index dates", f"{run.index_from:%-d %B %Y} to {run.index_to:%-d %B %Y}"),
         ("Basis", run.basis), ("Primary window", f"{run.window_days} days"),
         ("Offences counted", SCOPE_NAMES.get(run.scope, run.scope)),
-        ("Who counts as treated", run.get_who_counts_display()),
+        ("Who counts as treated", run.get_who_counts_display() if run.design == Design.MATCHED
+         else "Everyone randomised (intention to treat); the complier-average effect uses "
+              "those who started or completed"),
         ("Denominator", d.get("denominator", "")),
         ("Data end", d.get("data_end", "")),
         ("Harm table version", d.get("harm_table_version", "")),
