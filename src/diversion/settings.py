@@ -244,3 +244,7 @@ for _key in DIVERSION_FIELD_KEYS:
 DELIVERY_DEADLINE_WARNING_DAYS = env.integer("DELIVERY_DEADLINE_WARNING_DAYS", 14)
 DELIVERY_TIME_LIMIT_WARNING_DAYS = env.integer("DELIVERY_TIME_LIMIT_WARNING_DAYS", 28)
 DELIVERY_SWEEP_MINUTES = env.integer("DELIVERY_SWEEP_MINUTES", 60)
+
+# evaluation runs (issue 7, later part): the smallest cohort reported with numbers (as the
+# Justice Data Lab).
+EVALUATION_MINIMUM_COHORT = 60

@@ -467,3 +467,24 @@ def public_visible(model: type[Model]) -> QuerySet:
     """What the public may see of `model`: nothing unless PUBLIC_SCOPES says otherwise."""
     condition = PUBLIC_SCOPES.get(model._meta.label)
     return model.objects.none() if condition is None else model.objects.filter(condition)
+
+# --- evaluation runs (issue 7, later part): analysts of a police force see their force's runs,
+# and, to build a run's pseudonymised cohort, their force's trial allocations, referrals and
+# disposals (none of which carries an identifying field).
+def _with_force_analysts(before: Callable[..., Q]) -> Callable[..., Q]:
+    def scope(user) -> Q:
+        if user.role == Role.ANALYST and user.organisation.kind == "police_force":
+            return Q(case__force_id=user.organisation_id)
+        return before(user)
+
+    scope.__doc__ = f"{before.__doc__} Plus analysts in the case's police force."
+    return scope
+
+
+SCOPES.update({
+    "evaluation.EvaluationRun": _force_analysts,
+    "trials.TrialAllocation": _with_force_analysts(SCOPES["trials.TrialAllocation"]),
+    "cases.Referral": _with_force_analysts(SCOPES["cases.Referral"]),
+    "cases.Disposal": _with_force_analysts(SCOPES["cases.Disposal"]),
+})
+# --- end evaluation runs

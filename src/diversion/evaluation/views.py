@@ -1,12 +1,88 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+import csv
+
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 
 from diversion.accounts import policy
+from diversion.audit.models import Operation
+from diversion.audit.services import record
+from diversion.evaluation import report
+from diversion.evaluation.forms import EvaluationDefinitionForm
+from diversion.evaluation.models import EvaluationRun
+from diversion.evaluation.selectors import runs_for
+from diversion.evaluation.services import define_run, minimum_cohort
+from diversion.evaluation.stylesheet import inline_css
 
 
 @policy.rule(policy.ANALYSIS)
 def home(request: HttpRequest) -> HttpResponse:
     """Evaluations: the landing page for this role."""
-    return render(request, "evaluation/home.html")
+    return render(request, "evaluation/home.html", {"runs": runs_for(request.user)[:50]})
+
+
+@policy.rule(policy.ANALYSIS)
+def run_new(request: HttpRequest) -> HttpResponse:
+    form = EvaluationDefinitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        run = define_run(request.user, form.cleaned_data)
+        return redirect("evaluation:run_detail", pk=run.pk)
+    return render(request, "evaluation/run_new.html",
+                  {"form": form, "minimum": minimum_cohort()})
+
+
+def _context(run: EvaluationRun) -> dict:
+    done = run.status == EvaluationRun.Status.DONE
+    return {"run": run, "done": done, "minimum": minimum_cohort(),
+            "tables": report.tables(run) if done else [],
+            "figures": report.figures(run) if done else {},
+            "verdict": report.verdict_words(run) if done else "",
+            "definitions": report.definitions(run)}
+
+
+@policy.rule(policy.ANALYSIS)
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
+    return render(request, "evaluation/run_detail.html", _context(run))
+
+
+def _disclose(request: HttpRequest, run: EvaluationRun, what: str) -> None:
+    record(actor=request.user, operation=Operation.DISCLOSURE, obj=run,
+           justification=f"Download of evaluation run {run.pk}: {what} (aggregates only)",
+           recipient=f"{request.user.username} (download)")
+
+
+@policy.rule(policy.ANALYSIS)
+def run_report_html(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as one self-contained HTML file: inline CSS, inline SVG, no links out."""
+    run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
+    if run.status != EvaluationRun.Status.DONE:
+        raise Http404
+    with transaction.atomic():
+        _disclose(request, run, "report (HTML)")
+        body = render_to_string("evaluation/report_file.html",
+                                {**_context(run), "css": inline_css()})
+    response = HttpResponse(body, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{run.pk}.html"'
+    return response
+
+
+@policy.rule(policy.ANALYSIS)
+def run_table_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
+    run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
+    if run.status != EvaluationRun.Status.DONE:
+        raise Http404
+    found = next((t for t in report.tables(run) if t.slug == table), None)
+    if found is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="evaluation-{run.pk}-{table}.csv"'
+    with transaction.atomic():
+        _disclose(request, run, f"table {table} (CSV)")
+        writer = csv.writer(response)
+        writer.writerow(found.headers)
+        writer.writerows(found.rows)
+    return response

@@ -15,6 +15,7 @@ from diversion.cases.models import Person
 from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.commissioning_outcomes import build_outcome_cohort  # issue 8, second part
 from diversion.demo.delivery import build_demo_delivery  # provider delivery (issue 4)
+from diversion.demo.evaluation import load_demo_evaluation  # evaluation runs (issue 7)
 from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
 from diversion.demo.people import build_force_people
 from diversion.demo.records import load_demo_records  # records (issue 7)
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         build_demo_delivery(today)  # provider delivery (issue 4): events, compliance cases
         build_outcome_cohort(today)  # commissioning (issue 8, second part): delivered cohort
         load_commissioning(today)  # commissioning (issue 8): contracts, aggregates
+        load_demo_evaluation()  # evaluation runs (issue 7, later part): injected-effect trial
         if not quiet:
             self.print_sign_ins()
 

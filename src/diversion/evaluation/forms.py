@@ -1,0 +1,66 @@
+"""The evaluation definition form."""
+
+from __future__ import annotations
+
+from django import forms
+
+from diversion.evaluation.models import Design, EvaluationRun, IndexBasis, WhoCounts
+from diversion.programmes import registry
+
+WINDOWS = [(182, "182 days (6 months)"), (365, "365 days (12 months)")]
+BASES = [("recorded", "Recorded (arrests or complaints naming the person)"),
+         ("proven", "Proven (conviction or caution, with a 182-day waiting period)")]
+SCOPES = [("any", "Any offence"), ("da", "Domestic-abuse offences only")]
+
+
+class EvaluationDefinitionForm(forms.ModelForm):
+    programme_code = forms.ChoiceField(label="Programme")
+    window_days = forms.TypedChoiceField(label="Primary outcome window", choices=WINDOWS,
+                                         coerce=int, widget=forms.RadioSelect)
+    basis = forms.ChoiceField(label="Reoffending basis", choices=BASES,
+                              widget=forms.RadioSelect)
+    scope = forms.ChoiceField(label="Offences counted", choices=SCOPES, widget=forms.RadioSelect)
+
+    class Meta:
+        model = EvaluationRun
+        fields = ["title", "programme_code", "design", "index_from", "index_to", "index_basis",
+                  "window_days", "basis", "scope", "who_counts"]
+        widgets = {
+            "design": forms.RadioSelect, "index_basis": forms.RadioSelect,
+            "who_counts": forms.RadioSelect,
+            "index_from": forms.DateInput(attrs={"type": "date"}),
+            "index_to": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"title": "Name of this evaluation", "index_basis": "Index date",
+                  "who_counts": "Who counts as treated (the denominator)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme_code"].choices = [
+            (d.code, d.name) for d in registry.all_definitions()]
+        for name in ("design", "index_basis", "who_counts"):
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("index_from"), data.get("index_to")
+        if start and end and end < start:
+            self.add_error("index_to", "Index dates to must be the same as or after index "
+                                       "dates from")
+        design, code, basis = data.get("design"), data.get("programme_code"), \
+            data.get("index_basis")
+        if design == Design.TRIAL and code:
+            if registry.current(code).trial is None:
+                self.add_error("design", "This programme has no randomised trial: choose a "
+                                         "matched comparison")
+            if data.get("who_counts") not in (None, WhoCounts.REFERRED):
+                self.add_error("who_counts", "A trial is analysed by intention to treat: choose "
+                                             "everyone referred (or randomised); the "
+                                             "complier-average effect is reported alongside")
+            if basis == IndexBasis.REFERRAL:
+                self.add_error("index_basis", "In a trial the control arm is never referred: "
+                                              "use the randomisation or caution date")
+        if design == Design.MATCHED and basis == IndexBasis.RANDOMISATION:
+            self.add_error("index_basis", "A matched comparison has no randomisation date: use "
+                                          "the caution or referral date")
+        return data

@@ -1,0 +1,70 @@
+"""Evaluation runs: a definition (programme, period, design, outcomes) and its stored result."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Design(models.TextChoices):
+    TRIAL = "trial", "The programme's randomised trial"
+    MATCHED = "matched", "Matched comparison (eligible but not referred)"
+
+
+class IndexBasis(models.TextChoices):
+    RANDOMISATION = "randomisation", "Randomisation date"
+    CAUTION = "caution", "Caution date"
+    REFERRAL = "referral", "Referral date"
+
+
+class WhoCounts(models.TextChoices):
+    REFERRED = "referred", "Everyone referred (or randomised)"
+    STARTED = "started", "Those who started the programme"
+    COMPLETED = "completed", "Those who completed the programme"
+
+
+class EvaluationRun(models.Model):
+    """One evaluation: its definition, inputs' fingerprint and the engine's JSON result."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        TOO_SMALL = "too_small", "Cohort too small"
+        FAILED = "failed", "Failed"
+
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                              related_name="+")
+    title = models.CharField(max_length=120)
+    programme_code = models.CharField(max_length=40)
+    design = models.CharField(max_length=10, choices=Design.choices)
+    index_from = models.DateField("Index dates from")
+    index_to = models.DateField("Index dates to")
+    index_basis = models.CharField(max_length=16, choices=IndexBasis.choices)
+    window_days = models.PositiveSmallIntegerField(default=365)  # the primary window
+    basis = models.CharField(max_length=10, default="recorded")
+    scope = models.CharField(max_length=10, default="any")
+    who_counts = models.CharField(max_length=10, choices=WhoCounts.choices,
+                                  default=WhoCounts.REFERRED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    message = models.TextField(blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)  # SHA-256 of the Arrow IPC bytes
+    cohort_size = models.PositiveIntegerField(null=True, blank=True)
+    flow = models.JSONField(default=dict, blank=True)  # how the cohort was drawn
+    result = models.JSONField(null=True, blank=True)  # the engine's to_dict()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Evaluation run {self.pk}: {self.title}"
+
+    @property
+    def windows(self) -> tuple[int, ...]:
+        """The primary window first (the engine's verdict is on the first)."""
+        return (self.window_days,) + tuple(w for w in (182, 365) if w != self.window_days)

@@ -1,0 +1,208 @@
+"""The report of a finished run: tables (each also a CSV download) and charts, from the stored
+engine result. Only aggregates: no pseudonym, let alone an identity, reaches the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.safestring import SafeString
+
+from diversion.evaluation import charts
+from diversion.evaluation.models import Design, EvaluationRun
+
+SCOPE_NAMES = {"any": "any offence", "da": "domestic-abuse offences", "same_victim":
+               "offences against the same victim"}
+VERDICTS = {
+    "significant reduction": "reoffending was lower in the treated group, by more than chance "
+                             "alone would explain (the 95% confidence interval of the "
+                             "difference lies below zero)",
+    "significant increase": "reoffending was higher in the treated group, by more than chance "
+                            "alone would explain (the 95% confidence interval of the "
+                            "difference lies above zero)",
+    "inconclusive": "the evaluation cannot tell whether the programme changed reoffending (the "
+                    "95% confidence interval of the difference includes zero)",
+}
+
+
+@dataclass
+class Table:
+    slug: str
+    caption: str
+    headers: list[str]
+    rows: list[list]
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value * 100:.1f}%"
+
+
+def _num(value, places: int = 1) -> str:
+    return "" if value is None else f"{value:,.{places}f}"
+
+
+def _ci(ci, pct: bool = True) -> str:
+    if not ci or ci[0] is None:
+        return ""
+    fmt = _pct if pct else _num
+    return f"{fmt(ci[0])} to {fmt(ci[1])}"
+
+
+def _days(window) -> str:
+    text = str(window)
+    return text if text.endswith("days") else f"{text} days"
+
+
+def group_names(run: EvaluationRun) -> tuple[str, str]:
+    return ("treatment", "control") if run.design == Design.TRIAL else ("treatment",
+                                                                        "comparison")
+
+
+def primary(run: EvaluationRun) -> dict | None:
+    for outcome in run.result.get("outcomes", []):
+        if outcome["window_days"] == run.window_days and outcome["scope"] == run.scope:
+            return outcome
+    return None
+
+
+def verdict_words(run: EvaluationRun) -> str:
+    found = primary(run)
+    if found is None:
+        return ""
+    text = VERDICTS.get(found["verdict"], found["verdict"])
+    return (f"Within {run.window_days} days, counting {SCOPE_NAMES.get(run.scope, run.scope)} "
+            f"on a {run.basis} basis, {text}.")
+
+
+def tables(run: EvaluationRun) -> list[Table]:
+    result = run.result or {}
+    treated, control = group_names(run)
+    found = [Table("flow", "How the cohort was drawn", ["Step", "People"],
+                   [[key.replace("_", " ").capitalize(), value] for key, value in
+                    run.flow.items()])]
+    consort = result.get("consort")
+    if consort:
+        rows = [[f"Randomised: {arm}", n] for arm, n in consort["randomised"].items()]
+        for window, arms in consort.get("analysed", {}).items():
+            rows += [[f"Analysed at {_days(window)}: {arm}", n] for arm, n in arms.items()]
+        for window, arms in consort.get("follow_up_incomplete", {}).items():
+            rows += [[f"Follow-up incomplete at {_days(window)}: {arm}", n]
+                     for arm, n in arms.items()]
+        found.append(Table("consort", "CONSORT flow (trial)", ["Step", "People"], rows))
+    matching = result.get("matching")
+    if matching:
+        found.append(Table("matching", "Matching flow", ["Step", "People"], [
+            ["Treated", matching["treated"]], ["Treated matched", matching["treated_matched"]],
+            ["Treated not matched", matching["treated_unmatched"]],
+            ["Comparison pool", matching["controls"]],
+            ["Comparison people used", matching["controls_used"]]]))
+    found.append(Table("balance", "Balance of the groups as drawn",
+                       ["Characteristic", f"Mean, {treated}", f"Mean, {control}",
+                        "Standardised mean difference"],
+                       [[r["name"], _num(r["treated"], 2), _num(r["control"], 2),
+                         _num(r["smd"], 3)] for r in result.get("cohort_balance", [])]))
+    balance = result.get("balance")
+    if balance:
+        found.append(Table("balance_after", "Balance after matching",
+                           ["Characteristic", "SMD before", "SMD after"],
+                           [[name, _num(before, 3), _num(after, 3)] for name, before, after in
+                            zip(balance["names"], balance["smd_before"], balance["smd_after"],
+                                strict=False)]))
+    for window in (182, 365):
+        rows = []
+        for outcome in result.get("outcomes", []):
+            if outcome["window_days"] != window:
+                continue
+            for label, summary in ((treated, outcome["treated"]), (control, outcome["control"])):
+                rows.append([SCOPE_NAMES.get(outcome["scope"], outcome["scope"]), label,
+                             summary["people"], summary["reoffended"],
+                             _pct(summary["prevalence"]), _num(summary["frequency_per_100"]),
+                             _num(summary["median_days_to_first"], 0) or "not reached"])
+        found.append(Table(f"outcomes_{window}", f"Reoffending within {window} days "
+                           f"({'6' if window == 182 else '12'} months)",
+                           ["Offences counted", "Group", "People (denominator)", "Reoffended",
+                            "Reoffending rate", "Offences per 100 people",
+                            "Median days to first"], rows))
+    found.append(Table("effects", "Effects on reoffending (treated minus control)",
+                       ["Window (days)", "Offences counted", "Difference", "95% CI",
+                        "Risk ratio", "Rate ratio (frequency)", "Verdict",
+                        "Complier-average effect (95% CI)"],
+                       [[o["window_days"], SCOPE_NAMES.get(o["scope"], o["scope"]),
+                         _pct(o["prevalence"]["risk_difference"]),
+                         _ci(o["prevalence"]["risk_difference_ci"]),
+                         _num(o["prevalence"]["risk_ratio"], 2),
+                         _num(o["frequency"]["rate_ratio"], 2), o["verdict"],
+                         _complier(o)]
+                        for o in result.get("outcomes", [])]))
+    found.append(Table("harm", "Harm (Crime Harm Index days per person)",
+                       ["Window (days)", "Offences counted", f"Mean, {treated}",
+                        f"Mean, {control}", "Difference", "95% CI (bootstrap)"],
+                       [[o["window_days"], SCOPE_NAMES.get(o["scope"], o["scope"]),
+                         _num(o["harm"]["mean_treated"]), _num(o["harm"]["mean_control"]),
+                         _num(o["harm"]["difference"]), _ci(o["harm"]["bootstrap_ci"], False)]
+                        for o in result.get("outcomes", [])]))
+    for window, curves in result.get("curves", {}).items():
+        days = [day for day, _ in next(iter(curves.values()))["at_risk"]]
+        rows = []
+        for i, day in enumerate(days):
+            row = [day]
+            for label in curves:
+                row.append(curves[label]["at_risk"][i][1])
+                row.append(_pct(_survival_at(curves[label]["points"], day)))
+            rows.append(row)
+        headers = ["Day"]
+        for label in curves:
+            headers += [f"At risk, {label}", f"Not reoffended, {label}"]
+        drawn = "" if run.design == Design.TRIAL else ", groups as drawn, before matching"
+        found.append(Table(f"survival_{window}", f"Time to first reoffence over {window} days "
+                           f"(Kaplan–Meier{drawn})", headers, rows))
+    return found
+
+
+def _complier(outcome: dict) -> str:
+    found = outcome.get("complier_average")
+    if not found or found.get("effect") is None:
+        return "not estimated"
+    return f"{_pct(found['effect'])} ({_ci(found.get('ci'))})"
+
+
+def _survival_at(points: list, day: int) -> float:
+    value = 1.0
+    for when, surv in points:
+        if when > day:
+            break
+        value = surv
+    return value
+
+
+def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
+    d = (run.result or {}).get("definitions", {})
+    return [
+        ("Design", run.get_design_display()),
+        ("Index date", run.get_index_basis_display()),
+        ("Index dates", f"{run.index_from:%-d %B %Y} to {run.index_to:%-d %B %Y}"),
+        ("Basis", run.basis), ("Primary window", f"{run.window_days} days"),
+        ("Offences counted", SCOPE_NAMES.get(run.scope, run.scope)),
+        ("Who counts as treated", run.get_who_counts_display() if run.design == Design.MATCHED
+         else "Everyone randomised (intention to treat); the complier-average effect uses "
+              "those who started or completed"),
+        ("Denominator", d.get("denominator", "")),
+        ("Data end", d.get("data_end", "")),
+        ("Harm table version", d.get("harm_table_version", "")),
+        ("Inputs fingerprint (SHA-256)", run.fingerprint),
+    ]
+
+
+def figures(run: EvaluationRun) -> dict[str, SafeString]:
+    result = run.result or {}
+    found = {"balance": charts.balance_chart("Standardised mean differences of the groups",
+                                             result.get("cohort_balance", []))}
+    found["forest"] = charts.forest_plot("Effects on reoffending with 95% confidence intervals", [
+        {"label": f"{o['window_days']} days, {o['scope']}",
+         "estimate": o["prevalence"]["risk_difference"],
+         "low": (o["prevalence"]["risk_difference_ci"] or [None, None])[0],
+         "high": (o["prevalence"]["risk_difference_ci"] or [None, None])[1]}
+        for o in result.get("outcomes", [])])
+    for window, curves in result.get("curves", {}).items():
+        found[f"survival_{window}"] = charts.km_chart(
+            f"Share not yet reoffending over {window} days, by group", curves, int(window))
+    return found

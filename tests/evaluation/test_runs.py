@@ -1,0 +1,202 @@
+"""Evaluation runs: the definition form, a run through the worker, the report, downloads and
+access. The data is hand-built: a randomised cohort with a known effect direction."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from diversion.accounts.roles import Role
+from diversion.audit.models import ProcessingLog
+from diversion.demo.evaluation import build_historical_trial
+from diversion.evaluation.cohort import build_inputs
+from diversion.evaluation.models import EvaluationRun
+from diversion.evaluation.services import run_evaluation
+from tests.factories import make_user
+
+FORM = {"title": "CARA 2024", "programme_code": "cara", "design": "trial",
+        "index_from": "2024-01-01", "index_to": "2024-12-31", "index_basis": "randomisation",
+        "window_days": "365", "basis": "recorded", "scope": "any", "who_counts": "referred"}
+
+
+@pytest.fixture
+def analyst_client(client, cast):
+    client.force_login(cast.users[Role.ANALYST])
+    return client
+
+
+@pytest.fixture
+def trial(cast):
+    force = cast.orgs["force"]
+    build_historical_trial(force, cast.users[Role.DECISION_MAKER], 300, treated_risk=0.10,
+                           control_risk=0.45, seed=3)
+    return force
+
+
+def _define(client, **changes) -> EvaluationRun:
+    response = client.post(reverse("evaluation:run_new"), {**FORM, **changes})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return EvaluationRun.objects.latest("id")
+
+
+def test_run_end_to_end_recovers_the_effect(analyst_client, trial, run_worker, cast,
+                                            django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _define(analyst_client)
+    assert run.status == "queued"
+    run_worker()
+    run.refresh_from_db()
+    assert run.status == "done", run.message
+    assert run.flow["randomised"] == 300
+    assert run.cohort_size == 300 - run.flow["outside_period"] > 250
+    assert len(run.fingerprint) == 64
+    primary = next(o for o in run.result["outcomes"]
+                   if o["window_days"] == 365 and o["scope"] == "any")
+    assert primary["prevalence"]["risk_difference"] < 0
+    assert primary["verdict"] == "significant reduction"
+    log = ProcessingLog.objects.filter(operation="combination").latest("id")
+    assert f"Evaluation run {run.pk}" in log.justification
+    assert len(log.subjects) == run.cohort_size
+
+    page = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk]))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "reoffending was lower in the treated group" in body
+    assert "<svg" in body and "Kaplan" in body and "At risk, treatment" in body
+    assert "Harm table version" in body
+    assert "Historical" not in body and "HIST-" not in body  # no names or references
+    for pseudonym in build_inputs(run).cohort["person_id"].to_pylist()[:20]:
+        assert pseudonym not in body
+
+
+def test_fingerprint_and_results_are_reproducible(analyst_client, trial):
+    first = run_evaluation(_define(analyst_client).pk)
+    second = run_evaluation(_define(analyst_client).pk)
+    assert first.fingerprint == second.fingerprint
+    assert first.result["outcomes"] == second.result["outcomes"]
+
+
+def test_downloads_write_disclosure_rows(analyst_client, trial):
+    run = run_evaluation(_define(analyst_client).pk)
+    before = ProcessingLog.objects.filter(operation="disclosure").count()
+    html = analyst_client.get(reverse("evaluation:run_report_html", args=[run.pk]))
+    text = html.content.decode()
+    assert html.status_code == 200 and "attachment" in html["Content-Disposition"]
+    assert "<style>" in text and "<svg" in text
+    assert "src=" not in text and "href=\"http" not in text and "url(" not in text
+    csv = analyst_client.get(reverse("evaluation:run_table_csv", args=[run.pk, "outcomes_365"]))
+    assert csv.status_code == 200
+    assert csv.content.decode().splitlines()[0].startswith("Offences counted,Group")
+    assert analyst_client.get(reverse("evaluation:run_table_csv",
+                                      args=[run.pk, "nonsense"])).status_code == 404
+    assert ProcessingLog.objects.filter(operation="disclosure").count() == before + 2
+
+
+def test_small_cohort_reports_no_numbers(analyst_client, cast, run_worker,
+                                         django_capture_on_commit_callbacks):
+    build_historical_trial(cast.orgs["force"], cast.users[Role.DECISION_MAKER], 40, seed=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = _define(analyst_client)
+    run_worker()
+    run.refresh_from_db()
+    assert run.status == "too_small"
+    assert "at least 60" in run.message and run.result is None
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "at least 60" in body and "Reoffending rate" not in body
+
+
+def test_empty_period_is_too_small_not_a_crash(analyst_client, trial):
+    run = run_evaluation(_define(analyst_client, index_from="2020-01-01",
+                                 index_to="2020-02-01").pk)
+    assert run.status == "too_small"
+    assert run.flow["outside_period"] == 300 and run.cohort_size == 0
+
+
+@pytest.mark.parametrize(("changes", "field", "message"), [
+    ({"index_from": "2024-12-31", "index_to": "2024-01-01"}, "index_to", "same as or after"),
+    ({"index_from": "not a date"}, "index_from", "Enter a valid date"),
+    ({"programme_code": "juno"}, "design", "no randomised trial"),
+    ({"index_basis": "referral"}, "index_basis", "control arm is never referred"),
+    ({"design": "matched"}, "index_basis", "no randomisation date"),
+    ({"title": ""}, "title", "required"),
+    ({"who_counts": "completed"}, "who_counts", "intention to treat"),
+])
+def test_form_errors_name_the_field(analyst_client, changes, field, message):
+    response = analyst_client.post(reverse("evaluation:run_new"), {**FORM, **changes})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "govuk-error-summary" in body and f'href="#id_{field}"' in body
+    assert message in body
+    assert not EvaluationRun.objects.exists()
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.ANALYST])
+def test_other_roles_are_refused(client, cast, role):
+    client.force_login(cast.users[role])
+    assert client.get(reverse("evaluation:run_new")).status_code == 403
+
+
+def test_another_forces_run_is_404(analyst_client, trial, client, cast):
+    run = run_evaluation(_define(analyst_client).pk)
+    other = make_user("other_analyst", Role.ANALYST, cast.outsider_org)
+    client.force_login(other)
+    for name, args in (("run_detail", [run.pk]), ("run_report_html", [run.pk]),
+                       ("run_table_csv", [run.pk, "effects"])):
+        assert client.get(reverse(f"evaluation:{name}", args=args)).status_code == 404
+    assert "CARA 2024" not in client.get(reverse("evaluation:home")).content.decode()
+
+
+def _refer_workshop_arm(cast, force):
+    from diversion.cases.models import Referral
+    from diversion.trials.models import TrialAllocation
+
+    allocations = TrialAllocation.objects.filter(case__force=force, arm="workshop")
+    Referral.objects.bulk_create([
+        Referral(case_id=a.case_id, programme_code="cara", programme_version=1,
+                 provider=cast.orgs["provider"], referred_by=cast.users[Role.DECISION_MAKER],
+                 referred_at=a.allocated_at, first_contact_due=a.allocated_at.date())
+        for a in allocations])
+    return allocations
+
+
+@pytest.mark.parametrize("basis", ["referral", "caution"])
+def test_matched_comparison_recovers_the_effect(analyst_client, trial, cast, basis):
+    _refer_workshop_arm(cast, trial)
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis=basis).pk)
+    assert run.status == "done", run.message
+    assert run.flow["referred"] == 150 and run.flow["comparison_pool"] == 150
+    assert run.result["matching"]["treated_matched"] > 100
+    primary = next(o for o in run.result["outcomes"]
+                   if o["window_days"] == 365 and o["scope"] == "any")
+    assert primary["verdict"] == "significant reduction"
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "Matching flow" in body and "Balance after matching" in body
+
+
+def test_who_counts_sets_the_treated_denominator(analyst_client, trial, cast):
+    from diversion.cases.models import Case
+
+    allocations = _refer_workshop_arm(cast, trial)
+    started = [a.case_id for a in allocations[:40]]
+    Case.objects.filter(pk__in=started).update(status="in_progress")
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis="referral",
+                                 who_counts="completed").pk)
+    assert run.flow["not_counted"] == 40
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis="referral",
+                                 who_counts="started").pk)
+    assert run.flow["not_counted"] == 0
+
+
+def test_engine_refusal_is_a_clear_failure(analyst_client, trial, monkeypatch):
+    import reoffending
+
+    def refuse(*args, **kwargs):
+        raise reoffending.InputError("cohort", "index_date", "index dates after the data end")
+
+    monkeypatch.setattr(reoffending, "evaluate", refuse)
+    run = run_evaluation(_define(analyst_client).pk)
+    assert run.status == "failed"
+    assert "refused the inputs" in run.message and "index_date" in run.message
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "The run failed" in body and "index_date" in body
+    assert ProcessingLog.objects.filter(operation="combination").exists()
