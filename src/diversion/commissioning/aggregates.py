@@ -39,6 +39,8 @@ def refresh() -> int:
         day = _day(referred_at or created)
         if status == "closed" and referred_at is not None:
             status = stages.CLOSED_AFTER_REFERRAL
+        elif referred_at is None and status in stages.STAGE_OF_STATUS:
+            status = stages.NOT_REFERRED
         # Programme codes are lower case in the programmes app, upper case in contracts.
         group = (sex, figures.age_band(born, _day(created)), figures.ethnic_group(ethnicity))
         where = (force_id, provider_id, programme.upper(), figures.quarter_start(day))

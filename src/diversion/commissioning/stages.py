@@ -12,6 +12,9 @@ STARTED = "started"
 COMPLETED = "completed"
 BREACHED = "breached"
 CLOSED_AFTER_REFERRAL = "closed_after_referral"
+# A case with a programme stage but no referral (historical or imported cases, such as the demo's
+# evaluation cohort) never reached the provider: it counts as recorded, not as a referral.
+NOT_REFERRED = "not_referred"
 
 # status -> the furthest stage it shows the case reached
 STAGE_OF_STATUS: dict[str, str] = {
