@@ -210,36 +210,37 @@ def contact_log_create(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form, "victim": victim, "heading": "Log a contact", "button": "Save contact"})
 
 
+def _case_record_form(request: HttpRequest, link, form, save, *, done: str, heading: str,
+                      button: str) -> HttpResponse:
+    """One record about a victim on a case: show the form, or save it through `save`."""
+    if request.method == "POST" and form.is_valid():
+        save(request.user, victim=link.victim, case=link.case, **form.cleaned_data)
+        messages.success(request, done)
+        return redirect("victims:victim", pk=link.victim_id)
+    return render(request, "victims/form.html", {
+        "form": form, "victim": link.victim, "case": link.case,
+        "heading": heading, "button": button})
+
+
 @policy.rule(VICTIM_WORK)
 @fail_closed
 def follow_up_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
     initial = {"point": request.GET.get("point", "")}
     form = forms.FollowUpForm(_posted(request), case=link.case, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        services.record_follow_up(request.user, victim=link.victim, case=link.case,
-                                  **form.cleaned_data)
-        messages.success(request, "Follow-up recorded")
-        return redirect("victims:victim", pk=link.victim_id)
-    return render(request, "victims/form.html", {
-        "form": form, "victim": link.victim, "case": link.case,
-        "heading": "Record a follow-up contact", "button": "Save follow-up"})
+    return _case_record_form(request, link, form, services.record_follow_up,
+                             done="Follow-up recorded", heading="Record a follow-up contact",
+                             button="Save follow-up")
 
 
 @policy.rule(VICTIM_WORK)
 @fail_closed
 def safeguarding_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
-    form = forms.SafeguardingForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.raise_alert(request.user, victim=link.victim, case=link.case,
-                             **form.cleaned_data)
-        messages.success(request, "Safeguarding alert raised: police have been told a risk "
-                                  "was raised, without details")
-        return redirect("victims:victim", pk=link.victim_id)
-    return render(request, "victims/form.html", {
-        "form": form, "victim": link.victim, "case": link.case,
-        "heading": "Raise a safeguarding concern", "button": "Raise alert"})
+    return _case_record_form(
+        request, link, forms.SafeguardingForm(_posted(request)), services.raise_alert,
+        done="Safeguarding alert raised: police have been told a risk was raised, without details",
+        heading="Raise a safeguarding concern", button="Raise alert")
 
 
 @policy.rule(VICTIM_WORK)
@@ -256,15 +257,10 @@ def lift_pause(request: HttpRequest, alert_pk: int) -> HttpResponse:
 @fail_closed
 def information_create(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
     link = _link(request, pk, case_pk)
-    form = forms.InformationEventForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        services.record_information(request.user, victim=link.victim, case=link.case,
-                                    **form.cleaned_data)
-        messages.success(request, "Information event recorded")
-        return redirect("victims:victim", pk=link.victim_id)
-    return render(request, "victims/form.html", {
-        "form": form, "victim": link.victim, "case": link.case,
-        "heading": "Record what the victim was told", "button": "Save"})
+    return _case_record_form(
+        request, link, forms.InformationEventForm(_posted(request)), services.record_information,
+        done="Information event recorded", heading="Record what the victim was told",
+        button="Save")
 
 
 @policy.rule(VICTIM_WORK)
