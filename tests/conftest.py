@@ -36,6 +36,22 @@ def _offence_codes(request):
             load_offence_codes()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_passes_second_step(monkeypatch):
+    """force_login stands for a finished sign-in, which now includes the authenticator code."""
+    from django.test import Client
+
+    from tests.second_step import pass_second_step
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        pass_second_step(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def cast(db):
     return make_cast()

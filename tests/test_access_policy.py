@@ -9,6 +9,7 @@ from diversion.accounts import policy
 from diversion.accounts.roles import Role
 from diversion.audit.models import SecurityEvent
 from tests.factories import PASSWORD, make_offence, make_person
+from tests.second_step import authenticator, code_now
 
 
 def _walk(patterns, prefix=""):
@@ -42,8 +43,12 @@ def test_a_view_without_a_rule_is_refused_and_logged(cast, client):
 @pytest.mark.parametrize("role", Role.values)
 def test_each_role_signs_in_and_lands_on_its_home(cast, client, role):
     user = cast.users[role]
+    device = authenticator(user)
     response = client.post(reverse("accounts:login"),
                            {"username": user.username, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:second_step"))
+    response = client.post(response.redirect_chain[-1][0], {"code": code_now(device)},
+                           follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse(policy.ROLE_HOMES[role])
     assert user.organisation.name in response.content.decode()

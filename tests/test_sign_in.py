@@ -14,6 +14,7 @@ from freezegun import freeze_time
 from diversion.accounts.roles import Role
 from diversion.audit.models import SecurityEvent
 from tests.factories import PASSWORD
+from tests.second_step import authenticator, code_now
 
 LOGIN = "/sign-in/"
 
@@ -21,6 +22,15 @@ LOGIN = "/sign-in/"
 def _sign_in(client, username, password, ip="192.0.2.10", **extra):
     return client.post(LOGIN, {"username": username, "password": password},
                        REMOTE_ADDR=ip, **extra)
+
+
+def _sign_in_with_code(client, user):
+    """Both steps: the password, then the code from the user's authenticator app."""
+    _sign_in(client, user.username, PASSWORD)
+    response = client.post(reverse("accounts:second_step"),
+                           {"code": code_now(authenticator(user))})
+    assert response.status_code == 302, response.content.decode()
+    return response
 
 
 def test_wrong_password_gets_the_error_summary_and_is_logged(cast, client):
@@ -90,7 +100,10 @@ def test_session_key_changes_at_sign_in_and_sign_out_ends_it(cast, client):
     client.session.save()
     before = client.session.session_key
     _sign_in(client, user.username, PASSWORD)
-    assert client.session.session_key != before
+    after_password = client.session.session_key
+    assert after_password != before
+    client.post(reverse("accounts:second_step"), {"code": code_now(authenticator(user))})
+    assert client.session.session_key != after_password  # and again after the code
     assert client.get(reverse("cases:home")).status_code == 200
     client.post(reverse("accounts:logout"))
     assert client.get(reverse("cases:home")).status_code == 302
@@ -101,7 +114,7 @@ def test_session_expires_after_ten_hours_even_when_active(cast, client):
     user = cast.users[Role.DECISION_MAKER]
     start = timezone.now()
     with freeze_time(start):
-        _sign_in(client, user.username, PASSWORD)
+        _sign_in_with_code(client, user)
         assert client.get(reverse("cases:home")).status_code == 200
     for minutes in range(25, 10 * 60, 25):  # active every 25 minutes, inside the idle limit
         with freeze_time(start + timedelta(minutes=minutes)):
@@ -114,7 +127,8 @@ def test_session_expires_after_thirty_idle_minutes(cast, client):
     user = cast.users[Role.DECISION_MAKER]
     start = timezone.now()
     with freeze_time(start):
-        _sign_in(client, user.username, PASSWORD)
+        _sign_in_with_code(client, user)
+        assert client.get(reverse("cases:home")).status_code == 200
     with freeze_time(start + timedelta(minutes=31)):
         assert client.get(reverse("cases:home")).status_code == 302
 

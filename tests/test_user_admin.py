@@ -9,6 +9,7 @@ from diversion.accounts.models import User
 from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
 from tests.factories import PASSWORD
+from tests.second_step import authenticator, code_now
 
 NEW = {"username": "new_officer", "first_name": "New", "last_name": "Officer",
        "email": "new@example.org", "role": "decision_maker",
@@ -51,6 +52,9 @@ def test_deactivating_a_user_ends_their_sessions(cast, client):
     officer = cast.users[Role.DECISION_MAKER]
     officer_client = client.__class__()
     officer_client.post("/sign-in/", {"username": officer.username, "password": PASSWORD})
+    officer_client.post(reverse("accounts:second_step"),
+                        {"code": code_now(authenticator(officer))})
+    assert officer_client.get(reverse("cases:home")).status_code == 200
     assert Session.objects.count() == 1
     client.force_login(cast.users[Role.ADMINISTRATOR])
     response = client.post(reverse("administration:user_edit", args=[officer.pk]),

@@ -11,8 +11,8 @@ from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
 from diversion.commissioning.models import Contract
 from tests.browser.axe import serious_violations
+from tests.browser.signing_in import sign_in
 from tests.commissioning.helpers import make_cases, oversee, refresh
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,11 +23,7 @@ def test_commissioner_records_contract_filters_and_downloads_public_statistics(c
     make_cases(cast, cast.orgs["force"], 2, status="referred", sex="F")
     refresh()
 
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(cast.users[Role.COMMISSIONER].username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
+    sign_in(page, cast.users[Role.COMMISSIONER].username)
     assert page.locator("h1").inner_text() == "Performance and outcomes"
     assert serious_violations(page) == []
 

@@ -14,19 +14,10 @@ from django.utils import timezone
 from diversion.accounts.roles import Role
 from diversion.delivery.models import WorkshopEvent
 from tests.browser.axe import serious_violations
+from tests.browser.signing_in import sign_in as _sign_in
 from tests.delivery.helpers import make_event, referred_case
-from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
 
 
 def _click(page, role: str, name: str) -> None:

@@ -13,18 +13,10 @@ from diversion.cases import pnc
 from diversion.cases.models import Case
 from diversion.trials.models import TrialBlock
 from tests.browser.axe import serious_violations
-from tests.factories import PASSWORD
+from tests.browser.signing_in import sign_in as _sign_in
 from tests.referral.helpers import commission, consult
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, username: str) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
 
 
 def _date(page, field: str, value: date) -> None:

@@ -8,17 +8,10 @@ from django.urls import reverse
 from diversion.accounts import policy
 from diversion.accounts.roles import Role
 from tests.browser.axe import serious_violations
+from tests.browser.signing_in import sign_in as _sign_in
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page, username: str, password: str) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
 
 
 @pytest.mark.parametrize("role", Role.values)

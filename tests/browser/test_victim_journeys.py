@@ -9,20 +9,12 @@ from django.utils import timezone
 from diversion.accounts.roles import Role
 from diversion.victims.models import Consultation, FollowUp
 from tests.browser.axe import serious_violations
-from tests.factories import PASSWORD
+from tests.browser.signing_in import sign_in as _sign_in
 from tests.victims.helpers import home_case, make_victim
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NAME = "Zebedee Canaryfield"
-
-
-def _sign_in(page, username: str) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
 
 
 def _sign_out(page) -> None:

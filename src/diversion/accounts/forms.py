@@ -20,3 +20,17 @@ class SignInForm(AuthenticationForm):
                                                      "spellcheck": "false"})
         self.fields["password"].widget = forms.PasswordInput(
             attrs={"autocomplete": "current-password"})
+
+
+class CodeForm(forms.Form):
+    """The six-digit code from an authenticator app. Spaces are allowed, as apps show them."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app", max_length=12,
+        error_messages={"required": "Enter the code from your authenticator app"})
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("The code must be 6 digits, like 123456")
+        return code

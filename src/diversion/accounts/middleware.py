@@ -8,15 +8,18 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.urls import reverse
 
+from diversion.accounts import mfa
 from diversion.accounts.policy import access_denied, rule_for
 
 SESSION_STARTED = "diversion_session_started"
 
 
 class AccessPolicyMiddleware:
-    """Deny by default: a view with no declared rule is refused; a rule the user fails is 403."""
+    """Deny by default: a view with no declared rule is refused; a signed-in user who has not
+    passed the second step (an authenticator code) is sent to it; a rule the user fails is 403."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -30,7 +33,13 @@ class AccessPolicyMiddleware:
             access_denied.send(sender=None, request=request, status=403,
                                reason="view declares no access rule")
             raise PermissionDenied("This page has no access rule.")
-        if declared.public or declared.allows(request.user):
+        if declared.public:
+            return None
+        if (request.user.is_authenticated and not declared.before_second_step
+                and not mfa.is_verified(request.user)):
+            next_url = request.get_full_path() if request.method == "GET" else ""
+            return redirect(mfa.second_step_url(request.user, next_url))
+        if declared.allows(request.user):
             return None
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))

@@ -34,6 +34,8 @@ class Rule:
     description: str
     roles: frozenset[str] = field(default_factory=frozenset)
     public: bool = False
+    # Reachable between the password and the authenticator code (the second-step pages only).
+    before_second_step: bool = False
 
     def allows(self, user) -> bool:
         if self.public:
@@ -58,9 +60,13 @@ USER_ADMIN = Rule("user_admin", "Administrators, for their own organisation only
 AUDIT = Rule("audit", "Auditors reading the processing log (DPA 2018 s.62(4) purposes).",
              roles=frozenset({Role.AUDITOR}))
 
+SECOND_STEP = Rule("second_step",
+                   "A signed-in user who has yet to enter an authenticator code (or set one up).",
+                   roles=ALL_ROLES | {""}, before_second_step=True)
+
 RULES: tuple[Rule, ...] = (
-    PUBLIC, SIGNED_IN, POLICE_WORK, PROVIDER_WORK, VICTIM_WORK, ANALYSIS, COMMISSIONING,
-    USER_ADMIN, AUDIT,
+    PUBLIC, SIGNED_IN, SECOND_STEP, POLICE_WORK, PROVIDER_WORK, VICTIM_WORK, ANALYSIS,
+    COMMISSIONING, USER_ADMIN, AUDIT,
 )
 
 # --- Offence to caution (issue 3): programme definitions page for administrators.

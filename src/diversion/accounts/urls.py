@@ -7,6 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="login"),
+    path("sign-in/code/", views.second_step, name="second_step"),
+    path("sign-in/set-up-authenticator/", views.set_up_authenticator,
+         name="set_up_authenticator"),
     path("sign-out/", views.SignOutView.as_view(), name="logout"),
     path("privacy/", views.privacy, name="privacy"),
     path("accessibility/", views.accessibility, name="accessibility"),

@@ -4,19 +4,76 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
-from diversion.accounts import policy
-from diversion.accounts.forms import SignInForm
+from diversion.accounts import mfa, policy
+from diversion.accounts.forms import CodeForm, SignInForm
 
 
 @policy.rule(policy.PUBLIC)
 class SignInView(auth_views.LoginView):
+    """The first step: username and password. The second (an authenticator code) follows."""
+
     template_name = "accounts/sign_in.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        super().form_valid(form)
+        return HttpResponseRedirect(mfa.second_step_url(self.request.user,
+                                                        self.get_redirect_url()))
+
+
+def _code_page(request: HttpRequest, template: str, device, context: dict) -> HttpResponse:
+    """Shared by the second step and set-up: check the posted code, then continue."""
+    form = CodeForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next", "")
+    if request.method == "POST" and form.is_valid():
+        problem = mfa.check_code(request, device, form.cleaned_data["code"])
+        if problem is None:
+            return None
+        form.add_error("code", problem)
+        mfa.second_step_event.send(sender=None, request=request, user=request.user,
+                                   kind="second_step_failed", reason="wrong or reused code")
+    return render(request, template, {"form": form, "next": next_url, **context})
+
+
+@policy.rule(policy.SECOND_STEP)
+@never_cache
+def second_step(request: HttpRequest) -> HttpResponse:
+    """Enter the code from the authenticator app set up earlier."""
+    if mfa.is_verified(request.user):
+        return redirect(mfa.safe_next(request, request.GET.get("next")))
+    device = mfa.confirmed_device(request.user)
+    if device is None:
+        return redirect(mfa.second_step_url(request.user, request.GET.get("next", "")))
+    response = _code_page(request, "accounts/second_step.html", device, {})
+    if response is not None:
+        return response
+    mfa.second_step_event.send(sender=None, request=request, user=request.user,
+                               kind="second_step_passed", reason="")
+    return redirect(mfa.safe_next(request, request.POST.get("next")))
+
+
+@policy.rule(policy.SECOND_STEP)
+@never_cache
+def set_up_authenticator(request: HttpRequest) -> HttpResponse:
+    """First sign-in (or after a reset): link an authenticator app by QR code or key."""
+    if mfa.confirmed_device(request.user) is not None:
+        # Only someone with no authenticator may add one: a password alone cannot enrol.
+        return redirect(mfa.second_step_url(request.user, request.GET.get("next", "")))
+    device = mfa.pending_device(request.user)
+    response = _code_page(request, "accounts/set_up_authenticator.html", device, {
+        "qr_svg": mfa.qr_code_svg(device), "secret": mfa.secret_for_display(device)})
+    if response is not None:
+        return response
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    mfa.second_step_event.send(sender=None, request=request, user=request.user,
+                               kind="authenticator_set_up", reason="")
+    return redirect(mfa.safe_next(request, request.POST.get("next")))
 
 
 @policy.rule(policy.PUBLIC)

@@ -7,8 +7,9 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from diversion.accounts import mfa
 from diversion.accounts.policy import visible
-from diversion.audit.models import Operation
+from diversion.audit.models import Operation, SecurityEvent, SecurityEventKind
 from diversion.audit.services import record
 
 User = get_user_model()
@@ -46,6 +47,23 @@ def update_user(actor, form) -> User:
         if "is_active" in changed and not user.is_active:
             end_sessions(user)
     return user
+
+
+def reset_authenticator(actor, user, request=None) -> int:
+    """A user lost their authenticator: remove it, so they set one up at their next sign-in.
+    Their open sessions fail the second step on the next request (OTPMiddleware finds no
+    device). Logged as account processing and as a security event."""
+    with transaction.atomic():
+        removed = mfa.reset(user)
+        record(actor=actor, operation=Operation.ALTERATION, subjects=[user], obj=user,
+               justification="Two-step verification reset: authenticator app removed")
+        SecurityEvent.objects.create(
+            kind=SecurityEventKind.AUTHENTICATOR_RESET, user=user, username=user.username,
+            organisation_id=user.organisation_id, reason=f"reset by {actor.username}",
+            method=getattr(request, "method", "") or "", path=getattr(request, "path", "") or "",
+            ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+            request_id=getattr(request, "request_id", "") if request is not None else "")
+    return removed
 
 
 def end_sessions(user) -> int:

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.user_list, name="user_list"),
     path("new/", views.user_create, name="user_create"),
     path("<int:pk>/", views.user_edit, name="user_edit"),
+    path("<int:pk>/reset-authenticator/", views.reset_authenticator,
+         name="reset_authenticator"),
 ]

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from diversion.accounts import policy
+from diversion.accounts import mfa, policy
 from diversion.accounts.models import User
 from diversion.administration import services
 from diversion.administration.forms import UserCreateForm, UserEditForm
@@ -37,4 +38,15 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("administration:user_list")
     return render(request, "administration/user_form.html",
                   {"form": form, "heading": f"Change {target.display_name}",
-                   "button": "Save changes", "target": target})
+                   "button": "Save changes", "target": target,
+                   "has_authenticator": mfa.confirmed_device(target) is not None})
+
+
+@policy.rule(policy.USER_ADMIN)
+@require_POST
+def reset_authenticator(request: HttpRequest, pk: int) -> HttpResponse:
+    target = policy.get_visible_or_404(request, User, pk=pk)
+    services.reset_authenticator(request.user, target, request)
+    messages.success(request, f"Two-step verification reset for {target.display_name}. "
+                              "They will set up an authenticator app when they next sign in.")
+    return redirect("administration:user_edit", pk=target.pk)

@@ -92,6 +92,10 @@ class SecurityEventKind(models.TextChoices):
     LOCKED_OUT = "locked_out", "Locked out"
     SIGN_OUT = "sign_out", "Signed out"
     ACCESS_DENIED = "access_denied", "Access denied"
+    SECOND_STEP_PASSED = "second_step_passed", "Authenticator code accepted"
+    SECOND_STEP_FAILED = "second_step_failed", "Authenticator code refused"
+    AUTHENTICATOR_SET_UP = "authenticator_set_up", "Authenticator app set up"
+    AUTHENTICATOR_RESET = "authenticator_reset", "Authenticator reset by an administrator"
 
 
 class SecurityEvent(AppendOnlyModel):

@@ -6,6 +6,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from diversion.accounts.mfa import second_step_event
 from diversion.accounts.policy import access_denied
 from diversion.audit.models import SecurityEvent, SecurityEventKind
 
@@ -58,3 +59,9 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
 def on_locked_out(sender, request, username, ip_address, **kwargs):
     _write(SecurityEventKind.LOCKED_OUT, request, username=username or "", status=429,
            reason="too many failed sign-ins")
+
+
+@receiver(second_step_event)
+def on_second_step(sender, request, user, kind, reason, **kwargs):
+    _write(SecurityEventKind(kind), request, user=user,
+           status=200 if kind == SecurityEventKind.SECOND_STEP_FAILED else None, reason=reason)
