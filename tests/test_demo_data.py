@@ -9,7 +9,7 @@ from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
 from diversion.cases import pnc
 from diversion.cases.models import Offence, OffenceCode, Person
-from diversion.demo.organisations import DEMO_PASSWORD
+from diversion.demo.organisations import DEMO_AUTHENTICATOR_KEY, DEMO_PASSWORD
 
 
 def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db):
@@ -35,3 +35,24 @@ def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db):
     printed = out.getvalue()
     assert DEMO_PASSWORD in printed and "sgt.okafor" in printed and "auditor.fischer" in printed
     assert User.objects.get(username="sgt.okafor").check_password(DEMO_PASSWORD)
+
+
+def test_a_demo_user_signs_in_with_the_printed_password_and_demo_code(db, client):
+    out = StringIO()
+    call_command("demo_data", people=20, stdout=out)
+    assert DEMO_AUTHENTICATOR_KEY in out.getvalue() and "demo_code" in out.getvalue()
+    client.post("/sign-in/", {"username": "sgt.okafor", "password": DEMO_PASSWORD})
+    code_out = StringIO()
+    call_command("demo_code", stdout=code_out)
+    code = code_out.getvalue().split()[0]
+    response = client.post("/sign-in/code/", {"code": code}, follow=True)
+    assert response.redirect_chain[-1][0] == "/police/" and response.status_code == 200
+
+
+def test_demo_code_refuses_to_run_in_production(settings):
+    import pytest
+    from django.core.management.base import CommandError
+
+    settings.ENVIRONMENT = "production"
+    with pytest.raises(CommandError, match="demo only"):
+        call_command("demo_code", stdout=StringIO())

@@ -9,6 +9,7 @@ from tests.second_step import authenticator, code_now
 
 
 def sign_in(page, username: str, password: str = PASSWORD) -> None:
+    device = authenticator(User.objects.get(username=username))  # set up earlier
     page.context.clear_cookies()
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(username)
@@ -16,7 +17,6 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("load")
     if "/sign-in/code/" in page.url:
-        device = authenticator(User.objects.get(username=username))
         page.get_by_label("Code from your authenticator app").fill(code_now(device))
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state("load")

@@ -70,3 +70,39 @@ def test_pages_work_without_javascript(cast, browser, live_server):
     page.wait_for_load_state("load")
     assert "/sign-in/" in page.url
     context.close()
+
+
+def test_first_sign_in_sets_up_an_authenticator_then_asks_for_its_code(cast, page, live_server):
+    import base64
+
+    from django_otp.oath import totp
+
+    user = cast.users[Role.VICTIM_WORKER]
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+    assert "/sign-in/set-up-authenticator/" in page.url
+    assert page.get_by_role("img", name="QR code for your authenticator app").is_visible()
+    assert serious_violations(page) == []
+    key = page.locator("#authenticator-key").inner_text().replace(" ", "")
+    secret = base64.b32decode(key + "=" * (-len(key) % 8))
+
+    page.get_by_label("Code from your authenticator app").fill("000000")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state("load")
+    assert "There is a problem" in page.content()
+    assert serious_violations(page) == []
+
+    page.wait_for_timeout(1100)  # the slow-down after a wrong code
+    page.get_by_label("Code from your authenticator app").fill(f"{totp(secret):06d}")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state("load")
+    assert page.url == live_server.url + reverse(policy.ROLE_HOMES[Role.VICTIM_WORKER])
+
+    # Next time: the password, then only the code.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state("load")
+    _sign_in(page, user.username, PASSWORD)
+    assert page.url == live_server.url + reverse(policy.ROLE_HOMES[Role.VICTIM_WORKER])

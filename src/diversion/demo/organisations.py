@@ -9,6 +9,8 @@ from diversion.accounts.roles import OrganisationKind as Kind
 from diversion.accounts.roles import Role
 
 DEMO_PASSWORD = "solent-demo-walkthrough-2026"  # noqa: S105 (synthetic demo accounts only)
+# Every demo user's authenticator app key (base32, as apps take it): published, demo only.
+DEMO_AUTHENTICATOR_KEY = "SOLENTDEMOWALKTHROUGHTWENTYSIXZZ"
 
 # (code, name, kind)
 ORGANISATIONS = [

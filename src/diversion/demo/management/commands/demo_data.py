@@ -16,11 +16,26 @@ from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.commissioning_outcomes import build_outcome_cohort  # issue 8, second part
 from diversion.demo.delivery import build_demo_delivery  # provider delivery (issue 4)
 from diversion.demo.evaluation import load_demo_evaluation  # evaluation runs (issue 7)
-from diversion.demo.organisations import DEMO_PASSWORD, ORGANISATIONS, USERS
+from diversion.demo.organisations import (
+    DEMO_AUTHENTICATOR_KEY,
+    DEMO_PASSWORD,
+    ORGANISATIONS,
+    USERS,
+)
 from diversion.demo.people import build_force_people
 from diversion.demo.records import load_demo_records  # records (issue 7)
 from diversion.demo.referrals import build_demo_cases  # offence to caution (issue 3)
 from diversion.demo.victims import build_victims  # Victims (issue 5)
+
+
+def give_demo_authenticator(user: User) -> None:
+    """Demo users share one published authenticator key, so a walkthrough needs no set-up."""
+    import base64
+
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    key = base64.b32decode(DEMO_AUTHENTICATOR_KEY).hex()
+    TOTPDevice.objects.create(user=user, name="Demo authenticator", key=key, confirmed=True)
 
 
 class Command(BaseCommand):
@@ -48,6 +63,7 @@ class Command(BaseCommand):
                 if created:
                     user.set_password(DEMO_PASSWORD)
                     user.save(update_fields=["password"])
+                    give_demo_authenticator(user)
             for code, count in (("solent", people), ("downshire", max(people // 5, 1))):
                 force = orgs[code]
                 if Person.objects.filter(force=force).exists():
@@ -71,7 +87,10 @@ class Command(BaseCommand):
 
     def print_sign_ins(self) -> None:
         self.stdout.write("\nDemo users (synthetic data only). Password for every one: "
-                          f"{DEMO_PASSWORD}\n")
+                          f"{DEMO_PASSWORD}\n"
+                          "Then a code from an authenticator app with the key "
+                          f"{DEMO_AUTHENTICATOR_KEY}, or from "
+                          "`.venv/bin/python manage.py demo_code`\n")
         seen = set()
         for username, _first, _last, role, org_code in USERS:
             label = f"{role.label} ({org_code})" if role in seen else role.label
