@@ -65,6 +65,7 @@ def test_set_up_shows_a_qr_code_and_key_and_needs_a_right_code(cast):
     assert first.redirect_chain[-1][0].startswith(SET_UP)
     assert "<svg" in page and 'aria-label="QR code for your authenticator app"' in page
     assert "Set up two-step verification" in page
+    assert "govuk-service-navigation__list" not in page  # no menu before the second step
     # A reload shows the same key, so a half-done set-up survives it.
     assert _key_on_page(client.get(SET_UP).content.decode()) == _key_on_page(page)
 

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from diversion.accounts.mfa import is_verified
 from diversion.accounts.policy import ROLE_HOMES
 
 
 def navigation(request) -> dict:
     """The service navigation items for the signed-in user's role."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.role:
-        return {"nav_items": []}
+    if user is None or not user.is_authenticated or not user.role or not is_verified(user):
+        return {"nav_items": []}  # nothing to offer before the second step
     home = reverse(ROLE_HOMES[user.role])
     items = [{"label": "Home", "href": home}]
     extra = {
