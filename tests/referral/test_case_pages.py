@@ -70,6 +70,8 @@ def test_submitting_the_same_form_twice_creates_one_case(cast, officer_client):
      "The date of birth must be in the past"),
     ({"date_of_birth_0": "31", "date_of_birth_1": "2", "date_of_birth_2": "1990"},
      "date_of_birth", "The date of birth must be a real date"),
+    ({"date_of_birth_0": "99999999999999999999", "date_of_birth_1": "2",
+      "date_of_birth_2": "1990"}, "date_of_birth", "The date of birth must be a real date"),
     ({"offence_date_0": "", "offence_date_1": "13", "offence_date_2": "2026"}, "offence_date",
      "The offence date must include a day"),
     (date_parts("offence_date", TODAY + timedelta(days=1)), "offence_date",

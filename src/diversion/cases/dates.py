@@ -47,7 +47,7 @@ class GovukDateField(forms.MultiValueField):
             if year < 1900:
                 raise ValueError
             return date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: a day of 10**20
             raise forms.ValidationError(
                 f"The {self.label_text.lower()} must be a real date") from None
 
