@@ -10,6 +10,7 @@ each form's own tests check its messages.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from html.parser import HTMLParser
@@ -29,7 +30,7 @@ from diversion.accounts.roles import Role
 from diversion.cases.models import Case
 
 MAX_PAGES = 90  # per role: enough to reach one page of each kind from the demo data
-EXAMPLES = 12  # per form
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))  # per form; raise it for a deeper local run
 NEVER_POST = {"accounts:logout", "accounts:login", "accounts:second_step",
               "accounts:set_up_authenticator"}
 DEMO_USER = {Role.DECISION_MAKER: "sgt.okafor", Role.FACILITATOR: "facilitator.hughes",

@@ -148,3 +148,29 @@ def test_password_rules(password, ok):
     else:
         with pytest.raises(ValidationError):
             validate_password(password)
+
+
+def test_pages_carry_the_idle_warning_for_signed_in_users_only(cast, client):
+    assert 'id="session-timeout"' not in client.get(LOGIN).content.decode()
+    client.force_login(cast.users[Role.ANALYST])
+    page = client.get(reverse("evaluation:home")).content.decode()
+    assert 'id="session-timeout"' in page
+    assert 'data-idle-seconds="1800"' in page and 'data-warn-seconds="120"' in page
+
+
+def test_stay_signed_in_renews_the_session(cast, client):
+    client.force_login(cast.users[Role.ANALYST])
+    url = reverse("accounts:extend_session")
+    assert client.get(url).status_code == 405
+    assert client.post(url, HTTP_X_REQUESTED_WITH="fetch").status_code == 204
+    back = client.post(url, {"next": "/analysis/"})
+    assert back.status_code == 302 and back["Location"] == "/analysis/"
+    away = client.post(url, {"next": "https://evil.example/"})
+    assert away["Location"] == reverse("accounts:home")
+
+
+def test_stay_signed_in_cannot_revive_an_ended_session(cast, client):
+    client.force_login(cast.users[Role.ANALYST])
+    client.post(reverse("accounts:logout"))
+    response = client.post(reverse("accounts:extend_session"), HTTP_X_REQUESTED_WITH="fetch")
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]

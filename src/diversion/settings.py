@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "diversion.accounts.context_processors.navigation",
+                "diversion.accounts.context_processors.session_timeout",
             ],
         },
     },

@@ -66,6 +66,7 @@ def test_pages_work_without_javascript(cast, browser, live_server):
     page = context.new_page()
     _sign_in(page, cast.users[Role.DECISION_MAKER].username, PASSWORD)
     assert page.url.endswith(reverse("cases:home"))
+    assert not page.locator("#session-timeout").is_visible()  # the warning needs JavaScript
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_load_state("load")
     assert "/sign-in/" in page.url
@@ -106,3 +107,19 @@ def test_first_sign_in_sets_up_an_authenticator_then_asks_for_its_code(cast, pag
     page.wait_for_load_state("load")
     _sign_in(page, user.username, PASSWORD)
     assert page.url == live_server.url + reverse(policy.ROLE_HOMES[Role.VICTIM_WORKER])
+
+
+def test_idle_warning_offers_one_click_to_stay_signed_in(cast, page, live_server, settings):
+    settings.SESSION_COOKIE_AGE = 8  # so the warning opens after 4 seconds, not 28 minutes
+    _sign_in(page, cast.users[Role.ANALYST].username, PASSWORD)
+    dialog = page.get_by_role("dialog", name="You’re about to be signed out")
+    dialog.wait_for(state="visible", timeout=10_000)
+    assert "4 seconds" in dialog.inner_text() or "3 seconds" in dialog.inner_text()
+    assert serious_violations(page) == []
+    with page.expect_response("**/session/extend/") as extended:
+        page.get_by_role("button", name="Stay signed in").click()
+    assert extended.value.status == 204
+    dialog.wait_for(state="hidden")
+    page.wait_for_timeout(5_000)  # past the first idle deadline, inside the renewed one
+    page.goto(reverse("evaluation:home"))
+    assert page.url == live_server.url + reverse("evaluation:home")

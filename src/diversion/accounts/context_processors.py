@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 from diversion.accounts.mfa import is_verified
@@ -38,3 +39,9 @@ def navigation(request) -> dict:
     for item in items:
         item["current"] = request.path == item["href"]
     return {"nav_items": items}
+
+
+def session_timeout(request) -> dict:
+    """When the idle sign-out warning opens (2 minutes before, or at half time if shorter)."""
+    idle = int(settings.SESSION_COOKIE_AGE)
+    return {"session_idle_seconds": idle, "session_warn_seconds": min(120, idle // 2)}

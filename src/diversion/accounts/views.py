@@ -7,6 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from diversion.accounts import mfa, policy
 from diversion.accounts.forms import CodeForm, SignInForm
@@ -79,6 +80,16 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
 @policy.rule(policy.PUBLIC)
 class SignOutView(auth_views.LogoutView):
     pass
+
+
+@policy.rule(policy.SIGNED_IN)
+@require_POST
+def extend_session(request: HttpRequest) -> HttpResponse:
+    """"Stay signed in": any request renews the idle limit (SESSION_SAVE_EVERY_REQUEST); the
+    10-hour absolute limit still applies. The warning dialog calls this with fetch."""
+    if request.headers.get("X-Requested-With") == "fetch":
+        return HttpResponse(status=204)
+    return redirect(mfa.safe_next(request, request.POST.get("next")))
 
 
 @policy.rule(policy.SIGNED_IN)
