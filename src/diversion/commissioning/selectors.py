@@ -18,7 +18,14 @@ from django.db.models import Max, QuerySet, Sum
 
 from diversion.accounts import policy
 from diversion.accounts.models import Organisation
-from diversion.commissioning import disclosure, figures, outcome_figures, stages, tables
+from diversion.commissioning import (
+    disclosure,
+    figures,
+    outcome_figures,
+    reoffending_figures,
+    stages,
+    tables,
+)
 from diversion.commissioning.models import (
     Contract,
     DashboardAggregate,
@@ -30,7 +37,6 @@ from diversion.commissioning.models import (
 DEFAULT_UNIT_COSTS = Path(__file__).parent / "data" / "unit_costs_default.json"
 
 NO_REFERRALS = "No referrals recorded yet"
-NO_EVALUATION = "No evaluation run yet"
 
 
 def threshold() -> int:
@@ -120,6 +126,7 @@ class Dashboard:
     computed_at: datetime | None = None
     unit_costs: UnitCosts | None = None
     contracts_in_period: int = 0
+    reoffending: list[reoffending_figures.Section] = field(default_factory=list)
 
     def table(self, key: str) -> tables.Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -218,20 +225,18 @@ def dashboard(user, filters: Filters) -> Dashboard:
                        figures.cost_per(cost, completed) if completed >= limit else None,
                        "contract cost in the period", "people who completed in the period",
                        unit="£", empty=NO_REFERRALS if completed == 0 else "Withheld: too few"),
-        figures.Figure("Benefit–cost estimate", None,
-                       f"offences avoided × £{unit_costs.da_victim_cost:,.2f} "
-                       f"({unit_costs.price_year} prices)", "contract cost in the period",
-                       unit="ratio", empty=NO_EVALUATION),
     ]
-    avoided = outcome_figures.offences_avoided(user, filters)
-    if avoided is not None:  # the seam: only once an evaluation run gives an effect
-        money[-1] = figures.Figure(
-            money[-1].label, figures.benefit_cost(avoided, unit_costs.da_victim_cost,
-                                                  cost).ratio,
-            money[-1].numerator, money[-1].denominator, unit="ratio", empty=NO_EVALUATION)
+    programmes = [filters.programme] if filters.programme else list(Programme.values)
+    cost_of = {p: figures.cost_in_period(
+        [figures.ContractTerms(c.start_date, c.end_date, c.annual_value)
+         for c in found_contracts if c.programme_code == p], filters.start, filters.end)
+        for p in programmes}
+    reoffending = reoffending_figures.sections(user, filters, programmes, limit, unit_costs,
+                                               cost_of)
+    for section in reoffending:
+        money += section.money
     outcomes = measured.outcomes
 
-    programmes = [filters.programme] if filters.programme else list(Programme.values)
     built = [
         tables.grid("quarters", "Cases recorded for a programme, by quarter",
                     "Count of cases a force recorded for each programme, by the quarter the "
@@ -259,5 +264,6 @@ def dashboard(user, filters: Filters) -> Dashboard:
                                  for g in order],
              "Completed": [split[g]["completed"] for g in order]}, limit))
     built += measured.tables
+    built += [t for section in reoffending for t in section.tables]
     return Dashboard(filters, headline, money, outcomes, built, computed_at, unit_costs,
-                     len(found_contracts))
+                     len(found_contracts), reoffending)
