@@ -10,6 +10,7 @@ tables go through the same suppression as every other table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from diversion.accounts import policy
@@ -23,9 +24,9 @@ WINDOWS = ((182, "6 months"), (365, "12 months"))
 BENEFIT_WINDOW = 365  # 12 months, else the run's primary window
 BENEFIT_SCOPE = "da"  # the unit cost is per victim of domestic abuse
 BASIS_WORDS = {
-    "recorded": "police-recorded (an arrest or complaint of crime naming the person)",
-    "proven": "proven (convicted or cautioned within the window or a further six-month "
-              "waiting period)",
+    "recorded": "police-recorded, meaning an arrest or complaint of crime naming the person",
+    "proven": "proven, meaning convicted or cautioned within the window or a further "
+              "six-month waiting period",
 }
 MINUS = "\u2212"
 WITHHELD = "Withheld: fewer than the disclosure threshold"
@@ -39,6 +40,10 @@ def _signed(value: float | Decimal, places: int = 1) -> str:
 def _interval(low, high, places: int = 1, prefix: str = "", suffix: str = "") -> str:
     return (f"{prefix}{_signed(low, places)}{suffix} to {prefix}{_signed(high, places)}"
             f"{suffix}")
+
+
+def _day(iso: str | None) -> str:
+    return f"{date.fromisoformat(iso):%-d %B %Y}" if iso else "not stated"
 
 
 def _money(value: Decimal) -> str:
@@ -178,12 +183,12 @@ def _about(summary: ReoffendingSummary, limit: int) -> list[tuple[str, str]]:
         ("Index date", f"{IndexBasis(summary.index_basis).label}, from "
                        f"{summary.index_from:%-d %B %Y} to {summary.index_to:%-d %B %Y}"),
         (f"Who counts in the {treated} group", who),
-        ("Offences counted", f"{SCOPE_NAMES.get(summary.scope, summary.scope)}; "
+        ("Offences counted", f"{SCOPE_NAMES.get(summary.scope, summary.scope).capitalize()}; "
                              f"{BASIS_WORDS.get(summary.basis, summary.basis)}"),
         ("Primary window", f"{summary.window_days} days"),
         ("Cohort", f"{disclosure.protect_count(summary.cohort_size, limit).shown} people"),
         ("Denominator of each rate", d.get("denominator") or "not stated"),
-        ("Data end", d.get("data_end") or "not stated"),
+        ("Data end", _day(d.get("data_end"))),
     ]
 
 

@@ -217,7 +217,9 @@ def dashboard(user, filters: Filters) -> Dashboard:
     unit_costs = current_unit_costs(user)
     money = [
         figures.Figure("Contract cost in the period", cost,
-                       "annual contract values, pro rata by day over the period", unit="£"),
+                       "annual contract values, pro rata by day over the period", unit="£",
+                       explanation="The annual values of the contracts in the period, pro "
+                                   "rata by day (365 a year) over the period."),
         figures.Figure("Cost per referral", figures.cost_per(cost, referred) if referred >= limit
                        else None, "contract cost in the period", "people referred in the period",
                        unit="£", empty=NO_REFERRALS if referred == 0 else "Withheld: too few"),
