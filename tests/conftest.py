@@ -36,6 +36,15 @@ def _offence_codes(request):
             load_offence_codes()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids repeat across rolled-back tests on SQLite, so
+    a rendering cached by one test (commissioning's dashboard) must not reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def cast(db):
     return make_cast()

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 
 from diversion.accounts import policy
 from diversion.accounts.models import Organisation
@@ -27,9 +27,11 @@ from diversion.commissioning import (
     tables,
 )
 from diversion.commissioning.models import (
+    CommissionedForce,
     Contract,
     DashboardAggregate,
     Programme,
+    ReoffendingSummary,
     StatisticsRelease,
     UnitCostVersion,
 )
@@ -151,6 +153,31 @@ def _contracts_in(user, filters: Filters) -> list[Contract]:
     if filters.provider is not None:
         found = found.filter(provider=filters.provider)
     return list(found)
+
+
+@dataclass(frozen=True)
+class Version:
+    """Everything the dashboard's figures depend on besides the filters, read in a few small
+    queries: a cached rendering is reused only while all of it is unchanged."""
+
+    aggregates_at: datetime | None  # the recount (DashboardAggregate and OutcomeAggregate)
+    forces: tuple[int, ...]  # which forces the office oversees
+    contracts: tuple
+    unit_costs: int | None
+    runs: tuple  # the evaluation runs' summaries
+    threshold: int
+
+
+def version(user) -> Version:
+    deals = contracts(user).aggregate(t=Max("updated_at"), n=Count("id"))
+    runs = policy.visible(user, ReoffendingSummary).aggregate(t=Max("computed_at"),
+                                                              n=Count("id"))
+    return Version(
+        policy.visible(user, DashboardAggregate).aggregate(t=Max("computed_at"))["t"],
+        tuple(policy.visible(user, CommissionedForce).order_by("force_id")
+              .values_list("force_id", flat=True)),
+        (deals["t"], deals["n"]), unit_cost_versions(user).aggregate(n=Max("number"))["n"],
+        (runs["t"], runs["n"]), threshold())
 
 
 def dashboard(user, filters: Filters) -> Dashboard:
