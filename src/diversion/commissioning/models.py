@@ -149,8 +149,9 @@ class OutcomeAggregate(models.Model):
     and group, precomputed with DashboardAggregate (aggregates.py). `value` is what was measured
     (days for a duration, 1/0 for agreed or not, 1/0/-1 for a victim's positive/no/negative
     change); `count` how many people had it. No identifier is stored, only counts. Durations
-    are stored without the equality groups (sex, age band, ethnic group blank): a day count per
-    group would multiply the rows the dashboard reads; the first-contacted count keeps them."""
+    and attitude answers are stored without the equality groups (sex, age band, ethnic group
+    blank): per group they would multiply the rows the dashboard reads, and only their totals
+    are shown; the started and first-contacted counts keep the groups."""
 
     class Measure(models.TextChoices):
         STARTED = "started", "Attended a first session (value 1)"

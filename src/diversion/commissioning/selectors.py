@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet
 
 from diversion.accounts import policy
 from diversion.accounts.models import Organisation
@@ -190,22 +190,22 @@ def dashboard(user, filters: Filters) -> Dashboard:
         "age_band": defaultdict(lambda: defaultdict(int)),
         "ethnic_group": defaultdict(lambda: defaultdict(int)),
     }
-    # Small GROUP BYs in the database: a handful of rows come back, whatever the data size.
-    for row in rows.values("status").annotate(n=Sum("count")).order_by():
-        by_status[row["status"]] += row["n"]
-    recorded = sum(by_status.values())
-    for row in rows.values("quarter_start", "programme_code").annotate(
-            n=Sum("count")).order_by():
-        by_quarter[(row["quarter_start"], row["programme_code"])] += row["n"]
-    for dimension in groups:
-        for row in rows.values(dimension, "status").annotate(n=Sum("count")).order_by():
-            n, stage = row["n"], stages.STAGE_OF_STATUS.get(row["status"])
-            cell = groups[dimension][row[dimension]]
+    # One pass over the filtered rows (thousands, not cases), summed in Python: cheaper than a
+    # GROUP BY query per split, each joining the policy's scope again (bench/dashboard.py).
+    for (status, quarter, programme, sex, age, ethnic, n) in rows.values_list(
+            "status", "quarter_start", "programme_code", "sex", "age_band", "ethnic_group",
+            "count").order_by():
+        by_status[status] += n
+        by_quarter[(quarter, programme)] += n
+        stage = stages.STAGE_OF_STATUS.get(status)
+        for dimension, group in (("sex", sex), ("age_band", age), ("ethnic_group", ethnic)):
+            cell = groups[dimension][group]
             cell["recorded"] += n
             if stage is not None:
                 cell["referred"] += n
             if stage == stages.COMPLETED:
                 cell["completed"] += n
+    recorded = sum(by_status.values())
     stage_counts = stages.counts_by_stage(by_status)
     computed_at = policy.visible(user, DashboardAggregate).aggregate(t=Max("computed_at"))["t"]
 
