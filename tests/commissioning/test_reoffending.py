@@ -358,3 +358,17 @@ def test_a_real_run_reaches_the_dashboard(cast):
         100 * primary["prevalence"]["risk_control"])
     assert "significant reduction" in f[
         f"Difference within 12 months (treatment {MINUS} control)"].explanation
+
+
+def test_a_matched_comparison_names_its_group_and_says_its_rates_are_weighted(cast):
+    oversee(cast)
+    make_run(cast, design="matched")
+    s = section(board(cast))
+    labels = [f.label for f in s.figures]
+    assert "Reoffended within 12 months: comparison group" in labels
+    assert f"Difference within 12 months (treatment {MINUS} comparison)" in labels
+    about = dict(s.about)
+    assert about["Design"] == "Matched comparison (eligible but not referred)"
+    assert "its rates are weighted" in about["Comparison group"]
+    assert dict(board(cast).table("reoffending_cara_365").rows)["Comparison group"] == [
+        70, 130, 200]

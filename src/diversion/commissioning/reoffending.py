@@ -9,6 +9,7 @@ JSON (curves, balance, the cohort flow) is read once here, never by the dashboar
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -51,11 +52,12 @@ def summarise(run: EvaluationRun) -> ReoffendingSummary:
 
 def store(run: EvaluationRun) -> ReoffendingSummary | None:
     """Keep the run's summary in step with it: made when done, removed otherwise."""
-    ReoffendingSummary.objects.filter(run_id=run.pk).delete()
-    if run.status != EvaluationRun.Status.DONE or not run.result:
-        return None
-    summary = summarise(run)
-    summary.save()
+    with transaction.atomic():
+        ReoffendingSummary.objects.filter(run_id=run.pk).delete()
+        if run.status != EvaluationRun.Status.DONE or not run.result:
+            return None
+        summary = summarise(run)
+        summary.save()
     return summary
 
 

@@ -177,6 +177,10 @@ def _about(summary: ReoffendingSummary, limit: int) -> list[tuple[str, str]]:
     treated, _ = _names(summary)
     who = (WhoCounts(summary.who_counts).label if summary.design == Design.MATCHED
            else "Everyone randomised to the programme arm (intention to treat)")
+    weighting = [] if summary.design == Design.TRIAL else [
+        ("Comparison group", "People matched to the treatment group, each weighted by how "
+                             "often they were used: its rates are weighted, the counts in the "
+                             "tables are not")]
     return [
         ("Evaluation run", f"Completed {summary.finished_at:%-d %B %Y}, {summary.force.name}"),
         ("Design", Design(summary.design).label),
@@ -189,6 +193,7 @@ def _about(summary: ReoffendingSummary, limit: int) -> list[tuple[str, str]]:
         ("Cohort", f"{disclosure.protect_count(summary.cohort_size, limit).shown} people"),
         ("Denominator of each rate", d.get("denominator") or "not stated"),
         ("Data end", _day(d.get("data_end"))),
+        *weighting,
     ]
 
 
