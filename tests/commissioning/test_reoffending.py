@@ -134,7 +134,7 @@ def test_rates_difference_and_relative_reduction_at_6_and_12_months(cast):
     assert about["Design"] == "The programme's randomised trial"
     assert about["Cohort"] == "400 people"
     assert about["Index date"] == "Randomisation date, from 1 January 2024 to 31 December 2024"
-    assert about["Denominator of each rate"] == "people with full follow-up"
+    assert about["Denominator of each rate"] == "People with full follow-up"
     finished = (timezone.now() - timedelta(days=2)).strftime("%-d %B %Y")
     assert about["Evaluation run"] == f"Completed {finished}, Test Force"
     assert s.verdict.startswith("Within 365 days, counting any offence on a recorded basis, "

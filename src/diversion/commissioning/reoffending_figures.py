@@ -42,6 +42,10 @@ def _interval(low, high, places: int = 1, prefix: str = "", suffix: str = "") ->
             f"{suffix}")
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _day(iso: str | None) -> str:
     return f"{date.fromisoformat(iso):%-d %B %Y}" if iso else "not stated"
 
@@ -191,7 +195,7 @@ def _about(summary: ReoffendingSummary, limit: int) -> list[tuple[str, str]]:
                              f"{BASIS_WORDS.get(summary.basis, summary.basis)}"),
         ("Primary window", f"{summary.window_days} days"),
         ("Cohort", f"{disclosure.protect_count(summary.cohort_size, limit).shown} people"),
-        ("Denominator of each rate", d.get("denominator") or "not stated"),
+        ("Denominator of each rate", _sentence(d.get("denominator") or "not stated")),
         ("Data end", _day(d.get("data_end"))),
         *weighting,
     ]
