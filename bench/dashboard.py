@@ -7,7 +7,9 @@ Scales up demo-like data in a separate synthetic force ("Bench Force", overseen 
 Office"), reusing it when it is already there; recomputes the dashboard's aggregates (as the task
 queue does); then requests the dashboard and the public statistics list through the Django test
 client, signed in as the same commissioner with the same middleware, interleaved, and prints
-each page's p50 and p95 and the ratio. Target (issue 8): dashboard p95 within 300 ms.
+each page's p50 and p95 and the ratio. The dashboard is measured twice: cold (its cached
+rendering cleared before each request, as on the first view after a recount) and as a repeat
+view (the cached rendering). Target (issue 8): dashboard p95 within 300 ms.
 Use --small for a quick run (the test suite uses it on a test database).
 """
 
@@ -203,6 +205,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def measure(commissioner, requests: int, out=sys.stdout) -> dict[str, float]:
     from django.conf import settings
+    from django.core.cache import cache
     from django.test import Client
     from django.urls import reverse
 
@@ -217,19 +220,35 @@ def measure(commissioner, requests: int, out=sys.stdout) -> dict[str, float]:
 
     client = Client()
     client.force_login(commissioner)
+    # Both sign-in steps done, as for a real commissioner: the authenticator code's device is
+    # what the second step leaves in the session.
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = (TOTPDevice.objects.filter(user=commissioner, confirmed=True).first()
+              or TOTPDevice.objects.create(user=commissioner, name="Bench", confirmed=True))
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     today = date.today()
     this_quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
     dashboard_url = reverse("commissioning:dashboard")
     query = {"from_quarter": date(this_quarter.year - 2, this_quarter.month, 1).isoformat(),
              "to_quarter": this_quarter.isoformat()}
     trivial_url = reverse("statistics:list")
-    timings: dict[str, list[float]] = {"dashboard": [], "trivial": []}
-    for _ in range(3):  # warm up both
+    # The dashboard's rendering is cached per office, filters and inputs' version, so a repeat
+    # view is cheap; "cold" clears the cache first, as the first view after a recount is.
+    series = (("dashboard_cold", dashboard_url, query, True),
+              ("dashboard", dashboard_url, query, False),
+              ("trivial", trivial_url, None, False))
+    timings: dict[str, list[float]] = {name: [] for name, *_ in series}
+    for _ in range(3):  # warm up both pages
         client.get(dashboard_url, query)
         client.get(trivial_url)
     for _ in range(requests):
-        for name, url, params in (("dashboard", dashboard_url, query),
-                                  ("trivial", trivial_url, None)):
+        for name, url, params, cold in series:
+            if cold:
+                cache.clear()
             t0 = time.perf_counter()
             response = client.get(url, params)
             timings[name].append((time.perf_counter() - t0) * 1000)
@@ -240,15 +259,21 @@ def measure(commissioner, requests: int, out=sys.stdout) -> dict[str, float]:
         result[f"{name}_p50"] = statistics.median(values)
         result[f"{name}_p95"] = percentile(values, 0.95)
     result["ratio"] = result["dashboard_p95"] / result["trivial_p95"]
-    print(f"requests: {requests} of each page, interleaved, Django test client, same user",
+    result["ratio_cold"] = result["dashboard_cold_p95"] / result["trivial_p95"]
+    print(f"requests: {requests} of each, interleaved, Django test client, same user",
           file=out)
-    print(f"dashboard (8 quarters, all programmes): p50 {result['dashboard_p50']:.1f} ms, "
-          f"p95 {result['dashboard_p95']:.1f} ms", file=out)
-    print(f"trivial page (/statistics/):           p50 {result['trivial_p50']:.1f} ms, "
-          f"p95 {result['trivial_p95']:.1f} ms", file=out)
-    verdict = "within" if result["dashboard_p95"] <= TARGET_MS else "OVER"
-    print(f"ratio dashboard p95 / trivial p95: {result['ratio']:.2f}x; dashboard p95 is "
-          f"{verdict} the {TARGET_MS:.0f} ms target", file=out)
+    print(f"dashboard, cold (cache cleared; 8 quarters, all programmes): "
+          f"p50 {result['dashboard_cold_p50']:.1f} ms, p95 {result['dashboard_cold_p95']:.1f} ms",
+          file=out)
+    print(f"dashboard, repeat view (cached rendering):                 "
+          f"p50 {result['dashboard_p50']:.1f} ms, p95 {result['dashboard_p95']:.1f} ms", file=out)
+    print(f"trivial page (/statistics/):                               "
+          f"p50 {result['trivial_p50']:.1f} ms, p95 {result['trivial_p95']:.1f} ms", file=out)
+    print(f"ratio dashboard p95 / trivial p95: cold {result['ratio_cold']:.2f}x, repeat view "
+          f"{result['ratio']:.2f}x", file=out)
+    for name, label in (("dashboard_cold", "cold"), ("dashboard", "repeat-view")):
+        verdict = "within" if result[f"{name}_p95"] <= TARGET_MS else "OVER"
+        print(f"{label} dashboard p95 is {verdict} the {TARGET_MS:.0f} ms target", file=out)
     return result
 
 

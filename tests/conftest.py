@@ -52,6 +52,15 @@ def _force_login_passes_second_step(monkeypatch):
     monkeypatch.setattr(Client, "force_login", force_login)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: ids repeat across rolled-back tests on SQLite, so
+    a rendering cached by one test (commissioning's dashboard) must not reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def cast(db):
     return make_cast()

@@ -13,6 +13,7 @@ from diversion.commissioning.models import Contract
 from tests.browser.axe import serious_violations
 from tests.browser.signing_in import sign_in
 from tests.commissioning.helpers import make_cases, oversee, refresh
+from tests.commissioning.test_reoffending import make_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,6 +22,7 @@ def test_commissioner_records_contract_filters_and_downloads_public_statistics(c
     oversee(cast)
     make_cases(cast, cast.orgs["force"], 12, status="completed")
     make_cases(cast, cast.orgs["force"], 2, status="referred", sex="F")
+    make_run(cast)  # a completed evaluation run (hand-built result)
     refresh()
 
     sign_in(page, cast.users[Role.COMMISSIONER].username)
@@ -59,6 +61,9 @@ def test_commissioner_records_contract_filters_and_downloads_public_statistics(c
     assert "Showing 1 April 2026 to 30 June 2026" in page.content()
     assert page.locator("svg.commissioning-chart").count() >= 1
     assert "£31,164.38" in page.content()  # one quarter of £125,000
+    assert "Reoffended within 12 months: treatment group" in page.content()
+    assert "32.74 (95% CI 17.46 to 48.02)" in page.content()  # the benefit–cost ratio
+    assert page.locator("a[href*='/evaluation/']").count() == 0
     assert serious_violations(page) == []
 
     # Prepare and publish that quarter.
@@ -78,6 +83,7 @@ def test_commissioner_records_contract_filters_and_downloads_public_statistics(c
     page.get_by_role("link", name="Apr to Jun 2026").click()
     page.wait_for_load_state("load")
     assert "[c]" in page.content()  # the two women are withheld
+    assert "CARA: reoffending from the latest evaluation run" in page.content()
     assert serious_violations(page) == []
     with page.expect_download() as info:
         page.get_by_role("link", name="CSV of Equality monitoring by sex").click()

@@ -17,7 +17,9 @@ def test_small_benchmark_prints_the_ratio():
     text = out.getvalue()
     assert "ratio dashboard p95 / trivial p95" in text
     assert "300 cases" in text
-    assert set(result) >= {"dashboard_p95", "trivial_p95", "ratio"}
+    assert "cold" in text and "repeat view" in text
+    assert set(result) >= {"dashboard_p95", "dashboard_cold_p95", "trivial_p95", "ratio",
+                           "ratio_cold"}
     # Re-running reuses the data instead of duplicating it.
     out = io.StringIO()
     bench.main(["--small", "--requests", "1"], out=out)

@@ -64,8 +64,9 @@ def test_money_figures(filled):
     assert str(figure(b.money, "Contract cost in the period").value) == "31164.38"
     assert str(figure(b.money, "Cost per referral").value) == "2597.03"  # 31164.38 / 12
     assert str(figure(b.money, "Cost per completion").value) == "5194.06"  # / 6
-    benefit = figure(b.money, "Benefit–cost estimate")
-    assert benefit.value is None and benefit.shown == "No evaluation run yet"
+    benefit = figure(b.money, "Benefit–cost estimate (CARA)")
+    assert benefit.value is None
+    assert benefit.shown == "No evaluation run has been completed for CARA in Test Force yet."
     assert "34,015.00" in benefit.numerator and "2016/17" in benefit.numerator
 
 
@@ -73,7 +74,8 @@ def test_empty_states_are_honest(cast):
     oversee(cast)
     b = board(cast)
     assert figure(b.headline, "Referrals").shown == "No referrals recorded yet"
-    assert figure(b.outcomes, "Reoffended within 12 months").shown == "No evaluation run yet"
+    cara = next(s for s in b.reoffending if s.programme == "CARA")
+    assert cara.empty == "No evaluation run has been completed for CARA in Test Force yet."
     assert figure(b.money, "Cost per referral").shown == "No referrals recorded yet"
 
 

@@ -72,6 +72,39 @@ def test_offences_avoided_and_benefit_cost():
         figures.offences_avoided(10, 1.2, 0.1)
 
 
+def test_offences_avoided_interval_carries_the_ci_through():
+    # 150 treated; comparison 32%, treated 20%: the engine's difference (treated − comparison)
+    # is −0.12 with CI −0.20 to −0.04, so 8% to 20% of the 150 are avoided: 6 to 30.
+    avoided = figures.avoided_interval(150, 0.32, 0.20, (-0.20, -0.04))
+    assert (avoided.estimate, avoided.low, avoided.high) == (Decimal("18.00"), Decimal("6.00"),
+                                                             Decimal("30.00"))
+    assert avoided.significant
+    result = figures.benefit_cost_interval(avoided, Decimal("1000"), Decimal("6000"))
+    assert (result.benefit.estimate, result.benefit.low, result.benefit.high) == (
+        Decimal("18000.00"), Decimal("6000.00"), Decimal("30000.00"))
+    assert (result.ratio.estimate, result.ratio.low, result.ratio.high) == (
+        Decimal("3.00"), Decimal("1.00"), Decimal("5.00"))
+
+
+def test_an_interval_across_zero_is_not_significant_and_keeps_its_negative_end():
+    avoided = figures.avoided_interval(100, 0.30, 0.27, (-0.10, 0.04))
+    assert (avoided.low, avoided.high) == (Decimal("-4.00"), Decimal("10.00"))
+    assert not avoided.significant
+    result = figures.benefit_cost_interval(avoided, Decimal("500"), Decimal("1000"))
+    assert result.benefit.low == Decimal("-2000.00") and result.ratio.low == Decimal("-2.00")
+    # A significant increase in reoffending is significant too: a disbenefit.
+    assert figures.avoided_interval(100, 0.2, 0.3, (0.02, 0.18)).significant
+    # Nothing spent: no ratio, but the benefit stands.
+    assert figures.benefit_cost_interval(avoided, Decimal("500"), Decimal(0)).ratio is None
+
+
+def test_interval_inputs_are_checked():
+    with pytest.raises(ValueError, match="proportions"):
+        figures.avoided_interval(10, 1.5, 0.1, (-0.1, 0.1))
+    with pytest.raises(ValueError, match="lower end"):
+        figures.avoided_interval(10, 0.3, 0.1, (0.1, -0.1))
+
+
 def test_age_bands_on_the_day():
     born = date(2000, 6, 15)
     assert figures.age_band(born, date(2018, 6, 14)) == "Under 18"

@@ -17,7 +17,7 @@ from diversion.audit.models import ProcessingLog
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Disposal, Referral
 from diversion.cases.services import transition
-from diversion.commissioning import figures, outcome_figures, selectors
+from diversion.commissioning import figures, selectors
 from diversion.commissioning.models import OutcomeAggregate, StatisticsRelease
 from diversion.delivery.booking import book
 from diversion.delivery.models import WorkshopEvent
@@ -209,30 +209,6 @@ def test_victim_feedback_is_suppressed_at_the_default_threshold(delivered):
     table = dict(b.table("victim_feedback").rows)
     assert table["Positive change"] == ["[c]", "[c]"]
     assert b.table("victim_feedback").total[1] == ["[c]", "[c]"]
-
-
-def test_reoffending_and_benefit_cost_stay_honest_empty_seams(delivered):
-    cast, _ = delivered
-    refresh()
-    b = board(cast)
-    assert outcome_figures.reoffending_rate(cast.users[Role.COMMISSIONER], b.filters, 6) is None
-    for label in ("Reoffended within 6 months", "Reoffended within 12 months"):
-        assert figure(b.outcomes, label).shown == "No evaluation run yet"
-    assert figure(b.money, "Benefit–cost estimate").shown == "No evaluation run yet"
-
-
-def test_benefit_cost_appears_once_the_seam_gives_an_effect(delivered, monkeypatch):
-    from decimal import Decimal
-
-    cast, _ = delivered
-    make_contract(cast, start_date=today() - timedelta(days=400),
-                  end_date=today() + timedelta(days=400))
-    monkeypatch.setattr(outcome_figures, "offences_avoided", lambda user, f: Decimal("2.0"))
-    refresh()
-    b = board(cast)
-    cost = figure(b.money, "Contract cost in the period").value
-    expected = figures.benefit_cost(Decimal("2.0"), Decimal("34015.00"), cost).ratio
-    assert figure(b.money, "Benefit–cost estimate").value == expected
 
 
 def test_equality_tables_split_starts_and_first_contacts(delivered):

@@ -43,7 +43,7 @@ def test_each_save_is_a_new_version_and_the_old_one_stays(cast, client):
     assert selectors.current_unit_costs(user).number == 2
     oversee(cast)
     board = selectors.dashboard(user, selectors.Filters(date(2026, 4, 1), date(2026, 6, 30)))
-    benefit = next(f for f in board.money if f.label == "Benefit–cost estimate")
+    benefit = next(f for f in board.money if f.label == "Benefit–cost estimate (CARA)")
     assert "£37,000.00" in benefit.numerator and "2023/24" in benefit.numerator
 
 

@@ -462,6 +462,9 @@ SCOPES.update({
 })
 # commissioning (issue 8, second part): delivery and outcome measures, aggregate counts only.
 SCOPES["commissioning.OutcomeAggregate"] = _overseen_aggregates
+# commissioning (issue 8, reoffending): evaluation runs' headline results, aggregates only;
+# commissioners see them for the forces their office oversees, never the runs themselves.
+SCOPES["commissioning.ReoffendingSummary"] = _overseen_aggregates
 
 # Rows anyone may read without signing in. Only frozen, published aggregates belong here.
 PUBLIC_SCOPES: dict[str, Q] = {

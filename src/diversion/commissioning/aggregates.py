@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from diversion.cases.models import Case
-from diversion.commissioning import figures, outcomes, stages
+from diversion.commissioning import figures, outcomes, reoffending, stages
 from diversion.commissioning.models import DashboardAggregate, OutcomeAggregate
 
 
@@ -60,4 +60,6 @@ def refresh() -> int:
         DashboardAggregate.objects.bulk_create(stored, batch_size=2000)
         OutcomeAggregate.objects.all().delete()
         OutcomeAggregate.objects.bulk_create(measured, batch_size=2000)
-    return len(stored) + len(measured)
+    # Runs summarise themselves when they finish; this catches any finished before that.
+    summaries = reoffending.store_missing()
+    return len(stored) + len(measured) + summaries

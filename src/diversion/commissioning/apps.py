@@ -5,3 +5,8 @@ class CommissioningConfig(AppConfig):
     name = "diversion.commissioning"
     label = "commissioning"
     verbose_name = "Contracts, performance, outcomes and public statistics"
+
+    def ready(self) -> None:
+        from diversion.commissioning import reoffending
+
+        reoffending.connect()  # a completed evaluation run updates the dashboard's summary

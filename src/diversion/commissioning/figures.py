@@ -26,6 +26,9 @@ class Figure:
     denominator: str = ""
     unit: str = ""  # "%", "£", "days" or "" for a count
     empty: str = ""  # why there is no value yet, shown instead of it
+    # How a figure that is not one count over another is worked out (a difference, an
+    # estimate with its interval); shown instead of the numerator and denominator lines.
+    explanation: str = ""
 
     @property
     def shown(self) -> str:
@@ -136,6 +139,54 @@ def benefit_cost(avoided: Decimal, unit_cost: Decimal, cost: Decimal) -> Benefit
     benefit = (Decimal(avoided) * Decimal(unit_cost)).quantize(PENCE, ROUND_HALF_UP)
     ratio = (benefit / cost).quantize(PENCE, ROUND_HALF_UP) if cost > 0 else None
     return BenefitCost(Decimal(avoided), benefit, Decimal(cost), ratio)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its 95% confidence interval."""
+
+    estimate: Decimal
+    low: Decimal
+    high: Decimal
+
+    @property
+    def significant(self) -> bool:
+        """The interval excludes zero: the evaluation found an effect either way."""
+        return self.low > 0 or self.high < 0
+
+
+def avoided_interval(people: int, comparison_rate: float, treated_rate: float,
+                     difference_ci: Sequence[float]) -> Interval:
+    """Offences avoided, people × (comparison rate − treated rate), with the CI of the risk
+    difference (treated − comparison, as the engine reports it) carried through: the ends swap
+    and change sign. Not rounded here, so the money below is not rounded twice."""
+    if not (0 <= comparison_rate <= 1 and 0 <= treated_rate <= 1):
+        raise ValueError("rates must be proportions between 0 and 1")
+    low_d, high_d = (Decimal(str(v)) for v in difference_ci)
+    if low_d > high_d:
+        raise ValueError("a confidence interval's lower end cannot exceed its upper end")
+    n = Decimal(people)
+    return Interval(n * (Decimal(str(comparison_rate)) - Decimal(str(treated_rate))),
+                    -high_d * n, -low_d * n)
+
+
+@dataclass(frozen=True)
+class BenefitCostInterval:
+    avoided: Interval
+    benefit: Interval  # £: offences avoided × unit cost
+    cost: Decimal
+    ratio: Interval | None  # benefit per £1 of cost; None when nothing was spent
+
+
+def benefit_cost_interval(avoided: Interval, unit_cost: Decimal, cost: Decimal
+                          ) -> BenefitCostInterval:
+    """The benefit–cost estimate with the interval of offences avoided carried through (the
+    unit cost and the contract cost are taken as fixed)."""
+    ends = [benefit_cost(v, unit_cost, cost) for v in (avoided.estimate, avoided.low,
+                                                        avoided.high)]
+    benefit = Interval(*(e.benefit for e in ends))
+    ratio = None if ends[0].ratio is None else Interval(*(e.ratio for e in ends))
+    return BenefitCostInterval(avoided, benefit, Decimal(cost), ratio)
 
 
 # --- people -----------------------------------------------------------------------------------

@@ -149,8 +149,9 @@ class OutcomeAggregate(models.Model):
     and group, precomputed with DashboardAggregate (aggregates.py). `value` is what was measured
     (days for a duration, 1/0 for agreed or not, 1/0/-1 for a victim's positive/no/negative
     change); `count` how many people had it. No identifier is stored, only counts. Durations
-    are stored without the equality groups (sex, age band, ethnic group blank): a day count per
-    group would multiply the rows the dashboard reads; the first-contacted count keeps them."""
+    and attitude answers are stored without the equality groups (sex, age band, ethnic group
+    blank): per group they would multiply the rows the dashboard reads, and only their totals
+    are shown; the started and first-contacted counts keep the groups."""
 
     class Measure(models.TextChoices):
         STARTED = "started", "Attended a first session (value 1)"
@@ -180,3 +181,39 @@ class OutcomeAggregate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} at {self.measure}={self.value}, {self.quarter_start}"
+
+
+class ReoffendingSummary(models.Model):
+    """What the commissioner's dashboard shows of one completed evaluation run, copied from the
+    run's result when it completes (reoffending.py): group rates, effects with their 95% CIs
+    and the definitions, per window and scope. Aggregates only: no person, no pseudonym, and
+    nothing the dashboard links to (commissioners cannot open runs). Reading this small row
+    instead of the run's result JSON keeps the dashboard fast."""
+
+    run = models.OneToOneField("evaluation.EvaluationRun", on_delete=models.CASCADE,
+                               related_name="+")
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                              related_name="+")
+    programme_code = models.CharField(max_length=40)  # upper case, as in contracts
+    finished_at = models.DateTimeField()
+    design = models.CharField(max_length=10)
+    index_basis = models.CharField(max_length=16)
+    index_from = models.DateField()
+    index_to = models.DateField()
+    window_days = models.PositiveSmallIntegerField()  # the run's primary window
+    basis = models.CharField(max_length=10)
+    scope = models.CharField(max_length=10)  # the run's primary scope
+    who_counts = models.CharField(max_length=10)
+    cohort_size = models.PositiveIntegerField()
+    # [{window_days, scope, treated_people, treated_reoffended, control_people,
+    #   control_reoffended, risk_treated, risk_control, risk_difference, risk_difference_ci,
+    #   relative_reduction, relative_reduction_ci, verdict}, ...] (rates as proportions)
+    outcomes = models.JSONField(default=list)
+    definitions = models.JSONField(default=dict)  # denominator and data end, in words
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["programme_code", "-finished_at"])]
+
+    def __str__(self) -> str:
+        return f"Reoffending summary of evaluation run {self.run_id}"

@@ -1,4 +1,5 @@
 """The dashboard's delivery and outcome figures, read from OutcomeAggregate counts (outcomes.py).
+Reoffending and the benefit–cost estimate come from evaluation runs: reoffending_figures.py.
 
 Every rate here is withheld when its denominator, its numerator or the rest (denominator minus
 numerator) is a small count, so a share cannot reveal a few people by subtraction; medians are
@@ -19,7 +20,6 @@ from diversion.commissioning.models import Contract, OutcomeAggregate
 
 M = OutcomeAggregate.Measure
 DEFAULT_FIRST_CONTACT_DAYS = 14  # domain.md 1.2; used for a provider with no contract in view
-NO_EVALUATION = "No evaluation run yet"
 WITHHELD = "Withheld: fewer than the disclosure threshold"
 
 
@@ -66,18 +66,6 @@ def median_figure(label: str, counts: dict[int, int], limit: int, words: tuple[s
                           else words[1], unit="days", empty=empty if n == 0 else WITHHELD)
 
 
-def reoffending_rate(user, filters, months: int) -> float | None:
-    """The seam for reoffending within `months`: None until in-app evaluation runs exist
-    (issue 7, later part). Never estimated here."""
-    return None
-
-
-def offences_avoided(user, filters):
-    """The seam for the evaluation effect behind the benefit–cost estimate: None until an
-    evaluation run gives one. Never estimated here."""
-    return None
-
-
 def _targets(contracts: list[Contract]) -> dict[tuple[int, str], int]:
     """(provider, programme) -> the contract's days-to-first-contact target (the strictest if
     several contracts in the period differ)."""
@@ -93,6 +81,7 @@ def compute(user, filters, limit: int, contracts: list[Contract],
             quarter_list: list[date]) -> Outcomes:
     # One pass over the filtered rows (thousands, not cases): every figure and split below is
     # summed from it in Python, cheaper than a GROUP BY query per figure (bench/dashboard.py).
+    # Fetched at once, not through a server-side cursor, which costs more than it saves here.
     totals: dict[tuple[str, int], int] = defaultdict(int)
     contact_by: dict[tuple[int, str, int], int] = defaultdict(int)
     by_quarter: dict[tuple[date, str], int] = defaultdict(int)
@@ -101,7 +90,7 @@ def compute(user, filters, limit: int, contracts: list[Contract],
     for (quarter, provider_id, programme, sex, age, ethnic, measure, value,
          n) in rows(user, filters).values_list(
             "quarter_start", "provider_id", "programme_code", "sex", "age_band",
-            "ethnic_group", "measure", "value", "count").order_by().iterator(chunk_size=5000):
+            "ethnic_group", "measure", "value", "count").order_by():
         totals[(measure, value)] += n
         if measure == M.FIRST_CONTACT_DAYS:
             contact_by[(provider_id, programme, value)] += n
@@ -148,7 +137,6 @@ def compute(user, filters, limit: int, contracts: list[Contract],
     positive, none, negative = (totals[(M.VICTIM_CHANGE, 1)], totals[(M.VICTIM_CHANGE, 0)],
                                 totals[(M.VICTIM_CHANGE, -1)])
     followed = positive + none + negative
-    reoffending = {m: reoffending_rate(user, filters, m) for m in (6, 12)}
     outcome_figures = [
         share("Said the workshops changed their attitude to their partner", partner_yes,
               partner_yes + partner_no, limit,
@@ -162,14 +150,6 @@ def compute(user, filters, limit: int, contracts: list[Contract],
               ("victims whose latest follow-up reported a positive change in behaviour",
                "victims followed up (each victim's latest follow-up)"),
               "No victim follow-up recorded yet"),
-        figures.Figure("Reoffended within 6 months", reoffending[6],
-                       "people with a proven offence within 6 months of the index date",
-                       "people referred, followed up for 6 months plus 6 months' waiting",
-                       unit="%", empty=NO_EVALUATION),
-        figures.Figure("Reoffended within 12 months", reoffending[12],
-                       "people with a proven offence within 12 months of the index date",
-                       "people referred, followed up for 12 months plus 6 months' waiting",
-                       unit="%", empty=NO_EVALUATION),
     ]
 
     built = [

@@ -90,7 +90,10 @@ def count(keys: dict[int, Key], completed: set[int]) -> Counter:
             continue
         for item, measure in ATTITUDE_ITEMS.items():
             if isinstance(answers.get(item), int):
-                counted[(*keys[case_id], measure, int(answers[item] >= AGREE_AT_LEAST))] += 1
+                # No equality groups: only totals are shown, and the groups multiplied the
+                # rows the dashboard reads (bench/dashboard.py).
+                counted[(*keys[case_id][:4], "", "", "", measure,
+                         int(answers[item] >= AGREE_AT_LEAST))] += 1
 
     latest: dict[int, tuple[int, str]] = {}
     for victim_id, case_id, change in (FollowUp.objects.order_by("contacted_on", "id")

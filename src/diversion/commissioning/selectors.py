@@ -14,15 +14,24 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet
 
 from diversion.accounts import policy
 from diversion.accounts.models import Organisation
-from diversion.commissioning import disclosure, figures, outcome_figures, stages, tables
+from diversion.commissioning import (
+    disclosure,
+    figures,
+    outcome_figures,
+    reoffending_figures,
+    stages,
+    tables,
+)
 from diversion.commissioning.models import (
+    CommissionedForce,
     Contract,
     DashboardAggregate,
     Programme,
+    ReoffendingSummary,
     StatisticsRelease,
     UnitCostVersion,
 )
@@ -30,7 +39,6 @@ from diversion.commissioning.models import (
 DEFAULT_UNIT_COSTS = Path(__file__).parent / "data" / "unit_costs_default.json"
 
 NO_REFERRALS = "No referrals recorded yet"
-NO_EVALUATION = "No evaluation run yet"
 
 
 def threshold() -> int:
@@ -120,6 +128,7 @@ class Dashboard:
     computed_at: datetime | None = None
     unit_costs: UnitCosts | None = None
     contracts_in_period: int = 0
+    reoffending: list[reoffending_figures.Section] = field(default_factory=list)
 
     def table(self, key: str) -> tables.Table | None:
         return next((t for t in self.tables if t.key == key), None)
@@ -146,6 +155,31 @@ def _contracts_in(user, filters: Filters) -> list[Contract]:
     return list(found)
 
 
+@dataclass(frozen=True)
+class Version:
+    """Everything the dashboard's figures depend on besides the filters, read in a few small
+    queries: a cached rendering is reused only while all of it is unchanged."""
+
+    aggregates_at: datetime | None  # the recount (DashboardAggregate and OutcomeAggregate)
+    forces: tuple[int, ...]  # which forces the office oversees
+    contracts: tuple
+    unit_costs: int | None
+    runs: tuple  # the evaluation runs' summaries
+    threshold: int
+
+
+def version(user) -> Version:
+    deals = contracts(user).aggregate(t=Max("updated_at"), n=Count("id"))
+    runs = policy.visible(user, ReoffendingSummary).aggregate(t=Max("computed_at"),
+                                                              n=Count("id"))
+    return Version(
+        policy.visible(user, DashboardAggregate).aggregate(t=Max("computed_at"))["t"],
+        tuple(policy.visible(user, CommissionedForce).order_by("force_id")
+              .values_list("force_id", flat=True)),
+        (deals["t"], deals["n"]), unit_cost_versions(user).aggregate(n=Max("number"))["n"],
+        (runs["t"], runs["n"]), threshold())
+
+
 def dashboard(user, filters: Filters) -> Dashboard:
     limit = threshold()
     rows = _aggregates(user, filters)
@@ -156,22 +190,22 @@ def dashboard(user, filters: Filters) -> Dashboard:
         "age_band": defaultdict(lambda: defaultdict(int)),
         "ethnic_group": defaultdict(lambda: defaultdict(int)),
     }
-    # Small GROUP BYs in the database: a handful of rows come back, whatever the data size.
-    for row in rows.values("status").annotate(n=Sum("count")).order_by():
-        by_status[row["status"]] += row["n"]
-    recorded = sum(by_status.values())
-    for row in rows.values("quarter_start", "programme_code").annotate(
-            n=Sum("count")).order_by():
-        by_quarter[(row["quarter_start"], row["programme_code"])] += row["n"]
-    for dimension in groups:
-        for row in rows.values(dimension, "status").annotate(n=Sum("count")).order_by():
-            n, stage = row["n"], stages.STAGE_OF_STATUS.get(row["status"])
-            cell = groups[dimension][row[dimension]]
+    # One pass over the filtered rows (thousands, not cases), summed in Python: cheaper than a
+    # GROUP BY query per split, each joining the policy's scope again (bench/dashboard.py).
+    for (status, quarter, programme, sex, age, ethnic, n) in rows.values_list(
+            "status", "quarter_start", "programme_code", "sex", "age_band", "ethnic_group",
+            "count").order_by():
+        by_status[status] += n
+        by_quarter[(quarter, programme)] += n
+        stage = stages.STAGE_OF_STATUS.get(status)
+        for dimension, group in (("sex", sex), ("age_band", age), ("ethnic_group", ethnic)):
+            cell = groups[dimension][group]
             cell["recorded"] += n
             if stage is not None:
                 cell["referred"] += n
             if stage == stages.COMPLETED:
                 cell["completed"] += n
+    recorded = sum(by_status.values())
     stage_counts = stages.counts_by_stage(by_status)
     computed_at = policy.visible(user, DashboardAggregate).aggregate(t=Max("computed_at"))["t"]
 
@@ -210,7 +244,9 @@ def dashboard(user, filters: Filters) -> Dashboard:
     unit_costs = current_unit_costs(user)
     money = [
         figures.Figure("Contract cost in the period", cost,
-                       "annual contract values, pro rata by day over the period", unit="£"),
+                       "annual contract values, pro rata by day over the period", unit="£",
+                       explanation="The annual values of the contracts in the period, pro "
+                                   "rata by day (365 a year) over the period."),
         figures.Figure("Cost per referral", figures.cost_per(cost, referred) if referred >= limit
                        else None, "contract cost in the period", "people referred in the period",
                        unit="£", empty=NO_REFERRALS if referred == 0 else "Withheld: too few"),
@@ -218,20 +254,18 @@ def dashboard(user, filters: Filters) -> Dashboard:
                        figures.cost_per(cost, completed) if completed >= limit else None,
                        "contract cost in the period", "people who completed in the period",
                        unit="£", empty=NO_REFERRALS if completed == 0 else "Withheld: too few"),
-        figures.Figure("Benefit–cost estimate", None,
-                       f"offences avoided × £{unit_costs.da_victim_cost:,.2f} "
-                       f"({unit_costs.price_year} prices)", "contract cost in the period",
-                       unit="ratio", empty=NO_EVALUATION),
     ]
-    avoided = outcome_figures.offences_avoided(user, filters)
-    if avoided is not None:  # the seam: only once an evaluation run gives an effect
-        money[-1] = figures.Figure(
-            money[-1].label, figures.benefit_cost(avoided, unit_costs.da_victim_cost,
-                                                  cost).ratio,
-            money[-1].numerator, money[-1].denominator, unit="ratio", empty=NO_EVALUATION)
+    programmes = [filters.programme] if filters.programme else list(Programme.values)
+    cost_of = {p: figures.cost_in_period(
+        [figures.ContractTerms(c.start_date, c.end_date, c.annual_value)
+         for c in found_contracts if c.programme_code == p], filters.start, filters.end)
+        for p in programmes}
+    reoffending = reoffending_figures.sections(user, filters, programmes, limit, unit_costs,
+                                               cost_of)
+    for section in reoffending:
+        money += section.money
     outcomes = measured.outcomes
 
-    programmes = [filters.programme] if filters.programme else list(Programme.values)
     built = [
         tables.grid("quarters", "Cases recorded for a programme, by quarter",
                     "Count of cases a force recorded for each programme, by the quarter the "
@@ -259,5 +293,6 @@ def dashboard(user, filters: Filters) -> Dashboard:
                                  for g in order],
              "Completed": [split[g]["completed"] for g in order]}, limit))
     built += measured.tables
+    built += [t for section in reoffending for t in section.tables]
     return Dashboard(filters, headline, money, outcomes, built, computed_at, unit_costs,
-                     len(found_contracts))
+                     len(found_contracts), reoffending)

@@ -54,14 +54,20 @@ def release_snapshot(user, quarter: date) -> dict:
     kept = [t for t in board.tables if t.key in ("quarters", "equality_sex", "equality_age_band",
                                                  "equality_ethnic_group",
                                                  # issue 8, second part:
-                                                 "delivery", "attitude", "victim_feedback")]
+                                                 "delivery", "attitude", "victim_feedback")
+            or t.key.startswith("reoffending_")]  # the latest evaluation runs' counts
+
+    def shown(items: list[figures.Figure]) -> list[dict]:
+        return [{"label": f.label, "shown": f.shown, "numerator": f.numerator,
+                 "denominator": f.denominator, "explanation": f.explanation} for f in items]
+
     return {
         "quarter": figures.quarter_label(quarter),
         "office": user.organisation.name,
         "threshold": selectors.threshold(),
-        "headline": [{"label": f.label, "shown": f.shown, "numerator": f.numerator,
-                      "denominator": f.denominator}
-                     for f in board.headline + board.money + board.outcomes],
+        "headline": shown(board.headline + board.money + board.outcomes),
+        "reoffending": [{**section.to_json(), "figures": shown(section.figures)}
+                        for section in board.reoffending],
         "tables": [t.to_json() for t in kept],
     }
 

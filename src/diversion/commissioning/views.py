@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
@@ -31,16 +35,35 @@ def home(request: HttpRequest) -> HttpResponse:
     return dashboard(request)
 
 
+BOARD_CACHE_SECONDS = 3600
+
+
+def _board_html(user, filters: selectors.Filters) -> tuple[SafeString, selectors.Version]:
+    """The figures, tables and charts, rendered once per office, filters and version of what
+    they are computed from (selectors.version): repeat views cost a few small queries."""
+    version = selectors.version(user)
+    key = "commissioning:board:" + hashlib.sha256(repr(
+        (user.organisation_id, sorted(filters.query().items()), version)).encode()).hexdigest()
+    html = cache.get(key)
+    if html is None:
+        board = selectors.dashboard(user, filters)
+        html = render_to_string("commissioning/_board.html",
+                                {"board": board, "formats": exports.FORMATS,
+                                 "threshold": version.threshold,
+                                 "query": filters.query()})
+        cache.set(key, html, BOARD_CACHE_SECONDS)
+    return mark_safe(html), version  # noqa: S308 (our own template's output)
+
+
 @policy.rule(policy.COMMISSIONING)
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
-    board = selectors.dashboard(request.user, form.filters()) if form.is_valid() else None
-    if board is not None:
-        services.request_refresh_if_stale(board.computed_at)
+    board_html = None
+    if form.is_valid():
+        board_html, version = _board_html(request.user, form.filters())
+        services.request_refresh_if_stale(version.aggregates_at)
     return render(request, "commissioning/dashboard.html",
-                  {"form": form, "board": board, "formats": exports.FORMATS,
-                   "threshold": selectors.threshold(),
-                   "query": board.filters.query() if board else {}})
+                  {"form": form, "board_html": board_html})
 
 
 @policy.rule(policy.COMMISSIONING)

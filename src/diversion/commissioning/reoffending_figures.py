@@ -1,0 +1,315 @@
+"""The dashboard's reoffending and benefit–cost figures, from the latest completed evaluation run
+of each programme that the commissioner's office may see (ReoffendingSummary rows, copied from
+the run when it finished: reoffending.py). Commissioners see these aggregates, never the run.
+
+Disclosure control: a group's rate is withheld when its reoffended or not-reoffended count is
+below the threshold (and with it the difference, which would give the rate away); the count
+tables go through the same suppression as every other table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from diversion.accounts import policy
+from diversion.accounts.models import Organisation
+from diversion.commissioning import disclosure, figures, tables
+from diversion.commissioning.models import ReoffendingSummary
+from diversion.evaluation.models import Design, IndexBasis, WhoCounts
+from diversion.evaluation.report import SCOPE_NAMES, VERDICTS
+
+WINDOWS = ((182, "6 months"), (365, "12 months"))
+BENEFIT_WINDOW = 365  # 12 months, else the run's primary window
+BENEFIT_SCOPE = "da"  # the unit cost is per victim of domestic abuse
+BASIS_WORDS = {
+    "recorded": "police-recorded, meaning an arrest or complaint of crime naming the person",
+    "proven": "proven, meaning convicted or cautioned within the window or a further "
+              "six-month waiting period",
+}
+MINUS = "\u2212"
+WITHHELD = "Withheld: fewer than the disclosure threshold"
+
+
+def _signed(value: float | Decimal, places: int = 1) -> str:
+    text = f"{abs(value):,.{places}f}"
+    return f"{MINUS}{text}" if value < 0 and text.strip("0.,") else text
+
+
+def _interval(low, high, places: int = 1, prefix: str = "", suffix: str = "") -> str:
+    return (f"{prefix}{_signed(low, places)}{suffix} to {prefix}{_signed(high, places)}"
+            f"{suffix}")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _day(iso: str | None) -> str:
+    return f"{date.fromisoformat(iso):%-d %B %Y}" if iso else "not stated"
+
+
+def _money(value: Decimal) -> str:
+    return f"{MINUS}£{abs(value):,.2f}" if value < 0 else f"£{value:,.2f}"
+
+
+@dataclass
+class Section:
+    """One programme's reoffending figures on the dashboard (or why there are none)."""
+
+    programme: str
+    heading: str
+    empty: str = ""
+    about: list[tuple[str, str]] = field(default_factory=list)
+    verdict: str = ""
+    figures: list[figures.Figure] = field(default_factory=list)
+    tables: list[tables.Table] = field(default_factory=list)
+    benefit: figures.BenefitCostInterval | None = None
+    money: list[figures.Figure] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """What a statistics release keeps (already disclosure-controlled)."""
+        return {"heading": self.heading, "empty": self.empty,
+                "about": [list(row) for row in self.about], "verdict": self.verdict}
+
+
+def latest(user, filters, programme: str) -> ReoffendingSummary | None:
+    found = policy.visible(user, ReoffendingSummary).filter(programme_code=programme)
+    if filters.force is not None:
+        found = found.filter(force=filters.force)
+    return found.select_related("force").order_by("-finished_at", "-pk").first()
+
+
+def place(user, filters) -> str:
+    """Where the figures come from, in words: the chosen force, the one overseen, or all."""
+    if filters.force is not None:
+        return filters.force.name
+    names = list(policy.visible(user, Organisation)
+                 .filter(kind="police_force",
+                         commissioned_by__commissioner_office_id=user.organisation_id)
+                 .distinct().values_list("name", flat=True)[:2])
+    return names[0] if len(names) == 1 else "the forces your office oversees"
+
+
+def _names(summary: ReoffendingSummary) -> tuple[str, str]:
+    return ("treatment", "control") if summary.design == Design.TRIAL else ("treatment",
+                                                                            "comparison")
+
+
+def _outcome(summary: ReoffendingSummary, window: int, scope: str) -> dict | None:
+    return next((o for o in summary.outcomes
+                 if o["window_days"] == window and o["scope"] == scope), None)
+
+
+def _rate_shown(reoffended: int, people: int, limit: int) -> bool:
+    return (people >= limit and not disclosure.is_small(reoffended, limit)
+            and not disclosure.is_small(people - reoffended, limit))
+
+
+def _window_figures(summary: ReoffendingSummary, window: int, label: str,
+                    limit: int) -> list[figures.Figure]:
+    treated, control = _names(summary)
+    scope_words = SCOPE_NAMES.get(summary.scope, summary.scope)
+    basis_words = BASIS_WORDS.get(summary.basis, summary.basis)
+    o = _outcome(summary, window, summary.scope)
+    title = f"Reoffended within {label}"
+    if o is None:
+        return [figures.Figure(title, None, "", empty=f"This run holds no {label} figures "
+                               f"({window} days)")]
+    if not o["treated_people"] or not o["control_people"] or o["risk_difference"] is None:
+        return [figures.Figure(title, None, "", empty=f"No one in this run has a full {label}"
+                               " of follow-up yet, so it holds no figures for it")]
+    shown = (_rate_shown(o["treated_reoffended"], o["treated_people"], limit)
+             and _rate_shown(o["control_reoffended"], o["control_people"], limit))
+    found = []
+    for name, people, risk in ((treated, o["treated_people"], o["risk_treated"]),
+                               (control, o["control_people"], o["risk_control"])):
+        found.append(figures.Figure(
+            f"{title}: {name} group", 100 * risk if shown else None,
+            f"people in the {name} group who reoffended within {window} days of the index "
+            f"date ({scope_words}, {basis_words})",
+            f"people in the {name} group with a full {label} of follow-up "
+            f"({disclosure.protect_count(people, limit).shown})",
+            unit="%", empty=WITHHELD))
+    low, high = o["risk_difference_ci"] or (None, None)
+    difference = (f"{_signed(100 * o['risk_difference'])} percentage points "
+                  f"(95% CI {_interval(100 * low, 100 * high)})") if low is not None else None
+    found.append(figures.Figure(
+        f"Difference within {label} ({treated} {MINUS} {control})",
+        difference if shown else None, "", empty=WITHHELD,
+        explanation=f"The {treated} group's rate minus the {control} group's, with its 95% "
+                    f"confidence interval; below zero means less reoffending with the "
+                    f"programme. Verdict: {o['verdict']}."))
+    reduction = o["relative_reduction"]
+    rr_ci = o["relative_reduction_ci"]
+    found.append(figures.Figure(
+        f"Relative reduction within {label}",
+        (f"{_signed(100 * reduction)}% (95% CI {_interval(100 * rr_ci[0], 100 * rr_ci[1])}%)"
+         if shown and reduction is not None and rr_ci else None), "",
+        empty=WITHHELD if not shown else "Not estimable (no reoffending in the "
+                                             f"{control} group)",
+        explanation=f"1 {MINUS} the {treated} group's rate ÷ the {control} group's rate: the "
+                    f"share of the {control} group's reoffending not seen with the programme "
+                    "(negative means more reoffending)."))
+    return found
+
+
+def _window_table(summary: ReoffendingSummary, window: int, label: str,
+                  limit: int) -> tables.Table | None:
+    o = _outcome(summary, window, summary.scope)
+    if o is None or not (o["treated_people"] and o["control_people"]):
+        return None
+    treated, control = _names(summary)
+    prog = summary.programme_code
+    table = tables.grid(
+        f"reoffending_{prog.lower()}_{window}",
+        f"{prog}: reoffending within {label}, latest evaluation run",
+        f"Counts of people in each group of the evaluation run with a full {label} of "
+        f"follow-up, by whether they reoffended within {window} days "
+        f"({SCOPE_NAMES.get(summary.scope, summary.scope)}, {summary.basis} basis).",
+        "Group", [f"{treated.capitalize()} group", f"{control.capitalize()} group"],
+        ["Reoffended", "Did not reoffend"],
+        [[o["treated_reoffended"], o["treated_people"] - o["treated_reoffended"]],
+         [o["control_reoffended"], o["control_people"] - o["control_reoffended"]]], limit)
+    table.chart_points = []  # the rates are in the figures above; no chart of group sizes
+    return table
+
+
+def _about(summary: ReoffendingSummary, limit: int) -> list[tuple[str, str]]:
+    d = summary.definitions
+    treated, _ = _names(summary)
+    who = (WhoCounts(summary.who_counts).label if summary.design == Design.MATCHED
+           else "Everyone randomised to the programme arm (intention to treat)")
+    weighting = [] if summary.design == Design.TRIAL else [
+        ("Comparison group", "People matched to the treatment group, each weighted by how "
+                             "often they were used: its rates are weighted, the counts in the "
+                             "tables are not")]
+    return [
+        ("Evaluation run", f"Completed {summary.finished_at:%-d %B %Y}, {summary.force.name}"),
+        ("Design", Design(summary.design).label),
+        ("Index date", f"{IndexBasis(summary.index_basis).label}, from "
+                       f"{summary.index_from:%-d %B %Y} to {summary.index_to:%-d %B %Y}"),
+        (f"Who counts in the {treated} group", who),
+        ("Offences counted", f"{SCOPE_NAMES.get(summary.scope, summary.scope).capitalize()}; "
+                             f"{BASIS_WORDS.get(summary.basis, summary.basis)}"),
+        ("Primary window", f"{summary.window_days} days"),
+        ("Cohort", f"{disclosure.protect_count(summary.cohort_size, limit).shown} people"),
+        ("Denominator of each rate", _sentence(d.get("denominator") or "not stated")),
+        ("Data end", _day(d.get("data_end"))),
+        *weighting,
+    ]
+
+
+def _verdict(summary: ReoffendingSummary) -> str:
+    o = _outcome(summary, summary.window_days, summary.scope)
+    if o is None:
+        return ""
+    return (f"Within {summary.window_days} days, counting "
+            f"{SCOPE_NAMES.get(summary.scope, summary.scope)} on a {summary.basis} basis, "
+            f"{VERDICTS.get(o['verdict'], o['verdict'])}.")
+
+
+def _benefit_outcome(summary: ReoffendingSummary) -> dict | None:
+    """The 12-month (else primary-window) outcome, for DA offences where the run has them."""
+    for window in (BENEFIT_WINDOW, summary.window_days):
+        for scope in (BENEFIT_SCOPE, summary.scope):
+            found = _outcome(summary, window, scope)
+            if found is not None:
+                return found
+    return None
+
+
+def _unit(unit_costs) -> str:
+    return (f"£{unit_costs.da_victim_cost:,.2f} per victim of domestic abuse "
+            f"({unit_costs.price_year} prices)")
+
+
+def _benefit_money(section: Section, summary: ReoffendingSummary, unit_costs, cost: Decimal,
+                   limit: int) -> None:
+    prog = summary.programme_code
+    treated, control = _names(summary)
+    o = _benefit_outcome(summary)
+    label = f"Benefit–cost estimate ({prog})"
+    unit = _unit(unit_costs)
+    numerator = f"social cost avoided (offences avoided × {unit})"
+    denominator = (f"contract cost for {prog} in the period ({_money(cost)}); the run's cohort "
+                   "is the one its index dates define, not the people referred in this period")
+    if (o is None or not o["treated_people"] or not o["control_people"]
+            or o["risk_difference_ci"] is None):
+        section.money.append(figures.Figure(
+            label, None, numerator, denominator, unit="ratio",
+            empty="The latest evaluation run has no effect with a confidence interval to value"))
+        return
+    if not (_rate_shown(o["treated_reoffended"], o["treated_people"], limit)
+            and _rate_shown(o["control_reoffended"], o["control_people"], limit)):
+        section.money.append(figures.Figure(label, None, numerator, denominator, unit="ratio",
+                                            empty=WITHHELD))
+        return
+    benefit = figures.benefit_cost_interval(
+        figures.avoided_interval(o["treated_people"], o["risk_control"], o["risk_treated"],
+                                 o["risk_difference_ci"]),
+        unit_costs.da_victim_cost, cost)
+    section.benefit = benefit
+    scope_words = SCOPE_NAMES.get(o["scope"], o["scope"])
+    which = (f"{scope_words} within {o['window_days']} days"
+             + ("" if o["scope"] == BENEFIT_SCOPE else
+                " (this run has no domestic-abuse figures)"))
+    sure = benefit.avoided.significant
+    uncertain = "Uncertain: "
+
+    def shown(interval: figures.Interval, fmt) -> str:
+        if sure:
+            return f"{fmt(interval.estimate)} (95% CI {fmt(interval.low)} to {fmt(interval.high)})"
+        return (f"{uncertain}{fmt(interval.low)} to {fmt(interval.high)} (95% CI); the "
+                "evaluation found no significant effect")
+
+    section.money += [
+        figures.Figure(
+            f"Offences avoided ({prog}, estimate)", shown(benefit.avoided, _signed), "",
+            explanation=f"{o['treated_people']:,} people in the run's {treated} group × (the "
+                        f"{control} group's rate {100 * o['risk_control']:.1f}% {MINUS} the "
+                        f"{treated} group's rate {100 * o['risk_treated']:.1f}%), {which}, from "
+                        f"the evaluation run completed {summary.finished_at:%-d %B %Y}; the "
+                        "95% CI of the difference carried through. Each person kept from "
+                        "reoffending counts as one offence avoided."),
+        figures.Figure(
+            f"Social cost avoided ({prog})", shown(benefit.benefit, _money), "",
+            explanation=f"Offences avoided × {unit}; the interval of offences avoided carried "
+                        "through."),
+        figures.Figure(
+            label, (shown(benefit.ratio, lambda v: _signed(v, 2))
+                    if benefit.ratio is not None else None),
+            numerator, denominator, unit="ratio",
+            empty=f"No {prog} contract in the period, so no cost to compare"),
+    ]
+
+
+def sections(user, filters, programmes: list[str], limit: int, unit_costs,
+             cost_of: dict[str, Decimal]) -> list[Section]:
+    """One section per programme in view; `cost_of` is each programme's contract cost in the
+    period."""
+    found = []
+    where = None
+    for prog in programmes:
+        summary = latest(user, filters, prog)
+        section = Section(prog, f"{prog}: reoffending from the latest evaluation run")
+        if summary is None:
+            where = where or place(user, filters)
+            section.empty = f"No evaluation run has been completed for {prog} in {where} yet."
+            section.money.append(figures.Figure(
+                f"Benefit–cost estimate ({prog})", None,
+                f"social cost avoided (offences avoided × {_unit(unit_costs)})",
+                f"contract cost for {prog} in the period", unit="ratio", empty=section.empty))
+            found.append(section)
+            continue
+        section.about = _about(summary, limit)
+        section.verdict = _verdict(summary)
+        for window, label in WINDOWS:
+            section.figures += _window_figures(summary, window, label, limit)
+            table = _window_table(summary, window, label, limit)
+            if table is not None:
+                section.tables.append(table)
+        _benefit_money(section, summary, unit_costs, cost_of.get(prog, Decimal(0)), limit)
+        found.append(section)
+    return found
