@@ -147,3 +147,21 @@ def test_juno_assessment_sessions_wellbeing_completion(cast, page):
     _axe(page)
     _click(page, "button", "Complete the programme")
     assert page.locator("#case-status").inner_text() == "Completed"
+
+
+def test_a_mistaken_missed_mark_is_corrected_and_the_breach_withdrawn(cast, page):
+    case = referred_case(cast, status="referred")
+    a, b = make_event(cast, days=7), make_event(cast, session="part_b", days=35)
+    _sign_in(page, cast.users[Role.FACILITATOR].username)
+    _contact_and_book_cara(page, case, a, b)
+    _mark(page, a, "Did not attend")
+    page.goto(f"/provider/events/{a.pk}/register/")
+    _click(page, "link", f"Correct the mark for {case.person.given_name} "
+                         f"{case.person.family_name}")
+    _axe(page)
+    page.get_by_label("Attended", exact=True).check()
+    page.get_by_label("Why is the mark being corrected?").fill("Ticked the wrong row")
+    _click(page, "button", "Save the correction")
+    assert "Attendance corrected" in page.content()
+    page.goto(f"/provider/case/{case.pk}/")
+    assert page.locator("#case-status").inner_text() == "In progress"

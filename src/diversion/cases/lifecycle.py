@@ -46,7 +46,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.REFERRED: frozenset({S.IN_PROGRESS, S.BREACHED}),
     S.IN_PROGRESS: frozenset({S.COMPLETED, S.BREACHED}),
     S.COMPLETED: frozenset({S.CLOSED}),
-    S.BREACHED: frozenset({S.DECIDED}),
+    # back to in progress only when the provider corrects the missed mark before police decide
+    S.BREACHED: frozenset({S.DECIDED, S.IN_PROGRESS}),
     S.DECIDED: frozenset({S.IN_PROGRESS}),  # only by a "re-book" breach decision (issue 4)
     S.CLOSED: frozenset(),
 }

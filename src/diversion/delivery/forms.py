@@ -58,6 +58,27 @@ class BookForm(forms.Form):
                         f"({e.capacity - e.taken} of {e.capacity} places left)") for e in events]
 
 
+class AttendanceCorrectionForm(forms.Form):
+    outcome = forms.ChoiceField(label="Correct attendance", choices=AttendanceOutcome.choices,
+                                widget=forms.RadioSelect,
+                                error_messages={"required": "Choose the correct attendance"})
+    reason = forms.CharField(label="Reason the absence was excused", required=False,
+                             max_length=500, widget=forms.Textarea,
+                             help_text="Only if the correct attendance is excused")
+    why = forms.CharField(label="Why is the mark being corrected?", max_length=1000,
+                          widget=forms.Textarea,
+                          help_text="For example, the wrong person was marked. Police and "
+                                    "auditors can read this.",
+                          error_messages={"required": "Say why the mark is being corrected"})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == AttendanceOutcome.EXCUSED and \
+                not (data.get("reason") or "").strip():
+            self.add_error("reason", "Give the reason the absence was excused")
+        return data
+
+
 class RegisterForm(forms.Form):
     """One outcome (and reason, for an excused absence) per booking."""
 

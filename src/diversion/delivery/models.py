@@ -103,6 +103,26 @@ class Attendance(models.Model):
         return f"{self.outcome} for booking {self.booking_id}"
 
 
+class AttendanceCorrection(models.Model):
+    """A mark changed after it was saved: what it was, what it became and why (kept for ever;
+    the Attendance row holds the current mark)."""
+
+    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT,
+                                   related_name="corrections")
+    previous_outcome = models.CharField(max_length=20, choices=AttendanceOutcome.choices)
+    previous_reason = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, choices=AttendanceOutcome.choices)
+    why = models.TextField()
+    corrected_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    corrected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["corrected_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.previous_outcome} -> {self.outcome} for attendance {self.attendance_id}"
+
+
 class QuestionnaireResponse(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT,
                              related_name="questionnaire_responses")

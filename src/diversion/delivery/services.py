@@ -24,6 +24,7 @@ from diversion.delivery.booking import (
 from diversion.delivery.models import (
     MISSED,
     Attendance,
+    AttendanceCorrection,
     AttendanceOutcome,
     Booking,
     CaseNote,
@@ -115,6 +116,73 @@ def record_register(actor, event: WorkshopEvent, marks: dict[int, tuple[str, str
                                                event__starts_on__gt=event.starts_on)
                 later.update(cancelled=True)
     return new
+
+
+def correct_attendance(actor, attendance: Attendance, *, outcome: str, reason: str, why: str,
+                       ) -> AttendanceCorrection:
+    """Change a saved mark, with the reason for the change. The case follows the new mark:
+    - missed -> attended or excused withdraws the breach it caused, while police have not yet
+      decided on it (the case goes back to in progress; the later places released by the
+      breach must be booked again);
+    - attended or excused -> missed is a breach, as a new missed mark is;
+    - attended <-> excused only while the programme is being delivered (an excused absence
+      releases the round's later places, as when first marked);
+    - late <-> did not attend changes only the words.
+    Refused, with the reason, when the case has moved on (police decided, or completed)."""
+    outcome, reason, why = outcome, reason.strip(), why.strip()
+    if outcome not in AttendanceOutcome.values:
+        raise DeliveryRefused("Choose the correct attendance")
+    if not why:
+        raise DeliveryRefused("Say why the mark is being corrected")
+    if outcome == AttendanceOutcome.EXCUSED and not reason:
+        raise DeliveryRefused("Give the reason the absence was excused")
+    with transaction.atomic():
+        attendance = Attendance.objects.select_for_update().select_related(
+            "booking__event").get(pk=attendance.pk)
+        booking, event = attendance.booking, attendance.booking.event
+        case = Case.objects.select_for_update().select_related("person").get(
+            pk=booking.case_id)
+        before = attendance.outcome
+        if outcome == before and reason == attendance.reason:
+            raise DeliveryRefused("That is already the mark saved")
+        was_missed, now_missed = before in MISSED, outcome in MISSED
+        on = f"{event.session_id} on {event.starts_on:%-d %B %Y}"
+        label = AttendanceOutcome(outcome).label.split(":")[0].lower()
+        if was_missed and not now_missed:
+            if case.status != Status.BREACHED or booking.round != current_round(case):
+                raise DeliveryRefused(
+                    "Police have already decided on this breach, so the mark cannot be "
+                    "changed here. Tell the case's OOCR decision maker about the mistake")
+            transition(actor, case, Status.IN_PROGRESS, expected_version=case.version,
+                       title=f"Breach withdrawn: attendance at {on} corrected to {label}",
+                       detail=f"Corrected by the provider: {why}")
+        elif now_missed and not was_missed:
+            if case.status != Status.IN_PROGRESS:
+                raise DeliveryRefused(
+                    f"The case is {case.get_status_display().lower()}, so the mark cannot be "
+                    "changed to a missed session here. Tell the case's OOCR decision maker")
+            Booking.objects.filter(case=case, round=booking.round, cancelled=False,
+                                   attendance__isnull=True).update(cancelled=True)
+            transition(actor, case, Status.BREACHED, expected_version=case.version,
+                       title=f"Non-compliance: {label} at {on} (mark corrected)",
+                       detail=f"Returned to police for a decision. Correction: {why}")
+        elif not was_missed and not now_missed and case.status != Status.IN_PROGRESS:
+            raise DeliveryRefused(
+                f"The case is {case.get_status_display().lower()}, so this mark can no "
+                "longer be changed")
+        if outcome == AttendanceOutcome.EXCUSED:
+            # As when first marked excused: the round's later places are released.
+            Booking.objects.filter(case=case, round=booking.round, cancelled=False,
+                                   attendance__isnull=True,
+                                   event__starts_on__gt=event.starts_on).update(cancelled=True)
+        correction = AttendanceCorrection.objects.create(
+            attendance=attendance, previous_outcome=before, previous_reason=attendance.reason,
+            outcome=outcome, why=why, corrected_by=actor)
+        attendance.outcome, attendance.reason = outcome, reason
+        attendance.save(update_fields=["outcome", "reason"])
+        record(actor=actor, operation=Operation.ALTERATION, obj=booking, subjects=[case.person],
+               justification=f"Attendance corrected from {before} to {outcome}: {why}")
+    return correction
 
 
 def score(questionnaire: Questionnaire, answers: dict[str, int]) -> tuple[int, Decimal]:

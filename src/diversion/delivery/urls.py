@@ -19,6 +19,8 @@ urlpatterns = [
     path("events/", views.events, name="events"),
     path("events/new/", views.event_new, name="event_new"),
     path("events/<int:pk>/register/", views.register, name="register"),
+    path("events/<int:pk>/register/<int:booking_pk>/correct/", views.correct_attendance,
+         name="correct_attendance"),
     path("compliance/", views.compliance_page, name="compliance"),
     path("compliance/case/<int:pk>/", views.progress, name="progress"),
     path("compliance/case/<int:pk>/decide/", views.decide, name="decide"),

@@ -207,6 +207,32 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.PROVIDER_WORK)
+def correct_attendance(request: HttpRequest, pk: int, booking_pk: int) -> HttpResponse:
+    """Change a saved mark, with why; the case follows the new mark (services says how)."""
+    event = policy.get_visible_or_404(request, WorkshopEvent, pk=pk)
+    booking = next((b for b in selectors.register_bookings(request.user, event)
+                    if b.pk == booking_pk and hasattr(b, "attendance")), None)
+    if booking is None:
+        raise Http404
+    attendance = booking.attendance
+    form = forms.AttendanceCorrectionForm(
+        request.POST or None, initial={"outcome": attendance.outcome,
+                                       "reason": attendance.reason})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_attendance(request.user, attendance, **form.cleaned_data)
+        except services.DeliveryRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Attendance corrected")
+            return redirect("delivery:register", pk=event.pk)
+    return render(request, "delivery/correct_attendance.html", {
+        "event": event, "booking": booking, "attendance": attendance, "form": form,
+        "corrections": attendance.corrections.select_related("corrected_by")},
+        status=400 if form.errors else 200)
+
+
+@policy.rule(policy.PROVIDER_WORK)
 def questionnaire(request: HttpRequest, pk: int, qid: str) -> HttpResponse:
     case = selectors.provider_case(request, pk, purpose="Questionnaire")
     definition = booking_rules.definition_for(case)
