@@ -174,3 +174,53 @@ def test_stay_signed_in_cannot_revive_an_ended_session(cast, client):
     client.post(reverse("accounts:logout"))
     response = client.post(reverse("accounts:extend_session"), HTTP_X_REQUESTED_WITH="fetch")
     assert response.status_code == 302 and "/sign-in/" in response["Location"]
+
+
+NEW_PASSWORD = "granite orchard lantern sixty"
+
+
+def test_a_user_changes_their_password_and_other_sessions_end(cast):
+    from django.test import Client
+
+    user = cast.users[Role.VICTIM_WORKER]
+    here, elsewhere = Client(), Client()
+    here.force_login(user)
+    elsewhere.force_login(user)
+    url = reverse("accounts:change_password")
+    assert 'href="/account/password/"' in here.get(reverse("victims:home")).content.decode()
+    response = here.post(url, {"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+                               "new_password2": NEW_PASSWORD})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD) and user.password.startswith("argon2$argon2id$")
+    assert here.get(reverse("victims:home")).status_code == 200  # still signed in here
+    assert elsewhere.get(reverse("victims:home")).status_code == 302  # signed out there
+    event = SecurityEvent.objects.get(kind="password_changed", user=user)
+    assert "1 other session" in event.reason
+
+
+@pytest.mark.parametrize("data, message", [
+    ({}, "Enter your current password"),
+    ({"old_password": "not my password at all", "new_password1": NEW_PASSWORD,
+      "new_password2": NEW_PASSWORD}, "Your current password is not right"),
+    ({"old_password": PASSWORD, "new_password1": NEW_PASSWORD,
+      "new_password2": NEW_PASSWORD + "x"}, "The new passwords do not match"),
+    ({"old_password": PASSWORD, "new_password1": "short one",
+      "new_password2": "short one"}, "too short"),
+    ({"old_password": PASSWORD, "new_password1": "diversiondiversion1",
+      "new_password2": "diversiondiversion1"}, "mostly the word"),
+])
+def test_bad_password_changes_are_refused_with_a_message(cast, client, data, message):
+    user = cast.users[Role.FACILITATOR]
+    client.force_login(user)
+    response = client.post(reverse("accounts:change_password"), data)
+    page = response.content.decode()
+    assert response.status_code == 400 and "There is a problem" in page
+    assert message in page
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_the_password_page_needs_a_full_sign_in(cast, client):
+    response = client.get(reverse("accounts:change_password"))
+    assert response.status_code == 302 and "/sign-in/" in response["Location"]

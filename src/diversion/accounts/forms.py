@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 
 class SignInForm(AuthenticationForm):
@@ -34,3 +34,26 @@ class CodeForm(forms.Form):
         if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise forms.ValidationError("The code must be 6 digits, like 123456")
         return code
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """Django's password change form with GOV.UK wording; the rules are the service's own."""
+
+    error_messages = {
+        **PasswordChangeForm.error_messages,
+        "password_incorrect": "Your current password is not right. Enter it again",
+        "password_mismatch": "The new passwords do not match. Enter the same password twice",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {"old_password": ("Current password", "Enter your current password"),
+                  "new_password1": ("New password", "Enter a new password"),
+                  "new_password2": ("New password again", "Enter the new password again")}
+        for name, (label, required) in labels.items():
+            field = self.fields[name]
+            field.label = label
+            field.error_messages["required"] = required
+        self.fields["new_password1"].help_text = (
+            "At least 15 characters. A few unrelated words make a good one. It cannot be "
+            "mostly the name of this service, a force or a programme.")

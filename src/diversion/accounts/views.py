@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -9,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from diversion.accounts import mfa, policy
-from diversion.accounts.forms import CodeForm, SignInForm
+from diversion.accounts import mfa, policy, sessions
+from diversion.accounts.forms import ChangePasswordForm, CodeForm, SignInForm
+from diversion.accounts.mfa import password_changed
 
 
 @policy.rule(policy.PUBLIC)
@@ -80,6 +83,24 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
 @policy.rule(policy.PUBLIC)
 class SignOutView(auth_views.LogoutView):
     pass
+
+
+@policy.rule(policy.SIGNED_IN)
+@never_cache
+def change_password(request: HttpRequest) -> HttpResponse:
+    """Any user changes their own password; their other sessions end (ASVS 6.2.2, 7.4.3)."""
+    form = ChangePasswordForm(request.user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)  # this session stays signed in
+        ended = sessions.end_sessions(user, keep=request.session.session_key)
+        password_changed.send(sender=None, request=request, user=user,
+                              reason=f"{ended} other session(s) ended")
+        messages.success(request, "Your password has been changed. You have been signed out "
+                                  "everywhere else.")
+        return redirect("accounts:home")
+    return render(request, "accounts/change_password.html", {"form": form},
+                  status=400 if form.errors else 200)
 
 
 @policy.rule(policy.SIGNED_IN)

@@ -96,6 +96,7 @@ class SecurityEventKind(models.TextChoices):
     SECOND_STEP_FAILED = "second_step_failed", "Authenticator code refused"
     AUTHENTICATOR_SET_UP = "authenticator_set_up", "Authenticator app set up"
     AUTHENTICATOR_RESET = "authenticator_reset", "Authenticator reset by an administrator"
+    PASSWORD_CHANGED = "password_changed", "Password changed by its owner"
 
 
 class SecurityEvent(AppendOnlyModel):

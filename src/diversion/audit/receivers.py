@@ -6,7 +6,7 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from diversion.accounts.mfa import second_step_event
+from diversion.accounts.mfa import password_changed, second_step_event
 from diversion.accounts.policy import access_denied
 from diversion.audit.models import SecurityEvent, SecurityEventKind
 
@@ -65,3 +65,8 @@ def on_locked_out(sender, request, username, ip_address, **kwargs):
 def on_second_step(sender, request, user, kind, reason, **kwargs):
     _write(SecurityEventKind(kind), request, user=user,
            status=200 if kind == SecurityEventKind.SECOND_STEP_FAILED else None, reason=reason)
+
+
+@receiver(password_changed)
+def on_password_changed(sender, request, user, reason, **kwargs):
+    _write(SecurityEventKind.PASSWORD_CHANGED, request, user=user, reason=reason)
