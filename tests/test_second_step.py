@@ -179,3 +179,16 @@ def test_other_roles_cannot_reset_authenticators(cast, client):
     response = client.post(reverse("administration:reset_authenticator", args=[officer.pk]))
     assert response.status_code == 403
     assert TOTPDevice.objects.filter(user=officer).exists()
+
+
+@pytest.mark.parametrize("bad_next", ["0", ":", "home", "//evil.example/", "javascript:x"])
+def test_a_next_that_is_not_a_path_here_goes_home_not_to_an_error(cast, bad_next):
+    user = cast.users[Role.ANALYST]
+    device = authenticator(user)
+    client = _password_only(user)
+    response = client.post(CODE, {"code": code_now(device), "next": bad_next})
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:home")
+    again = client.get(CODE, {"next": bad_next})  # already verified
+    assert again.status_code == 302 and again["Location"] == reverse("accounts:home")
+    stay = client.post(reverse("accounts:extend_session"), {"next": bad_next})
+    assert stay.status_code == 302 and stay["Location"] == reverse("accounts:home")

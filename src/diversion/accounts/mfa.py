@@ -58,8 +58,9 @@ def second_step_url(user, next_url: str = "") -> str:
 
 
 def safe_next(request, candidate: str | None) -> str:
-    """The page to continue to after the second step: same host only, else the role home."""
-    if candidate and url_has_allowed_host_and_scheme(
+    """The page to continue to after the second step: a path on this site only, else the
+    role home. (A bare word such as "0" is refused too: it is no page of ours.)"""
+    if candidate and candidate.startswith("/") and url_has_allowed_host_and_scheme(
             candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return reverse("accounts:home")

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 
 from diversion.accounts import mfa
@@ -38,7 +38,7 @@ class AccessPolicyMiddleware:
         if (request.user.is_authenticated and not declared.before_second_step
                 and not mfa.is_verified(request.user)):
             next_url = request.get_full_path() if request.method == "GET" else ""
-            return redirect(mfa.second_step_url(request.user, next_url))
+            return HttpResponseRedirect(mfa.second_step_url(request.user, next_url))
         if declared.allows(request.user):
             return None
         if not request.user.is_authenticated:

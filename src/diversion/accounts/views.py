@@ -49,16 +49,16 @@ def _code_page(request: HttpRequest, template: str, device, context: dict) -> Ht
 def second_step(request: HttpRequest) -> HttpResponse:
     """Enter the code from the authenticator app set up earlier."""
     if mfa.is_verified(request.user):
-        return redirect(mfa.safe_next(request, request.GET.get("next")))
+        return HttpResponseRedirect(mfa.safe_next(request, request.GET.get("next")))
     device = mfa.confirmed_device(request.user)
     if device is None:
-        return redirect(mfa.second_step_url(request.user, request.GET.get("next", "")))
+        return HttpResponseRedirect(mfa.second_step_url(request.user, request.GET.get("next", "")))
     response = _code_page(request, "accounts/second_step.html", device, {})
     if response is not None:
         return response
     mfa.second_step_event.send(sender=None, request=request, user=request.user,
                                kind="second_step_passed", reason="")
-    return redirect(mfa.safe_next(request, request.POST.get("next")))
+    return HttpResponseRedirect(mfa.safe_next(request, request.POST.get("next")))
 
 
 @policy.rule(policy.SECOND_STEP)
@@ -67,7 +67,7 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
     """First sign-in (or after a reset): link an authenticator app by QR code or key."""
     if mfa.confirmed_device(request.user) is not None:
         # Only someone with no authenticator may add one: a password alone cannot enrol.
-        return redirect(mfa.second_step_url(request.user, request.GET.get("next", "")))
+        return HttpResponseRedirect(mfa.second_step_url(request.user, request.GET.get("next", "")))
     device = mfa.pending_device(request.user)
     response = _code_page(request, "accounts/set_up_authenticator.html", device, {
         "qr_svg": mfa.qr_code_svg(device), "secret": mfa.secret_for_display(device)})
@@ -77,7 +77,7 @@ def set_up_authenticator(request: HttpRequest) -> HttpResponse:
     device.save(update_fields=["confirmed"])
     mfa.second_step_event.send(sender=None, request=request, user=request.user,
                                kind="authenticator_set_up", reason="")
-    return redirect(mfa.safe_next(request, request.POST.get("next")))
+    return HttpResponseRedirect(mfa.safe_next(request, request.POST.get("next")))
 
 
 @policy.rule(policy.PUBLIC)
@@ -110,7 +110,7 @@ def extend_session(request: HttpRequest) -> HttpResponse:
     10-hour absolute limit still applies. The warning dialog calls this with fetch."""
     if request.headers.get("X-Requested-With") == "fetch":
         return HttpResponse(status=204)
-    return redirect(mfa.safe_next(request, request.POST.get("next")))
+    return HttpResponseRedirect(mfa.safe_next(request, request.POST.get("next")))
 
 
 @policy.rule(policy.SIGNED_IN)
