@@ -66,3 +66,32 @@ def test_deactivating_a_user_ends_their_sessions(cast, client):
     assert officer_client.get(reverse("cases:home")).status_code == 302
     assert ProcessingLog.objects.filter(operation="alteration",
                                         justification__contains="is_active").exists()
+
+
+def test_an_administrator_signs_a_user_out_everywhere(cast, client):
+    officer = cast.users[Role.DECISION_MAKER]
+    phone, laptop = client.__class__(), client.__class__()
+    phone.force_login(officer)
+    laptop.force_login(officer)
+    client.force_login(cast.users[Role.ADMINISTRATOR])
+    url = reverse("administration:sign_out_everywhere", args=[officer.pk])
+    assert url in client.get(reverse("administration:user_edit", args=[officer.pk])) \
+        .content.decode()
+    assert client.get(url).status_code == 405
+    response = client.post(url, follow=True)
+    assert "signed out everywhere (2 sessions ended)" in response.content.decode()
+    assert phone.get(reverse("cases:home")).status_code == 302
+    assert laptop.get(reverse("cases:home")).status_code == 302
+    officer.refresh_from_db()
+    assert officer.is_active
+    assert ProcessingLog.objects.filter(justification__startswith="Signed out everywhere").exists()
+
+
+def test_an_administrator_cannot_sign_out_another_organisations_user(cast, client):
+    outsider = cast.outsider_officer
+    theirs = client.__class__()
+    theirs.force_login(outsider)
+    client.force_login(cast.users[Role.ADMINISTRATOR])
+    response = client.post(reverse("administration:sign_out_everywhere", args=[outsider.pk]))
+    assert response.status_code == 404
+    assert theirs.get("/police/").status_code == 200

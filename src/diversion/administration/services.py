@@ -68,3 +68,12 @@ def reset_authenticator(actor, user, request=None) -> int:
 def end_sessions(user) -> int:
     """Sign a user out everywhere (ASVS 7.4.2)."""
     return sessions.end_sessions(user)
+
+
+def sign_out_everywhere(actor, user) -> int:
+    """An administrator ends every session a user has (a lost laptop, say) (ASVS 7.4.5)."""
+    with transaction.atomic():
+        ended = end_sessions(user)
+        record(actor=actor, operation=Operation.ALTERATION, subjects=[user], obj=user,
+               justification=f"Signed out everywhere by an administrator: {ended} session(s)")
+    return ended

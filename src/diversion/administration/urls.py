@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.user_list, name="user_list"),
     path("new/", views.user_create, name="user_create"),
     path("<int:pk>/", views.user_edit, name="user_edit"),
+    path("<int:pk>/sign-out-everywhere/", views.sign_out_everywhere,
+         name="sign_out_everywhere"),
     path("<int:pk>/reset-authenticator/", views.reset_authenticator,
          name="reset_authenticator"),
 ]

@@ -50,3 +50,13 @@ def reset_authenticator(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, f"Two-step verification reset for {target.display_name}. "
                               "They will set up an authenticator app when they next sign in.")
     return redirect("administration:user_edit", pk=target.pk)
+
+
+@policy.rule(policy.USER_ADMIN)
+@require_POST
+def sign_out_everywhere(request: HttpRequest, pk: int) -> HttpResponse:
+    target = policy.get_visible_or_404(request, User, pk=pk)
+    ended = services.sign_out_everywhere(request.user, target)
+    messages.success(request, f"{target.display_name} has been signed out everywhere "
+                              f"({ended} session{'s' if ended != 1 else ''} ended)")
+    return redirect("administration:user_edit", pk=target.pk)
