@@ -89,10 +89,15 @@ def read_table(source: Any, name: str, columns: list[str] | None = None) -> pa.T
             if path.suffix.lower() in (".parquet", ".pq"):
                 import pyarrow.parquet as pq
 
+                schema = pq.read_schema(path)
                 if columns is not None:
-                    present = set(pq.read_schema(path).names)
-                    return pq.read_table(path, columns=[c for c in columns if c in present])
-                return pq.read_table(path)
+                    columns = [c for c in columns if c in schema.names]
+                # Text columns arrive dictionary-encoded (as Parquet stores them): labels are
+                # then re-coded from the small dictionary instead of hashing every row.
+                text = [f.name for f in schema if pa.types.is_string(f.type)
+                        or pa.types.is_large_string(f.type)]  # fmt: skip
+                return pq.read_table(path, columns=columns, read_dictionary=text,
+                                     memory_map=True)  # fmt: skip
             import pyarrow.csv as pcsv
 
             return pcsv.read_csv(path)
@@ -146,8 +151,14 @@ def _no_nulls(arr: pa.Array, table: str, column: str) -> None:
         _fail(table, column, "missing values", np.asarray(arr.is_null()))
 
 
+def _decoded(arr: pa.Array) -> pa.Array:
+    """Dictionary-encoded values as a plain array (text dates and flags read from Parquet)."""
+    return arr.cast(arr.type.value_type) if pa.types.is_dictionary(arr.type) else arr
+
+
 def to_days(arr: pa.Array, table: str, column: str, allow_null: bool = False) -> np.ndarray:
     """A date column (date, timestamp or ISO 'YYYY-MM-DD' text) as int32 days since 1970-01-01."""
+    arr = _decoded(arr)
     typ = arr.type
     if pa.types.is_string(typ) or pa.types.is_large_string(typ):
         text = pc.utf8_trim_whitespace(arr)
@@ -177,6 +188,7 @@ def to_days(arr: pa.Array, table: str, column: str, allow_null: bool = False) ->
 
 def to_bool(arr: pa.Array, table: str, column: str) -> np.ndarray:
     """A flag column (bool, 0/1, or true/false/yes/no text) as a numpy bool array."""
+    arr = _decoded(arr)
     typ = arr.type
     _no_nulls(arr, table, column)
     if pa.types.is_boolean(typ):
@@ -204,9 +216,13 @@ def to_labels(arr: pa.Array, table: str, column: str, allow_null: bool = False) 
         if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
             values = values.cast(pa.string())
         enc = pc.dictionary_encode(values)
+        levels = [str(v) for v in enc.dictionary.to_pylist()]
+        idx = arr.indices
+        if len(levels) == len(values):  # distinct dictionary (the usual case): codes as they are
+            codes = np.asarray(idx.fill_null(-1) if idx.null_count else idx)
+            return Labels(codes.astype(np.int32, copy=False), levels)
         remap = np.append(np.asarray(enc.indices).astype(np.int32), -1)
-        idx = np.asarray(arr.indices.fill_null(-1)).astype(np.int64)
-        return Labels(remap[idx], [str(v) for v in enc.dictionary.to_pylist()])
+        return Labels(remap[np.asarray(idx.fill_null(-1)).astype(np.int64)], levels)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         if pa.types.is_integer(arr.type) or pa.types.is_boolean(arr.type):
             arr = arr.cast(pa.string())
@@ -351,10 +367,12 @@ def join_people(cohort_ids: pa.Array, offence_ids: pa.Array) -> np.ndarray:
     wanted = np.asarray(offence_ids)
     lo, hi = int(ids.min()), int(ids.max())
     if hi - lo <= 4 * len(ids) + 1024:
-        lookup = np.full(hi - lo + 1, -1, dtype=np.int64)
-        lookup[ids - lo] = np.arange(len(ids))
+        lookup = np.full(hi - lo + 1, -1, dtype=np.int32)
+        lookup[ids - lo] = np.arange(len(ids), dtype=np.int32)
+        if len(wanted) == 0 or (wanted.min() >= lo and wanted.max() <= hi):
+            return lookup[wanted - lo]
         inside = (wanted >= lo) & (wanted <= hi)
-        out = np.full(len(wanted), -1, dtype=np.int64)
+        out = np.full(len(wanted), -1, dtype=np.int32)
         out[inside] = lookup[wanted[inside] - lo]
         return out
     order = np.argsort(ids, kind="stable")
