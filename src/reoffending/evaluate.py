@@ -263,7 +263,7 @@ def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say):
     subset = {k: (Labels(v.codes[rows], v.levels) if isinstance(v, Labels) else v[rows])
               for k, v in c.covariates.items()}  # fmt: skip
     d = design_matrix(subset, len(rows))
-    logit_res, eta = fit_logit(d.with_intercept, t_mask[rows], d.names, intercept_included=True)
+    logit_res, eta = fit_logit(d.X, t_mask[rows], d.names)
     say("matching")
     m = match(eta, t_mask[rows], caliper_sd=caliper_sd, ratio=ratio, replace=replace, seed=seed)
     w = np.zeros(c.n)

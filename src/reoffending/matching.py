@@ -186,7 +186,7 @@ def _wmoments(X: np.ndarray, W: np.ndarray, chunk: int = 65_536):
     k, p = W.shape[0], X.shape[1]
     s1, s2 = np.zeros((k, p)), np.zeros((k, p))
     for a in range(0, X.shape[0], chunk):
-        block = X[a : a + chunk]
+        block = X[a : a + chunk].astype(np.float64)  # the design may be stored as small ints
         wb = W[:, a : a + chunk]
         s1 += wb @ block
         s2 += wb @ (block * block)

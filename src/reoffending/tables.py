@@ -299,7 +299,9 @@ def load_cohort(source: Any, covariates: list[str] | None = None) -> Cohort:
 def _covariate(arr: pa.Array, name: str) -> np.ndarray | Labels:
     typ = arr.type
     _no_nulls(arr, "cohort", name)
-    if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ):
+    if pa.types.is_integer(typ) or pa.types.is_boolean(typ):
+        return np.asarray(arr)  # kept as integers or flags: the design matrix stores them small
+    if pa.types.is_floating(typ):
         values = np.asarray(arr.cast(pa.float64()))
         _fail("cohort", name, "covariate is not finite", ~np.isfinite(values))
         return values
