@@ -39,7 +39,7 @@ def build_historical_trial(force: Organisation, actor: User, people: int, *,
     with transaction.atomic():
         persons = Person.objects.bulk_create([
             Person(force=force, force_reference=f"{prefix}-{i:05d}", given_name="Demo",
-                   family_name=f"Historical{i}", sex=rng.choice("MMMF"),
+                   family_name=f"Historical{i}", sex="M",  # CARA is for men
                    date_of_birth=dt.date(1970 + rng.randrange(30), 1 + rng.randrange(12), 1))
             for i in range(people)])
         index_dates = [start + dt.timedelta(days=rng.randrange(365)) for _ in range(people)]
