@@ -205,10 +205,10 @@ def _boot_means(
         vy, counts = np.append(vy, 0.0), np.append(counts, int(zero.sum()))
         vw = np.full(len(vy), 1.0 if w is None else float(w[0]))
     else:
-        uy, iy = np.unique(y, return_inverse=True)
-        uw, iw = np.unique(w, return_inverse=True)
-        keys, counts = np.unique(iy.ravel() * len(uw) + iw.ravel(), return_counts=True)
-        vy, vw = uy[keys // len(uw)], uw[keys % len(uw)]
+        # distinct (value, weight) pairs in (value, weight) order: complex numbers sort that
+        # way, so one sort finds them
+        pairs, counts = np.unique(y + 1j * np.asarray(w, dtype=np.float64), return_counts=True)
+        vy, vw = pairs.real, pairs.imag
     draws = rng.multinomial(n, counts / n, size=b).astype(np.float64)
     return (draws @ (vy * vw)) / (draws @ vw)
 
