@@ -207,19 +207,29 @@ class _CoxData:
     the sandwich all depend on the rows only through these sums."""
 
     def __init__(self, time, event, X, w, count=None, w2=None):
+        uniq, g = time_groups(time)
+        # Rows sorted by time once (a radix sort on small ints): every per-time sum is then a
+        # segment sum (np.add.reduceat) instead of a bincount per column.
+        small = g.astype(np.int16) if len(uniq) < 2**15 else g
+        self.order = np.argsort(small, kind="stable")
+        o = self.order
+        X, w, event, g = X[o], w[o], np.asarray(event)[o], g[o]
         self.X = X
         self.w = w
-        self.w2 = w * w if w2 is None else w2
-        count = np.ones(len(w)) if count is None else count
-        self.uniq, self.g = time_groups(time)
+        self.w2 = w * w if w2 is None else w2[o]
+        count = np.ones(len(w)) if count is None else count[o]
+        self.uniq, self.g = uniq, g
         self.m = len(self.uniq)
+        self.seg = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else g
         self.dead = np.flatnonzero(event)
         self.gd = self.g[self.dead]
+        self.dead_seg = np.flatnonzero(np.r_[True, self.gd[1:] != self.gd[:-1]])
         self.wd = w[self.dead]
         self.Xd = X[self.dead]
         self.dcount = np.bincount(self.gd, weights=count[self.dead], minlength=self.m)
         self.wsum = np.bincount(self.gd, weights=self.wd, minlength=self.m)
         self.J = np.flatnonzero(self.dcount > 0)
+        self._buf = np.empty_like(X)  # n x p, reused by every evaluation
         # Efron: the l-th of d tied deaths (l = 0..d-1) sees the risk set less l/d of the dying.
         # One entry per death, grouped by time: segment sums are np.add.reduceat over `starts`.
         self.dj = np.rint(self.dcount[self.J]).astype(np.int64)
@@ -230,11 +240,20 @@ class _CoxData:
         self.wavg = self.wsum[self.J] / self.dcount[self.J]
         self.xw_dead = self.wd @ self.Xd
 
-    def _by_group(self, g, values, m):
-        if values.ndim == 1:
-            return np.bincount(g, weights=values, minlength=m)
-        return np.stack([np.bincount(g, weights=values[:, k], minlength=m)
-                         for k in range(values.shape[1])], axis=1)  # fmt: skip
+    def _weighted_sums(self, X, r, seg):
+        """sum of r_i X_i over each segment of rows (rows sorted by time; `seg` the starts).
+        Long segments (many people per day): one matrix-vector product each; otherwise one
+        n x p product and a segment sum."""
+        if len(r) >= 64 * len(seg):
+            bounds = [*seg.tolist(), len(r)]
+            out = np.empty((len(seg), X.shape[1]))
+            for k in range(len(seg)):
+                a, b = bounds[k], bounds[k + 1]
+                np.dot(r[a:b], X[a:b], out=out[k])
+            return out
+        xr = self._buf[: len(r)]
+        np.multiply(X, r[:, None], out=xr)
+        return np.add.reduceat(xr, seg, axis=0)
 
     def evaluate(self, beta, want_hessian=True):
         X, w = self.X, self.w
@@ -243,11 +262,11 @@ class _CoxData:
         phi = np.exp(eta - shift)
         r = w * phi
         m, J = self.m, self.J
-        S0 = np.cumsum(self._by_group(self.g, r, m)[::-1])[::-1][J]
-        S1 = np.cumsum(self._by_group(self.g, X * r[:, None], m)[::-1], axis=0)[::-1][J]
+        S0 = np.cumsum(np.add.reduceat(r, self.seg)[::-1])[::-1][J]
+        S1 = np.cumsum(self._weighted_sums(X, r, self.seg)[::-1], axis=0)[::-1][J]
         rd = r[self.dead]
-        D0 = self._by_group(self.gd, rd, m)[J]
-        D1 = self._by_group(self.gd, self.Xd * rd[:, None], m)[J]
+        D0 = np.add.reduceat(rd, self.dead_seg)
+        D1 = self._weighted_sums(self.Xd, rd, self.dead_seg)
         den = np.repeat(S0, self.dj)
         den -= self.frac * np.repeat(D0, self.dj)
         if np.any(den <= 0):
@@ -274,13 +293,16 @@ class _CoxData:
         bfull[J] = wavg * b
         v = r * acum[self.g]
         v[self.dead] -= rd * bfull[self.gd]
-        info = X.T @ (X * v[:, None])
+        xv = self._buf
+        np.multiply(X, v[:, None], out=xv)
+        info = X.T @ xv
         cross = S1.T @ (D1 * c1[:, None])
         info -= S1.T @ (S1 * c0[:, None]) - cross - cross.T + D1.T @ (D1 * c2[:, None])
         return loglik, grad, info, (phi, S0, S1)
 
-    def score_residuals(self, beta, phi, S0, S1):
-        """Per-row score residuals (Breslow increments at each event time, as statsmodels)."""
+    def score_residuals(self, phi, S0, S1, start=0, stop=None):
+        """Score residuals of rows start..stop (Breslow increments at each event time, as
+        statsmodels), per person in the cell, before weighting."""
         m, J = self.m, self.J
         dlam = np.zeros(m)
         dlam[J] = self.wsum[J] / S0
@@ -288,9 +310,24 @@ class _CoxData:
         xbar[J] = S1 / S0[:, None]
         A = np.cumsum(dlam)
         B = np.cumsum(dlam[:, None] * xbar, axis=0)
-        s = -phi[:, None] * (self.X * A[self.g][:, None] - B[self.g])
-        s[self.dead] += self.Xd - xbar[self.gd]
-        return s  # per person in the cell, before weighting
+        rows = slice(start, stop)
+        g = self.g[rows]
+        s = self.X[rows] * A[g][:, None]
+        s -= B[g]
+        s *= -phi[rows, None]
+        d0, d1 = np.searchsorted(self.dead, [start, len(self.g) if stop is None else stop])
+        s[self.dead[d0:d1] - start] += self.Xd[d0:d1] - xbar[self.gd[d0:d1]]
+        return s
+
+    def meat(self, phi, S0, S1, block=65_536):
+        """sum_i w_i^2 s_i s_i' over the score residuals, a block of rows at a time (no n x p
+        temporaries)."""
+        p = self.X.shape[1]
+        out = np.zeros((p, p))
+        for a in range(0, len(self.g), block):
+            s = self.score_residuals(phi, S0, S1, a, a + block)
+            out += (s * self.w2[a : a + block, None]).T @ s
+        return out
 
 
 def cox(
@@ -315,8 +352,9 @@ def cox(
     w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
     if not event.any():
         raise EstimationError("Cox model: no events")
-    for k in range(p):
-        if len(X) and X[:, k].min() == X[:, k].max():
+    head = X[:1024]  # a short prefix settles most columns; only the rest are read in full
+    for k in np.flatnonzero(head.min(axis=0) == head.max(axis=0)) if len(X) else []:
+        if not np.any(X[:, k] != X[0, k]):
             raise EstimationError(f"Cox model: '{names[k]}' is constant (is an arm empty?)")
     x = X[:, 0]
     if cluster is None and p == 1 and np.all((x == 0) | (x == 1)):
@@ -382,14 +420,13 @@ def _fit_cox(data, total_w, names, robust, cluster, w, tol, max_iter):
     se = np.sqrt(np.diag(cov))
     rse = None
     if robust:
-        a = data.score_residuals(beta, phi, S0, S1)
-        if cluster is not None:
-            s = a * w[:, None]
-            _, cid = np.unique(np.asarray(cluster), return_inverse=True)
+        if cluster is not None:  # the data's rows are in time order: put the ids in it too
+            s = data.score_residuals(phi, S0, S1) * data.w[:, None]
+            _, cid = np.unique(np.asarray(cluster)[data.order], return_inverse=True)
             s = np.stack([np.bincount(cid.ravel(), weights=s[:, k]) for k in range(p)], axis=1)
             meat = s.T @ s
         else:
-            meat = (a * data.w2[:, None]).T @ a
+            meat = data.meat(phi, S0, S1)
         rcov = cov @ meat @ cov
         rse = np.sqrt(np.diag(rcov))
     use = rse if rse is not None else se
