@@ -27,6 +27,7 @@ from .effects import (
 from .errors import EstimationError, InputError
 from .harm import HarmTable, load_harm_table
 from .matching import Balance, Matching, Overlap, balance, match, overlap
+from .memory import no_hugepage_advice
 from .outcomes import PROVEN_DISPOSALS, WAITING_DAYS, compute_outcomes
 from .propensity import LogitResult, design_matrix, fit_logit
 from .results import Result
@@ -126,7 +127,7 @@ def evaluate(
     """Evaluate an intervention. `cohort` and `offences` are Arrow-compatible tables or paths
     to CSV/Parquet files (see docs/engine.md for their columns). `blas` is the number of BLAS
     threads (one by default: see reoffending/blas.py)."""
-    with blas_threads(blas):
+    with blas_threads(blas), no_hugepage_advice():
         return _evaluate(
             cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
             harm_table, treated_label, control_label, ratio, replace, caliper_sd, complier,

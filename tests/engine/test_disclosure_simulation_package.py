@@ -89,3 +89,14 @@ def test_result_is_plain_json_with_definitions():
     assert "weights" not in d["matching"]
     assert {o["scope"] for o in d["outcomes"]} == {"any", "da"}
     assert d["verdict"] in ("significant reduction", "significant increase", "inconclusive")
+
+
+def test_evaluate_puts_numpys_hugepage_setting_back():
+    # The engine switches NumPy's huge-page advice off while it runs (reoffending/memory.py);
+    # the caller's setting must be what it was afterwards, whatever it was.
+    setter = np._core.multiarray._set_madvise_hugepage
+    data = generate(500, effect=0.2, seed=6, design="trial")
+    for setting in (True, False):
+        setter(setting)
+        evaluate(data.cohort, data.offences, design="trial")
+        assert setter(True) is setting
