@@ -84,17 +84,19 @@ class LogitResult(Result):
 BLOCK = 16_384  # rows per block: converted to float64 once, then used from cache
 
 
-def _pass(X, y, beta, hessian=True, loglik=True):
+def _pass(X, y, beta, hessian=True, loglik=True, hessian_type=np.float64):
     """One pass over [1, X] in row blocks: the linear predictor, the score, and (optionally) the
     information [1, X]' W [1, X] and the log-likelihood. Each block is read from memory once,
-    converted to float64 with its intercept column, and reused from cache."""
+    converted to float64 with its intercept column, and reused from cache. A Hessian only used
+    to choose steps may be summed in float32 (`hessian_type`): twice as fast, and the steps
+    still converge to the exact maximum because the score is always float64."""
     n, p = X.shape
     eta = np.empty(n)
     grad = np.zeros(p + 1)
     hess = np.zeros((p + 1, p + 1)) if hessian else None
     xf = np.empty((min(BLOCK, n), p + 1), order="F")
     xf[:, 0] = 1.0
-    xs = np.empty_like(xf) if hessian else None
+    xs = np.empty(xf.shape, dtype=hessian_type, order="F") if hessian else None
     tmp = np.empty(len(xf))
     ll = 0.0
     for a in range(0, n, BLOCK):
@@ -115,7 +117,7 @@ def _pass(X, y, beta, hessian=True, loglik=True):
             mu *= 1.0 - mu  # the weights mu (1 - mu)
             np.sqrt(mu, out=mu)
             sb = xs[: len(yb)]
-            np.multiply(xb, mu[:, None], out=sb)
+            np.multiply(xb, mu[:, None], out=sb, casting="same_kind")
             hess += sb.T @ sb  # numpy hands A.T @ A to BLAS syrk: half a general product
         if loglik:  # sum y eta - log(1 + e^eta), stably
             ll += float(np.dot(yb, eb) - np.logaddexp(0.0, eb).sum())
@@ -195,8 +197,8 @@ def _quasi_newton(X, y, m, tol, max_iter):
     xs, ys = X[rows], y[rows]
     beta = np.zeros(X.shape[1] + 1)
     if m >= 20_000:  # a tenth of the subsample gets Newton most of the way, cheaply
-        beta = _iterate(xs[: m // 10], ys[: m // 10], beta, 1e-3, max_iter)[0]
-    beta, hess = _iterate(xs, ys, beta, 1e-4, max_iter)[:2]
+        beta = _iterate(xs[: m // 10], ys[: m // 10], beta, 1e-3, max_iter, np.float32)[0]
+    beta, hess = _iterate(xs, ys, beta, 1e-4, max_iter, np.float32)[:2]
     hess = hess * (n / m)  # the subsample's Hessian, scaled up, for the first full step
     grad = _pass(X, y, beta, hessian=False, loglik=False)[0]
     it = 0
@@ -210,7 +212,8 @@ def _quasi_newton(X, y, m, tol, max_iter):
             converged = True
             break
         refresh = size > STALE_STEP
-        grad, new_hess, _, _ = _pass(X, y, beta, hessian=refresh, loglik=False)
+        grad, new_hess, _, _ = _pass(X, y, beta, hessian=refresh, loglik=False,
+                                     hessian_type=np.float32)  # fmt: skip
         hess = new_hess if refresh else hess
     grad, hess, ll, eta = _pass(X, y, beta)
     return beta, hess, ll, eta, it, converged
@@ -219,20 +222,20 @@ def _quasi_newton(X, y, m, tol, max_iter):
 STALE_STEP = 1e-3  # after a step this large, the next full-data pass recomputes the Hessian
 
 
-def _iterate(X, y, beta, tol, max_iter):
-    grad, hess, ll, eta = _pass(X, y, beta)
+def _iterate(X, y, beta, tol, max_iter, hessian_type=np.float64):
+    grad, hess, ll, eta = _pass(X, y, beta, hessian_type=hessian_type)
     for it in range(1, max_iter + 1):
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             raise EstimationError("propensity model: covariates are collinear") from None
         new = beta + step
-        g2, h2, ll2, eta2 = _pass(X, y, new)
+        g2, h2, ll2, eta2 = _pass(X, y, new, hessian_type=hessian_type)
         halvings = 0
         while ll2 < ll - 1e-12 * abs(ll) and halvings < 30:
             step /= 2
             new = beta + step
-            g2, h2, ll2, eta2 = _pass(X, y, new)
+            g2, h2, ll2, eta2 = _pass(X, y, new, hessian_type=hessian_type)
             halvings += 1
         beta, grad, hess, ll, eta = new, g2, h2, ll2, eta2
         if np.max(np.abs(step)) < tol:
