@@ -1,6 +1,7 @@
-"""Demo data for evaluation runs: a historical randomised CARA cohort with a known, injected
-effect (12-month reoffending about 20% in the workshop arm against 35% in the control arm) and
-one finished run, so a newcomer's first report shows the engine recovering the effect.
+"""Demo data for evaluation runs: a historical randomised CARA cohort (men only, as CARA is for
+men) with a known, injected effect (12-month reoffending about 20% in the workshop arm against
+35% in the control arm) and one finished run, so a newcomer's first report shows the engine
+recovering the effect.
 
 Bulk ORM writes (demo data only); idempotent: built once per force, the run made once.
 """
