@@ -113,12 +113,12 @@ def worker_engine(directory: str, design: str, runs: int, cox10: bool) -> None:
 
     import numpy as np
 
-    from reoffending.evaluate import evaluate, timed
+    from reoffending.evaluate import evaluate
 
     d = Path(directory)
-    totals, cpus, all_steps = [], [], []
+    totals, cpus, all_steps, all_cpu_steps = [], [], [], []
     for i in range(runs + 1):
-        cb, times = timed()
+        cb, times, cpu_times = _timed_cpu()
         cpu = time.process_time()
         t = time.perf_counter()
         ev = evaluate(str(d / "cohort.parquet"), str(d / "offences.parquet"), design=design,
@@ -132,10 +132,13 @@ def worker_engine(directory: str, design: str, runs: int, cox10: bool) -> None:
             totals.append(total)
             cpus.append(time.process_time() - cpu)
             steps: dict[str, float] = {}
+            cpu_steps: dict[str, float] = {}
             for k, v in times.items():
                 if k not in ("done", "end"):
                     steps[_engine_step(k)] = steps.get(_engine_step(k), 0.0) + v
+                    cpu_steps[_engine_step(k)] = cpu_steps.get(_engine_step(k), 0.0) + cpu_times[k]
             all_steps.append(steps)
+            all_cpu_steps.append(cpu_steps)
     mid = int(np.argsort(totals)[len(totals) // 2])
     tracemalloc.start()
     evaluate(str(d / "cohort.parquet"), str(d / "offences.parquet"), design=design,
@@ -143,10 +146,26 @@ def worker_engine(directory: str, design: str, runs: int, cox10: bool) -> None:
     traced_peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     out = {"total": totals[mid], "cpu": cpus[mid], "steps": all_steps[mid],
-           "traced_peak_mb": traced_peak}  # fmt: skip
+           "cpu_steps": all_cpu_steps[mid], "traced_peak_mb": traced_peak}  # fmt: skip
     if cox10:
-        out["cox10"] = _cox10_engine(d)
+        out["cox10"], out["cox10_cpu"] = _cox10_engine(d)
     print(json.dumps(out))
+
+
+def _timed_cpu():
+    """A progress callback recording each step's wall and CPU seconds."""
+    times: dict[str, float] = {}
+    cpu_times: dict[str, float] = {}
+    state = {"step": None, "t": time.perf_counter(), "c": time.process_time()}
+
+    def cb(msg: str) -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        if state["step"] is not None:
+            times[state["step"]] = times.get(state["step"], 0.0) + now - state["t"]
+            cpu_times[state["step"]] = cpu_times.get(state["step"], 0.0) + cpu - state["c"]
+        state["step"], state["t"], state["c"] = msg, now, cpu
+
+    return cb, times, cpu_times
 
 
 def _cox10_data(d: Path):
@@ -168,14 +187,14 @@ def _cox10_data(d: Path):
     return oc.time, oc.event, np.column_stack([(cohort.arm == "treatment").to_numpy(), X[:, :9]])
 
 
-def _cox10_engine(d: Path) -> float:
+def _cox10_engine(d: Path) -> tuple[float, float]:
     from reoffending.survival import cox
 
     time_, event, X = _cox10_data(d)
     cox(time_, event, X)  # warm
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     cox(time_, event, X)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def _cox10_typical(d: Path) -> float:
@@ -289,25 +308,30 @@ def main() -> None:
 
 
 def _print_table(eng, typ, cold, cold_peak, typ_peak) -> None:
-    rows = [(s, eng["steps"].get(s), typ["steps"].get(s)) for s in STEP_ORDER
+    cpu = eng.get("cpu_steps", {})
+    rows = [(s, eng["steps"].get(s), cpu.get(s), typ["steps"].get(s)) for s in STEP_ORDER
             if s in eng["steps"] or s in typ["steps"]]  # fmt: skip
-    rows.append(("full evaluation, warm", eng["total"], typ["total"]))
-    rows.append(("full evaluation, cold (incl. imports)", cold, typ["total"] + typ["imports"]))
-    rows.append(("full evaluation, warm, CPU seconds", eng["cpu"], typ["cpu"]))
-    rows.append(("full evaluation, cold, CPU seconds", eng["cold_cpu"], typ["cpu_cold"]))
+    rows.append(("full evaluation, warm", eng["total"], eng["cpu"], typ["total"]))
+    rows.append(("full evaluation, cold (incl. imports)", cold, eng["cold_cpu"],
+                 typ["total"] + typ["imports"]))  # fmt: skip
+    rows.append(("full evaluation, warm, CPU seconds", eng["cpu"], None, typ["cpu"]))
+    rows.append(("full evaluation, cold, CPU seconds", eng["cold_cpu"], None, typ["cpu_cold"]))
     if "cox10" in eng:
-        rows.append(("Cox, all people x 10 covariates (365d, any)", eng["cox10"], typ.get("cox10")))
+        rows.append(("Cox, all people x 10 covariates (365d, any)", eng["cox10"],
+                     eng.get("cox10_cpu"), typ.get("cox10")))  # fmt: skip
     w = max(len(r[0]) for r in rows)
-    print(f"{'step':<{w}}  {'engine s':>9}  {'typical s':>9}  {'ratio':>7}")
-    for name, e, t in rows:
+    print(f"{'step':<{w}}  {'engine s':>9}  {'eng. CPU':>9}  {'typical s':>9}  {'ratio':>7}")
+    for name, e, c, t in rows:
         es = "-" if e is None else f"{e:9.3f}"
+        cs = "-" if c is None else f"{c:9.3f}"
         ts = "-" if t is None else f"{t:9.3f}"
         ratio = f"{t / e:6.1f}x" if e and t else "-"
-        print(f"{name:<{w}}  {es:>9}  {ts:>9}  {ratio:>7}")
+        print(f"{name:<{w}}  {es:>9}  {cs:>9}  {ts:>9}  {ratio:>7}")
     print(f"peak memory: engine {cold_peak:,.0f} MB (cold CLI run, max RSS; Python-traced "
           f"{eng['traced_peak_mb']:,.0f} MB), typical stack {typ_peak:,.0f} MB (max RSS)")
     print("note: wall times include waiting for the CPU when other processes share it; CPU "
-          "seconds do not (bootstrap CPU scaled like its wall time)")
+          "seconds do not (typical stack: bootstrap CPU scaled like its wall time); 'eng. CPU' "
+          "is the engine's CPU seconds for the same step; ratios are typical wall / engine wall")
     for step, note in typ.get("notes", {}).items():
         print(f"note, typical stack, {step}: {note}")
 

@@ -37,13 +37,29 @@ def _w(y: np.ndarray, w: np.ndarray | None) -> np.ndarray:
     return np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
 
 
-def _mean_se(y: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    total = w.sum()
-    if total <= 0:
-        return math.nan, math.nan
-    mean = float(np.dot(w, y) / total)
+@dataclass(frozen=True)
+class Arm:
+    """What the mean-type estimators need from one arm: its rows, summed weights, weighted
+    total, weighted mean and the mean's sandwich SE (sqrt(sum w^2 (y - mean)^2) / sum w)."""
+
+    rows: int
+    weight: float
+    total: float
+    mean: float
+    se: float
+
+
+def arm(y: np.ndarray, w: np.ndarray | None = None) -> Arm:
+    y = np.asarray(y, dtype=np.float64)
+    w = _w(y, w)
+    weight = float(w.sum())
+    total = float(np.dot(w, y))
+    if weight <= 0:
+        return Arm(len(y), weight, total, math.nan, math.nan)
+    mean = total / weight
     resid = y - mean
-    return mean, float(math.sqrt(np.dot(w * w, resid * resid)) / total)
+    resid *= resid
+    return Arm(len(y), weight, total, mean, math.sqrt(float(np.dot(w * w, resid))) / weight)
 
 
 @dataclass
@@ -73,20 +89,20 @@ def binary_effect(
 ) -> BinaryEffect:
     """Risk difference (Wald CI) and risk ratio (Katz log CI; 0.5 added to every cell when an
     arm has no events, and flagged)."""
-    y_t = np.asarray(y_t, dtype=np.float64)
-    y_c = np.asarray(y_c, dtype=np.float64)
-    wt, wc = _w(y_t, w_t), _w(y_c, w_c)
-    n_t, n_c = float(wt.sum()), float(wc.sum())
-    e_t, e_c = float(np.dot(wt, y_t)), float(np.dot(wc, y_c))
-    if len(y_t) < 2 or len(y_c) < 2:
+    return binary_from(arm(y_t, w_t), arm(y_c, w_c))
+
+
+def binary_from(t: Arm, c: Arm) -> BinaryEffect:
+    """`binary_effect` from each arm's summary (y is 0/1)."""
+    n_t, n_c, e_t, e_c = t.weight, c.weight, t.total, c.total
+    if t.rows < 2 or c.rows < 2:
         pt = e_t / n_t if n_t else None
         pc = e_c / n_c if n_c else None
         return BinaryEffect(
             n_t, n_c, e_t, e_c, pt, pc, None, None, None, None, None, None, None, False,
             INCONCLUSIVE, "an arm has fewer than 2 people: no effect estimated",
         )  # fmt: skip
-    p_t, se_t = _mean_se(y_t, wt)
-    p_c, se_c = _mean_se(y_c, wc)
+    p_t, se_t, p_c, se_c = t.mean, t.se, c.mean, c.se
     rd = p_t - p_c
     se = math.hypot(se_t, se_c)
     rd_ci = (rd - Z95 * se, rd + Z95 * se)
@@ -137,15 +153,16 @@ def rate_effect(
 ) -> RateEffect:
     """Rate ratio from a Poisson model with a group indicator, with the sandwich (HC0) SE, which
     stays honest when counts are overdispersed."""
-    y_t = np.asarray(y_t, dtype=np.float64)
-    y_c = np.asarray(y_c, dtype=np.float64)
-    wt, wc = _w(y_t, w_t), _w(y_c, w_c)
-    o_t, o_c = float(np.dot(wt, y_t)), float(np.dot(wc, y_c))
-    if len(y_t) < 2 or len(y_c) < 2:
+    return rate_from(arm(y_t, w_t), arm(y_c, w_c))
+
+
+def rate_from(t: Arm, c: Arm) -> RateEffect:
+    """`rate_effect` from each arm's summary (y is a count)."""
+    o_t, o_c = t.total, c.total
+    if t.rows < 2 or c.rows < 2:
         return RateEffect(o_t, o_c, None, None, None, None, None, INCONCLUSIVE,
                           "an arm has fewer than 2 people")  # fmt: skip
-    m_t, se_t = _mean_se(y_t, wt)
-    m_c, se_c = _mean_se(y_c, wc)
+    m_t, se_t, m_c, se_c = t.mean, t.se, c.mean, c.se
     if o_t == 0 or o_c == 0:
         return RateEffect(o_t, o_c, 100 * m_t, 100 * m_c, None, None, None, INCONCLUSIVE,
                           "no offences in an arm: rate ratio undefined")  # fmt: skip
@@ -188,10 +205,10 @@ def _boot_means(
         vy, counts = np.append(vy, 0.0), np.append(counts, int(zero.sum()))
         vw = np.full(len(vy), 1.0 if w is None else float(w[0]))
     else:
-        uy, iy = np.unique(y, return_inverse=True)
-        uw, iw = np.unique(w, return_inverse=True)
-        keys, counts = np.unique(iy.ravel() * len(uw) + iw.ravel(), return_counts=True)
-        vy, vw = uy[keys // len(uw)], uw[keys % len(uw)]
+        # distinct (value, weight) pairs in (value, weight) order: complex numbers sort that
+        # way, so one sort finds them
+        pairs, counts = np.unique(y + 1j * np.asarray(w, dtype=np.float64), return_counts=True)
+        vy, vw = pairs.real, pairs.imag
     draws = rng.multinomial(n, counts / n, size=b).astype(np.float64)
     return (draws @ (vy * vw)) / (draws @ vw)
 
@@ -207,16 +224,15 @@ def mean_difference(
 ) -> MeanDifference:
     y_t = np.asarray(y_t, dtype=np.float64)
     y_c = np.asarray(y_c, dtype=np.float64)
-    wt, wc = _w(y_t, w_t), _w(y_c, w_c)
-    tot_t, tot_c = float(np.dot(wt, y_t)), float(np.dot(wc, y_c))
-    if len(y_t) < 2 or len(y_c) < 2:
+    t, c = arm(y_t, w_t), arm(y_c, w_c)
+    tot_t, tot_c = t.total, c.total
+    if t.rows < 2 or c.rows < 2:
         return MeanDifference(
-            tot_t / wt.sum() if len(y_t) else None, tot_c / wc.sum() if len(y_c) else None,
+            tot_t / t.weight if t.rows else None, tot_c / c.weight if c.rows else None,
             tot_t, tot_c, None, None, None, resamples, seed, INCONCLUSIVE,
             "an arm has fewer than 2 people",
         )  # fmt: skip
-    m_t, se_t = _mean_se(y_t, wt)
-    m_c, se_c = _mean_se(y_c, wc)
+    m_t, se_t, m_c, se_c = t.mean, t.se, c.mean, c.se
     diff = m_t - m_c
     se = math.hypot(se_t, se_c)
     rng = np.random.default_rng(seed)

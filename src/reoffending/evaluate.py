@@ -14,20 +14,24 @@ import numpy as np
 from . import disclosure
 from .blas import blas_threads
 from .effects import (
+    Arm,
     BinaryEffect,
     MeanDifference,
     RateEffect,
+    arm,
     binary_effect,
+    binary_from,
     mean_difference,
-    rate_effect,
+    rate_from,
 )
 from .errors import EstimationError, InputError
 from .harm import HarmTable, load_harm_table
 from .matching import Balance, Matching, Overlap, balance, match, overlap
+from .memory import no_hugepage_advice
 from .outcomes import PROVEN_DISPOSALS, WAITING_DAYS, compute_outcomes
 from .propensity import LogitResult, design_matrix, fit_logit
 from .results import Result
-from .survival import CoxResult, LogRank, cox, kaplan_meier, logrank
+from .survival import CoxResult, LogRank, cox_from, kaplan_meier_from, logrank_from, tally
 from .tables import Cohort, Labels, Offences, check_data_end, load_cohort, load_offences
 from .trial import (
     ComplierEffect,
@@ -123,7 +127,7 @@ def evaluate(
     """Evaluate an intervention. `cohort` and `offences` are Arrow-compatible tables or paths
     to CSV/Parquet files (see docs/engine.md for their columns). `blas` is the number of BLAS
     threads (one by default: see reoffending/blas.py)."""
-    with blas_threads(blas):
+    with blas_threads(blas), no_hugepage_advice():
         return _evaluate(
             cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
             harm_table, treated_label, control_label, ratio, replace, caliper_sd, complier,
@@ -191,10 +195,11 @@ def _evaluate(
         received = np.isin(c.received.codes, [c.received.levels.index(v)
                                               for v in ("started", "completed")
                                               if v in c.received.levels])  # fmt: skip
+    sample = _sample(t_mask, c_mask, weights, design)
     results = []
     for oc in outs.outcomes:
-        results.append(_effects(oc, t_mask, c_mask, weights, design, complier, received,
-                                bootstrap, seed, say))  # fmt: skip
+        results.append(_effects(oc, sample, t_mask, c_mask, complier, received, bootstrap, seed,
+                                say))  # fmt: skip
     first = results[0]
     mde = minimum_detectable_effect(
         first.treated.people, first.control.people, first.control.prevalence
@@ -259,7 +264,7 @@ def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say):
     subset = {k: (Labels(v.codes[rows], v.levels) if isinstance(v, Labels) else v[rows])
               for k, v in c.covariates.items()}  # fmt: skip
     d = design_matrix(subset, len(rows))
-    logit_res, eta = fit_logit(d.with_intercept, t_mask[rows], d.names, intercept_included=True)
+    logit_res, eta = fit_logit(d.X, t_mask[rows], d.names)
     say("matching")
     m = match(eta, t_mask[rows], caliper_sd=caliper_sd, ratio=ratio, replace=replace, seed=seed)
     w = np.zeros(c.n)
@@ -295,58 +300,86 @@ def _consort(c, t_mask, c_mask, outs, t_label, c_label) -> Consort:
     )  # fmt: skip
 
 
-def _summary(oc, mask, w) -> GroupSummary:
-    el = mask & oc.eligible & (w > 0)
-    ww = w[el]
-    tot = float(ww.sum())
-    reo = oc.count[el] > 0
-    prev = float(np.dot(ww, reo) / tot) if tot else None
-    freq = float(100 * np.dot(ww, oc.count[el]) / tot) if tot else None
-    harm_total = float(np.dot(ww, oc.harm[el]))
-    wr = ww[reo]
-    sev = float(np.dot(wr, oc.severity[el][reo]) / wr.sum()) if wr.sum() > 0 else None
-    sm = mask & (w > 0)
-    km = kaplan_meier(oc.time[sm], oc.event[sm], w[sm])
+@dataclass
+class _Sample:
+    """The analysed rows (weight > 0), treated first, so that each arm is a slice: cohort row
+    numbers, how many are treated, the weights in that order (None in a trial: all 1) and the
+    treated flag."""
+
+    rows: np.ndarray
+    nt: int
+    w: np.ndarray | None
+    treated: np.ndarray
+
+
+def _sample(t_mask, c_mask, w, design) -> _Sample:
+    t_rows = np.flatnonzero(t_mask & (w > 0))
+    c_rows = np.flatnonzero(c_mask & (w > 0))
+    rows = np.concatenate([t_rows, c_rows])
+    treated = np.zeros(len(rows), dtype=bool)
+    treated[: len(t_rows)] = True
+    return _Sample(rows, len(t_rows), None if design == "trial" else w[rows], treated)
+
+
+def _summary(reo: Arm, count: Arm, offences: int, reoffended: int, harm_total: float,
+             severity_total: float, km, window: int) -> GroupSummary:  # fmt: skip
+    tot = reo.weight
     return GroupSummary(
-        int(el.sum()), tot, int(reo.sum()), int(oc.count[el].sum()), prev, freq, harm_total,
-        harm_total / tot if tot else None, sev,
-        km.at(oc.window_days) if km.n else None, km.median,
+        reo.rows, tot, reoffended, offences, reo.mean if tot else None,
+        100 * count.mean if tot else None, harm_total, harm_total / tot if tot else None,
+        severity_total / reo.total if reo.total > 0 else None,
+        km.at(window) if km.n else None, km.median,
     )  # fmt: skip
 
 
-def _effects(oc, t_mask, c_mask, w, design, complier, received, bootstrap, seed, say):
+def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say):
     say(f"effects ({oc.window_days}d {oc.scope})")
-    t_el = t_mask & oc.eligible & (w > 0)
-    c_el = c_mask & oc.eligible & (w > 0)
-    wt, wc = (None, None) if design == "trial" else (w[t_el], w[c_el])
-    y = oc.count > 0
-    prev = binary_effect(y[t_el], y[c_el], wt, wc)
-    freq = rate_effect(oc.count[t_el], oc.count[c_el], wt, wc)
-    harm = mean_difference(oc.harm[t_el], oc.harm[c_el], wt, wc, resamples=bootstrap, seed=seed)
+    r = s.rows
+    eligible, count, harm, severity = oc.eligible[r], oc.count[r], oc.harm[r], oc.severity[r]
+    arms = []
+    for part in (slice(0, s.nt), slice(s.nt, None)):
+        el = eligible[part]
+        w = None if s.w is None else s.w[part][el]
+        n = count[part][el]
+        reo = n > 0
+        h = harm[part][el]
+        sev = severity[part][el]
+        arms.append({
+            "w": w, "harm": h, "reo": arm(reo, w), "count": arm(n, w),
+            "offences": int(n.sum()), "reoffended": int(np.count_nonzero(reo)),
+            "severity": float(sev.sum() if w is None else np.dot(w, sev)),
+        })  # fmt: skip
+    at, ac = arms
+    prev = binary_from(at["reo"], ac["reo"])
+    freq = rate_from(at["count"], ac["count"])
+    harm_eff = mean_difference(at["harm"], ac["harm"], at["w"], ac["w"], resamples=bootstrap,
+                               seed=seed)  # fmt: skip
     say(f"survival ({oc.window_days}d {oc.scope})")
-    sample = (t_mask | c_mask) & (w > 0)
-    sw = None if design == "trial" else w[sample]
-    lr = logrank(oc.time[sample], oc.event[sample], t_mask[sample], sw)
+    tl = tally(oc.time[r], oc.event[r], s.treated, s.w)  # one pass: KM, log-rank and Cox
+    lr = logrank_from(tl)
     note = ""
     cx = None
     try:
-        cx = cox(oc.time[sample], oc.event[sample], t_mask[sample].astype(float), ["treated"],
-                 weights=sw, robust=True)  # fmt: skip
+        cx = cox_from(tl, "treated", robust=True)
     except EstimationError as exc:
         note = f"Cox model not estimated: {exc}"
     cace = as_treated = None
-    if complier and design == "trial" and received is not None:
+    if complier and s.w is None and received is not None:
+        y = oc.count > 0
         both = (t_mask | c_mask) & oc.eligible
         cace = complier_effect(y[both], t_mask[both], received[both])
         as_treated = binary_effect(y[both & received], y[both & ~received])
         as_treated.note = ("treatment received vs not received: not randomised, so open to "
                            "selection bias; the complier-average effect is the unbiased one")
-    t_sum, c_sum = _summary(oc, t_mask, w), _summary(oc, c_mask, w)
+    sums = []
+    for group, a, total in ((1, at, harm_eff.total_treated), (0, ac, harm_eff.total_control)):
+        sums.append(_summary(a["reo"], a["count"], a["offences"], a["reoffended"], total,
+                             a["severity"], kaplan_meier_from(tl, group), oc.window_days))
     return OutcomeResult(
-        oc.window_days, oc.scope, t_sum, c_sum,
+        oc.window_days, oc.scope, sums[0], sums[1],
         {"treated": int((t_mask & ~oc.eligible).sum()),
          "control": int((c_mask & ~oc.eligible).sum())},
-        prev, freq, harm, lr, cx, cace, as_treated, prev.verdict, note,
+        prev, freq, harm_eff, lr, cx, cace, as_treated, prev.verdict, note,
     )  # fmt: skip
 
 

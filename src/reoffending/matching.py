@@ -180,16 +180,22 @@ class Balance(Result):
     variance_ratio_range: tuple[float, float] = VR_FLAG
 
 
-def _wmoments(X: np.ndarray, W: np.ndarray, chunk: int = 65_536):
+def _wmoments(X: np.ndarray, W: np.ndarray, chunk: int = 16_384):
     """Weighted means and variances of X's columns for each row of weights W (k x n), in one
-    pass over X by row blocks (no copies of X, no n x p temporaries)."""
+    pass over X by row blocks, each converted to float64 once into a reused buffer (X may be
+    stored as small integers; no n x p temporaries)."""
     k, p = W.shape[0], X.shape[1]
     s1, s2 = np.zeros((k, p)), np.zeros((k, p))
+    block = np.empty((min(chunk, X.shape[0]), p))
+    square = np.empty_like(block)
     for a in range(0, X.shape[0], chunk):
-        block = X[a : a + chunk]
+        b = block[: min(chunk, X.shape[0] - a)]
+        b[:] = X[a : a + chunk]
+        sq = square[: len(b)]
+        np.multiply(b, b, out=sq)
         wb = W[:, a : a + chunk]
-        s1 += wb @ block
-        s2 += wb @ (block * block)
+        s1 += wb @ b
+        s2 += wb @ sq
     total = W.sum(axis=1)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = s1 / total

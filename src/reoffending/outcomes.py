@@ -91,10 +91,12 @@ def compute_outcomes(
 
     p = offences.person
     in_cohort = p >= 0
-    not_in_cohort = offences.n - int(in_cohort.sum())
-    pp = np.where(in_cohort, p, 0)
+    not_in_cohort = offences.n - int(np.count_nonzero(in_cohort))
+    pp = np.where(in_cohort, p, 0) if not_in_cohort else p
     d = offences.offence_day - cohort.index_day[pp]
-    keep = in_cohort & (d > 0) & (d <= max_w) & (offences.recorded_day <= data_end_day)
+    keep = (d > 0) & (d <= max_w) & (offences.recorded_day <= data_end_day)
+    if not_in_cohort:
+        keep &= in_cohort
     disp_rel = None
     if basis == "proven":
         if offences.disposal_type is None or offences.disposal_day is None:
@@ -110,7 +112,7 @@ def compute_outcomes(
         keep &= offences.disposal_day <= data_end_day
     idx = np.flatnonzero(keep)
     kp = p[idx]
-    kd = d[idx].astype(np.int32)
+    kd = d[idx].astype(np.int32, copy=False)
     if basis == "proven":
         disp_rel = (offences.disposal_day[idx].astype(np.int64) - cohort.index_day[kp]).astype(
             np.int64
@@ -122,20 +124,21 @@ def compute_outcomes(
     ksv = offences.same_victim[idx] if offences.same_victim is not None else None
 
     # Follow-up available per person (proven offences also need the waiting period to pass).
-    follow = (np.int64(data_end_day) - cohort.index_day.astype(np.int64)) - wait
-    follow = np.maximum(follow, 0)
+    follow = np.maximum(np.int32(data_end_day - wait) - cohort.index_day, 0).astype(np.int32)
 
     outcomes: list[Outcome] = []
     counted = np.zeros(len(idx), dtype=bool)
     for scope in scopes:
         if scope == "any":
-            smask = np.ones(len(idx), dtype=bool)
+            smask = None
         elif scope == "da":
             smask = kda
         else:
             smask = ksv
         for w in sorted(windows):
-            m = smask & (kd <= w)
+            m = kd <= w
+            if smask is not None:
+                m &= smask
             if disp_rel is not None:
                 m &= disp_rel <= w + waiting_days
             counted |= m
@@ -146,9 +149,9 @@ def compute_outcomes(
             np.maximum.at(severity, mp, mw)
             first = np.full(n, NO_DATE, dtype=np.int32)
             np.minimum.at(first, mp, md)
-            horizon = np.minimum(follow, w).astype(np.int32)
+            horizon = np.minimum(follow, np.int32(w))
             event = first <= horizon
-            time = np.where(event, first, horizon).astype(np.int32)
+            time = np.minimum(first, horizon)  # the first offence, or censored at the horizon
             outcomes.append(
                 Outcome(w, scope, follow >= w, count, harm_sum, severity, time, event)
             )

@@ -17,16 +17,13 @@ from .tables import Labels
 
 @dataclass
 class Design:
-    """Covariate matrix with column names; text covariates dummy-coded. `with_intercept` is
-    the same memory with a leading column of ones (so the model needs no copy); `X` is a view
-    of it without that column."""
+    """Covariate matrix (no intercept column) with column names; text covariates dummy-coded.
+    Stored column by column in the smallest type that holds every value exactly (int8 for
+    flags, dummies and small counts), so a pass over it reads a fraction of the float64 bytes;
+    the model converts it to float64 a block of rows at a time."""
 
-    with_intercept: np.ndarray
+    X: np.ndarray
     names: list[str]
-
-    @property
-    def X(self) -> np.ndarray:
-        return self.with_intercept[:, 1:]
 
 
 def design_matrix(covariates: dict[str, np.ndarray | Labels], n: int) -> Design:
@@ -44,16 +41,32 @@ def design_matrix(covariates: dict[str, np.ndarray | Labels], n: int) -> Design:
         elif values.dtype == object:
             levels = sorted(set(values.tolist()))
             for lvl in levels[1:]:
-                cols.append((values == lvl).astype(np.float64))
+                cols.append(values == lvl)
                 names.append(f"{name}={lvl}")
         else:
-            cols.append(values.astype(np.float64, copy=False))
+            cols.append(values)
             names.append(name)
-    full = np.empty((n, len(cols) + 1), dtype=np.float64, order="F")  # contiguous columns
-    full[:, 0] = 1.0
+    X = np.empty((n, len(cols)), dtype=_storage_type(cols), order="F")  # contiguous columns
     for j, c in enumerate(cols):
-        full[:, j + 1] = c
-    return Design(full, names)
+        X[:, j] = c
+    return Design(X, names)
+
+
+def _storage_type(cols: list[np.ndarray]) -> type:
+    """The smallest type holding every column exactly: flags and integers in range as int8 or
+    int16, anything else float64."""
+    lo = hi = 0
+    for c in cols:
+        if c.dtype == bool:
+            continue
+        if not np.issubdtype(c.dtype, np.integer):
+            return np.float64
+        if len(c):
+            lo, hi = min(lo, int(c.min())), max(hi, int(c.max()))
+    for t in (np.int8, np.int16):
+        if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max:
+            return t
+    return np.float64
 
 
 @dataclass
@@ -68,24 +81,57 @@ class LogitResult(Result):
     converged: bool
 
 
-HESSIAN_BLOCK = 131_072
+BLOCK = 16_384  # rows per block: converted to float64 once, then used from cache
 
 
-def _newton_step(X, y, beta, w=None):
-    eta = X @ beta
-    mu = 1.0 / (1.0 + np.exp(-eta))
-    v = mu * (1.0 - mu)
-    if w is not None:
-        v = v * w
-    grad = X.T @ ((y - mu) if w is None else w * (y - mu))
-    sv = np.sqrt(v)
-    hess = np.zeros((X.shape[1], X.shape[1]))
-    for a in range(0, len(v), HESSIAN_BLOCK):  # blocks: no n x p temporary
-        xs = X[a : a + HESSIAN_BLOCK] * sv[a : a + HESSIAN_BLOCK, None]
-        hess += xs.T @ xs  # numpy hands A.T @ A to BLAS syrk: half a general product's work
-    with np.errstate(divide="ignore"):
-        ll = float(np.sum(np.where(y > 0, np.log(mu), np.log1p(-mu)) * (1 if w is None else w)))
+def _pass(X, y, beta, hessian=True, loglik=True, hessian_type=np.float64):
+    """One pass over [1, X] in row blocks: the linear predictor, the score, and (optionally) the
+    information [1, X]' W [1, X] and the log-likelihood. Each block is read from memory once,
+    converted to float64 with its intercept column, and reused from cache. A Hessian only used
+    to choose steps may be summed in float32 (`hessian_type`): twice as fast, and the steps
+    still converge to the exact maximum because the score is always float64."""
+    n, p = X.shape
+    eta = np.empty(n)
+    grad = np.zeros(p + 1)
+    hess = np.zeros((p + 1, p + 1)) if hessian else None
+    xf = np.empty((min(BLOCK, n), p + 1), order="F")
+    xf[:, 0] = 1.0
+    xs = np.empty(xf.shape, dtype=hessian_type, order="F") if hessian else None
+    tmp = np.empty(len(xf))
+    ll = 0.0
+    for a in range(0, n, BLOCK):
+        yb, eb = y[a : a + BLOCK], eta[a : a + BLOCK]
+        xb = xf[: len(yb)]
+        xb[:, 1:] = X[a : a + BLOCK]
+        # Column by column (not one matrix-vector product), so that people with the same
+        # covariates get bit-identical scores wherever they sit: matching ties stay exact.
+        eb.fill(beta[0])
+        for j in range(1, len(beta)):
+            np.multiply(xb[:, j], beta[j], out=tmp[: len(yb)])
+            eb += tmp[: len(yb)]
+        mu = np.exp(-eb)
+        mu += 1.0
+        np.reciprocal(mu, out=mu)
+        grad += xb.T @ (yb - mu)
+        if hessian:
+            mu *= 1.0 - mu  # the weights mu (1 - mu)
+            np.sqrt(mu, out=mu)
+            sb = xs[: len(yb)]
+            np.multiply(xb, mu[:, None], out=sb, casting="same_kind")
+            hess += sb.T @ sb  # numpy hands A.T @ A to BLAS syrk: half a general product
+        if loglik:  # sum y eta - log(1 + e^eta), stably
+            ll += float(np.dot(yb, eb) - np.logaddexp(0.0, eb).sum())
     return grad, hess, ll, eta
+
+
+def _constant_column(X) -> int | None:
+    """Index of a column with one value only (a short prefix settles most columns)."""
+    head = X[:1024]
+    for j in np.flatnonzero(head.min(axis=0) == head.max(axis=0)):
+        col = X[:, j]
+        if not np.any(col != col[0]):
+            return int(j)
+    return None
 
 
 def fit_logit(
@@ -96,42 +142,37 @@ def fit_logit(
     tol: float = 1e-10,
     max_iter: int = 50,
     warm_start_rows: int = 100_000,
-    intercept_included: bool = False,
 ) -> tuple[LogitResult, np.ndarray]:
     """Logistic regression of y on [1, X]; returns the result and the linear predictor (logit).
 
-    On large data the first iterations run on a fixed random subsample (a warm start), then
-    Newton steps on all rows finish the job: Newton converges quadratically, so two or three
-    full passes reach the full-data maximum. The answer does not depend on the subsample."""
+    On large data Newton runs first on a fixed random subsample (a warm start), then full-data
+    steps finish the job; the answer is the full-data maximum and does not depend on the
+    subsample. X may be any numeric type (see `Design`)."""
     y = np.asarray(y, dtype=np.float64)
-    if intercept_included:  # X's first column is already the intercept (Design.with_intercept)
-        Xc, X = X, X[:, 1:]
+    X = np.asarray(X)
+    if X.dtype == bool:
+        X = X.astype(np.int8)
     n, p = X.shape
     names = ["(intercept)"] + (names or [f"x{i}" for i in range(p)])
-    for j in range(p):
-        col = X[:, j]
-        if col.min() == col.max():
-            raise InputError("cohort", names[j + 1], "covariate is constant: it cannot be in the "
-                             "propensity model")  # fmt: skip
-    if not intercept_included:
-        Xc = np.empty((n, p + 1), order="F")
-        Xc[:, 0] = 1.0
-        Xc[:, 1:] = X
+    j = _constant_column(X) if n else None
+    if j is not None:
+        raise InputError("cohort", names[j + 1], "covariate is constant: it cannot be in the "
+                         "propensity model")  # fmt: skip
     with blas_threads():
-        return _fit(Xc, y, names, tol, max_iter, warm_start_rows)
+        return _fit(X, y, names, tol, max_iter, warm_start_rows)
 
 
-def _fit(Xc, y, names, tol, max_iter, warm_start_rows):
-    n, p1 = Xc.shape
+def _fit(X, y, names, tol, max_iter, warm_start_rows):
+    n, p1 = X.shape[0], X.shape[1] + 1
     converged = False
     if n > 4 * warm_start_rows:
         # a rare level missing from the subsample makes it fail: plain Newton below then
         with contextlib.suppress(EstimationError, np.linalg.LinAlgError):
             beta, hess, ll, eta, it, converged = _quasi_newton(
-                Xc, y, warm_start_rows, tol, max_iter
+                X, y, warm_start_rows, tol, max_iter
             )
     if not converged:
-        beta, hess, ll, eta, it, converged = _iterate(Xc, y, np.zeros(p1), tol, max_iter)
+        beta, hess, ll, eta, it, converged = _iterate(X, y, np.zeros(p1), tol, max_iter)
     if not converged or np.max(np.abs(beta)) > 25:
         worst = names[int(np.argmax(np.abs(beta)))]
         raise EstimationError(
@@ -147,42 +188,55 @@ def _fit(Xc, y, names, tol, max_iter, warm_start_rows):
 
 
 def _quasi_newton(X, y, m, tol, max_iter):
-    """Newton on a fixed subsample, then full-data steps with the subsample's Hessian scaled
-    up (each full step costs two matrix-vector products, and the error shrinks by the
-    Hessian's relative error each time), then the exact full-data Hessian for the SEs."""
+    """Newton on nested subsamples (m / 10 rows, then m), then full-data steps. The Hessian is
+    the costly part of a pass, so a step reuses the last one unless the previous step was
+    large (then the Hessian is stale and convergence slow); each reuse shrinks the error by
+    the Hessian's relative error. The last pass gives the Hessian at the maximum, for the SEs."""
     n = len(y)
     rows = np.random.default_rng(0).choice(n, m, replace=False)
-    beta, hess_sub, *_ = _iterate(X[rows], y[rows], np.zeros(X.shape[1]), 1e-8, max_iter)
-    approx = hess_sub * (n / m)
+    beta = np.zeros(X.shape[1] + 1)
+    if m >= 20_000:  # a random tenth of the subsample gets Newton most of the way, cheaply
+        tenth = np.sort(rows[: m // 10])  # (sorted rows: cache-friendly gathers)
+        beta = _iterate(X[tenth], y[tenth], beta, 1e-3, max_iter, np.float32)[0]
+    rows = np.sort(rows)
+    beta, hess = _iterate(X[rows], y[rows], beta, 1e-4, max_iter, np.float32)[:2]
+    hess = hess * (n / m)  # the subsample's Hessian, scaled up, for the first full step
+    grad = _pass(X, y, beta, hessian=False, loglik=False)[0]
     it = 0
     converged = False
     for step_no in range(1, max_iter + 1):
         it = step_no
-        eta = X @ beta
-        mu = 1.0 / (1.0 + np.exp(-eta))
-        step = np.linalg.solve(approx, X.T @ (y - mu))
+        step = np.linalg.solve(hess, grad)
         beta = beta + step
-        if np.max(np.abs(step)) < tol:
+        size = np.max(np.abs(step))
+        if size < tol:
             converged = True
             break
-    grad, hess, ll, eta = _newton_step(X, y, beta)
+        refresh = size > STALE_STEP
+        grad, new_hess, _, _ = _pass(X, y, beta, hessian=refresh, loglik=False,
+                                     hessian_type=np.float32)  # fmt: skip
+        hess = new_hess if refresh else hess
+    grad, hess, ll, eta = _pass(X, y, beta)
     return beta, hess, ll, eta, it, converged
 
 
-def _iterate(X, y, beta, tol, max_iter):
-    grad, hess, ll, eta = _newton_step(X, y, beta)
+STALE_STEP = 1e-3  # after a step this large, the next full-data pass recomputes the Hessian
+
+
+def _iterate(X, y, beta, tol, max_iter, hessian_type=np.float64):
+    grad, hess, ll, eta = _pass(X, y, beta, hessian_type=hessian_type)
     for it in range(1, max_iter + 1):
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
             raise EstimationError("propensity model: covariates are collinear") from None
         new = beta + step
-        g2, h2, ll2, eta2 = _newton_step(X, y, new)
+        g2, h2, ll2, eta2 = _pass(X, y, new, hessian_type=hessian_type)
         halvings = 0
         while ll2 < ll - 1e-12 * abs(ll) and halvings < 30:
             step /= 2
             new = beta + step
-            g2, h2, ll2, eta2 = _newton_step(X, y, new)
+            g2, h2, ll2, eta2 = _pass(X, y, new, hessian_type=hessian_type)
             halvings += 1
         beta, grad, hess, ll, eta = new, g2, h2, ll2, eta2
         if np.max(np.abs(step)) < tol:

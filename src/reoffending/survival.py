@@ -31,6 +31,57 @@ def time_groups(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq, inv.ravel()
 
 
+@dataclass
+class Tally:
+    """People leaving the risk set at each distinct time, by group (0 control, 1 treated) and
+    by whether they left with an event: counts, summed weights and summed squared weights, each
+    of shape (times, 2, 2). Kaplan-Meier, log-rank and Cox with a treatment indicator depend on
+    the rows only through these sums, so one pass over the rows serves all three."""
+
+    times: np.ndarray
+    count: np.ndarray
+    w: np.ndarray
+    w2: np.ndarray
+
+
+def tally(
+    time: np.ndarray,
+    event: np.ndarray,
+    group: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+) -> Tally:
+    """One pass over the rows (`group` true = treated; absent = everyone in group 0)."""
+    t = np.asarray(time)
+    event = np.asarray(event, dtype=bool)
+    small = len(t) > 0 and np.issubdtype(t.dtype, np.integer)
+    if small:
+        lo = int(t.min())
+        span = int(t.max()) - lo + 1
+        small = span <= 4 * len(t) + 4096  # integer days in a modest range: no sort
+    if small:
+        key = (t - lo).astype(np.int64) * 4
+    else:
+        uniq, g = np.unique(t, return_inverse=True)
+        key = g.ravel().astype(np.int64) * 4
+        span = len(uniq)
+    key += event
+    if group is not None:
+        key += 2 * np.asarray(group, dtype=np.int64)
+    count = np.bincount(key, minlength=4 * span)
+    if weights is None:
+        w = w2 = count.astype(np.float64)
+    else:
+        weights = np.asarray(weights, dtype=np.float64)
+        w = np.bincount(key, weights=weights, minlength=4 * span)
+        w2 = np.bincount(key, weights=weights * weights, minlength=4 * span)
+    count, w, w2 = (a.reshape(-1, 2, 2) for a in (count, w, w2))
+    if small:  # keep only the days someone left on
+        present = np.flatnonzero(count.any(axis=(1, 2)))
+        uniq = present + lo
+        count, w, w2 = count[present], w[present], w2[present]
+    return Tally(uniq, count, w, w2)
+
+
 def _chi2_1_sf(x: float) -> float:
     return math.erfc(math.sqrt(max(x, 0.0) / 2.0))
 
@@ -58,15 +109,18 @@ class KaplanMeier(Result):
 def kaplan_meier(
     time: np.ndarray, event: np.ndarray, weights: np.ndarray | None = None, label: str = ""
 ) -> KaplanMeier:
-    time = np.asarray(time)
-    event = np.asarray(event, dtype=bool)
-    w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if len(time) == 0:
+    return kaplan_meier_from(tally(time, event, None, weights), 0, label)
+
+
+def kaplan_meier_from(t: Tally, group: int = 0, label: str = "") -> KaplanMeier:
+    """The curve of one group of a tally."""
+    rows = t.count[:, group].any(axis=1)
+    if not rows.any():
         empty = np.zeros(0)
         return KaplanMeier(label, 0.0, 0.0, empty, empty, empty, empty, empty, empty, None)
-    uniq, g = time_groups(time)
-    leaving = np.bincount(g, weights=w, minlength=len(uniq))
-    deaths = np.bincount(g, weights=w * event, minlength=len(uniq))
+    uniq = t.times[rows]
+    leaving = t.w[rows, group].sum(axis=1)
+    deaths = t.w[rows, group, 1]
     at_risk = np.cumsum(leaving[::-1])[::-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = np.where(at_risk > 0, deaths / at_risk, 0.0)
@@ -84,8 +138,8 @@ def kaplan_meier(
     below = np.flatnonzero(surv <= 0.5)
     median = float(uniq[below[0]]) if len(below) else None
     return KaplanMeier(
-        label, float(w.sum()), float(deaths.sum()), uniq, at_risk, deaths, surv, lower, upper,
-        median,
+        label, float(leaving.sum()), float(deaths.sum()), uniq, at_risk, deaths, surv, lower,
+        upper, median,
     )  # fmt: skip
 
 
@@ -104,18 +158,16 @@ def logrank(
     weights: np.ndarray | None = None,
 ) -> LogRank:
     """Two-group log-rank test (Mantel-Haenszel variance with the ties correction)."""
-    time = np.asarray(time)
-    event = np.asarray(event, dtype=bool)
-    treated = np.asarray(treated, dtype=bool)
-    w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if len(time) == 0 or treated.all() or not treated.any():
-        return LogRank(None, None, float(np.dot(w, event * treated)), math.nan)
-    uniq, g = time_groups(time)
-    m = len(uniq)
-    n_all = np.cumsum(np.bincount(g, weights=w, minlength=m)[::-1])[::-1]
-    n_t = np.cumsum(np.bincount(g, weights=w * treated, minlength=m)[::-1])[::-1]
-    d_all = np.bincount(g, weights=w * event, minlength=m)
-    d_t = np.bincount(g, weights=w * (event & treated), minlength=m)
+    return logrank_from(tally(time, event, treated, weights))
+
+
+def logrank_from(t: Tally) -> LogRank:
+    if not (t.count[:, 0].any() and t.count[:, 1].any()):
+        return LogRank(None, None, float(t.w[:, 1, 1].sum()), math.nan)
+    n_all = np.cumsum(t.w.sum(axis=(1, 2))[::-1])[::-1]
+    n_t = np.cumsum(t.w[:, 1].sum(axis=1)[::-1])[::-1]
+    d_all = t.w[:, :, 1].sum(axis=1)
+    d_t = t.w[:, 1, 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         expected = d_all * n_t / n_all
         ratio = np.where(n_all > 1, (n_all - d_all) / (n_all - 1), 0.0)
@@ -155,31 +207,53 @@ class _CoxData:
     the sandwich all depend on the rows only through these sums."""
 
     def __init__(self, time, event, X, w, count=None, w2=None):
+        uniq, g = time_groups(time)
+        # Rows sorted by time once (a radix sort on small ints): every per-time sum is then a
+        # segment sum (np.add.reduceat) instead of a bincount per column.
+        small = g.astype(np.int16) if len(uniq) < 2**15 else g
+        self.order = np.argsort(small, kind="stable")
+        o = self.order
+        X, w, event, g = X[o], w[o], np.asarray(event)[o], g[o]
         self.X = X
         self.w = w
-        self.w2 = w * w if w2 is None else w2
-        count = np.ones(len(w)) if count is None else count
-        self.uniq, self.g = time_groups(time)
+        self.w2 = w * w if w2 is None else w2[o]
+        count = np.ones(len(w)) if count is None else count[o]
+        self.uniq, self.g = uniq, g
         self.m = len(self.uniq)
+        self.seg = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else g
         self.dead = np.flatnonzero(event)
         self.gd = self.g[self.dead]
+        self.dead_seg = np.flatnonzero(np.r_[True, self.gd[1:] != self.gd[:-1]])
         self.wd = w[self.dead]
         self.Xd = X[self.dead]
         self.dcount = np.bincount(self.gd, weights=count[self.dead], minlength=self.m)
         self.wsum = np.bincount(self.gd, weights=self.wd, minlength=self.m)
         self.J = np.flatnonzero(self.dcount > 0)
-        dj = np.rint(self.dcount[self.J]).astype(np.int64)
-        self.jj = np.repeat(np.arange(len(self.J)), dj)
-        starts = np.cumsum(dj) - dj
-        self.frac = (np.arange(len(self.jj)) - np.repeat(starts, dj)) / np.repeat(dj, dj)
+        self._buf = np.empty_like(X)  # n x p, reused by every evaluation
+        # Efron: the l-th of d tied deaths (l = 0..d-1) sees the risk set less l/d of the dying.
+        # One entry per death, grouped by time: segment sums are np.add.reduceat over `starts`.
+        self.dj = np.rint(self.dcount[self.J]).astype(np.int64)
+        self.starts = np.cumsum(self.dj) - self.dj
+        pos = np.arange(int(self.dj.sum()))
+        self.frac = (pos - np.repeat(self.starts, self.dj)) / np.repeat(self.dj, self.dj)
+        self.frac2 = self.frac * self.frac
         self.wavg = self.wsum[self.J] / self.dcount[self.J]
         self.xw_dead = self.wd @ self.Xd
 
-    def _by_group(self, g, values, m):
-        if values.ndim == 1:
-            return np.bincount(g, weights=values, minlength=m)
-        return np.stack([np.bincount(g, weights=values[:, k], minlength=m)
-                         for k in range(values.shape[1])], axis=1)  # fmt: skip
+    def _weighted_sums(self, X, r, seg):
+        """sum of r_i X_i over each segment of rows (rows sorted by time; `seg` the starts).
+        Long segments (many people per day): one matrix-vector product each; otherwise one
+        n x p product and a segment sum."""
+        if len(r) >= 64 * len(seg):
+            bounds = [*seg.tolist(), len(r)]
+            out = np.empty((len(seg), X.shape[1]))
+            for k in range(len(seg)):
+                a, b = bounds[k], bounds[k + 1]
+                np.dot(r[a:b], X[a:b], out=out[k])
+            return out
+        xr = self._buf[: len(r)]
+        np.multiply(X, r[:, None], out=xr)
+        return np.add.reduceat(xr, seg, axis=0)
 
     def evaluate(self, beta, want_hessian=True):
         X, w = self.X, self.w
@@ -188,28 +262,29 @@ class _CoxData:
         phi = np.exp(eta - shift)
         r = w * phi
         m, J = self.m, self.J
-        S0 = np.cumsum(self._by_group(self.g, r, m)[::-1])[::-1][J]
-        S1 = np.cumsum(self._by_group(self.g, X * r[:, None], m)[::-1], axis=0)[::-1][J]
+        S0 = np.cumsum(np.add.reduceat(r, self.seg)[::-1])[::-1][J]
+        S1 = np.cumsum(self._weighted_sums(X, r, self.seg)[::-1], axis=0)[::-1][J]
         rd = r[self.dead]
-        D0 = self._by_group(self.gd, rd, m)[J]
-        D1 = self._by_group(self.gd, self.Xd * rd[:, None], m)[J]
-        den = S0[self.jj] - self.frac * D0[self.jj]
+        D0 = np.add.reduceat(rd, self.dead_seg)
+        D1 = self._weighted_sums(self.Xd, rd, self.dead_seg)
+        den = np.repeat(S0, self.dj)
+        den -= self.frac * np.repeat(D0, self.dj)
         if np.any(den <= 0):
             raise EstimationError("Cox model: empty risk set (check times and events)")
-        k = len(J)
+        seg = self.starts
         inv = 1.0 / den
-        a = np.bincount(self.jj, weights=inv, minlength=k)
-        b = np.bincount(self.jj, weights=self.frac * inv, minlength=k)
-        logsum = np.bincount(self.jj, weights=np.log(den), minlength=k)
+        a = np.add.reduceat(inv, seg)
+        b = np.add.reduceat(self.frac * inv, seg)
+        logsum = np.add.reduceat(np.log(den), seg)
         wavg = self.wavg
         loglik = float(self.wd @ eta[self.dead] - wavg @ logsum - shift * self.wsum.sum())
         grad = self.xw_dead - (wavg * a) @ S1 + (wavg * b) @ D1
         if not want_hessian:
             return loglik, grad, None, (phi, S0, S1)
-        inv2 = inv * inv
-        c0 = np.bincount(self.jj, weights=inv2, minlength=k) * wavg
-        c1 = np.bincount(self.jj, weights=self.frac * inv2, minlength=k) * wavg
-        c2 = np.bincount(self.jj, weights=self.frac**2 * inv2, minlength=k) * wavg
+        inv *= inv
+        c0 = np.add.reduceat(inv, seg) * wavg
+        c1 = np.add.reduceat(self.frac * inv, seg) * wavg
+        c2 = np.add.reduceat(self.frac2 * inv, seg) * wavg
         # sum_j wavg_j a_j S2_j = X' diag(r_i * cumulative(wavg a) at t_i) X: one pass.
         acum_full = np.zeros(m)
         acum_full[J] = wavg * a
@@ -218,13 +293,16 @@ class _CoxData:
         bfull[J] = wavg * b
         v = r * acum[self.g]
         v[self.dead] -= rd * bfull[self.gd]
-        info = X.T @ (X * v[:, None])
+        xv = self._buf
+        np.multiply(X, v[:, None], out=xv)
+        info = X.T @ xv
         cross = S1.T @ (D1 * c1[:, None])
         info -= S1.T @ (S1 * c0[:, None]) - cross - cross.T + D1.T @ (D1 * c2[:, None])
         return loglik, grad, info, (phi, S0, S1)
 
-    def score_residuals(self, beta, phi, S0, S1):
-        """Per-row score residuals (Breslow increments at each event time, as statsmodels)."""
+    def score_residuals(self, phi, S0, S1, start=0, stop=None):
+        """Score residuals of rows start..stop (Breslow increments at each event time, as
+        statsmodels), per person in the cell, before weighting."""
         m, J = self.m, self.J
         dlam = np.zeros(m)
         dlam[J] = self.wsum[J] / S0
@@ -232,9 +310,24 @@ class _CoxData:
         xbar[J] = S1 / S0[:, None]
         A = np.cumsum(dlam)
         B = np.cumsum(dlam[:, None] * xbar, axis=0)
-        s = -phi[:, None] * (self.X * A[self.g][:, None] - B[self.g])
-        s[self.dead] += self.Xd - xbar[self.gd]
-        return s  # per person in the cell, before weighting
+        rows = slice(start, stop)
+        g = self.g[rows]
+        s = self.X[rows] * A[g][:, None]
+        s -= B[g]
+        s *= -phi[rows, None]
+        d0, d1 = np.searchsorted(self.dead, [start, len(self.g) if stop is None else stop])
+        s[self.dead[d0:d1] - start] += self.Xd[d0:d1] - xbar[self.gd[d0:d1]]
+        return s
+
+    def meat(self, phi, S0, S1, block=65_536):
+        """sum_i w_i^2 s_i s_i' over the score residuals, a block of rows at a time (no n x p
+        temporaries)."""
+        p = self.X.shape[1]
+        out = np.zeros((p, p))
+        for a in range(0, len(self.g), block):
+            s = self.score_residuals(phi, S0, S1, a, a + block)
+            out += (s * self.w2[a : a + block, None]).T @ s
+        return out
 
 
 def cox(
@@ -259,43 +352,77 @@ def cox(
     w = np.ones(len(time)) if weights is None else np.asarray(weights, dtype=np.float64)
     if not event.any():
         raise EstimationError("Cox model: no events")
-    for k in range(p):
-        if len(X) and X[:, k].min() == X[:, k].max():
+    head = X[:1024]  # a short prefix settles most columns; only the rest are read in full
+    for k in np.flatnonzero(head.min(axis=0) == head.max(axis=0)) if len(X) else []:
+        if not np.any(X[:, k] != X[0, k]):
             raise EstimationError(f"Cox model: '{names[k]}' is constant (is an arm empty?)")
-    with blas_threads():
-        return _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter)
-
-
-def _cells(time, event, X, w):
-    """Collapse people with equal (time, binary covariate, event) into cells, when X is one
-    0/1 column and times are small integers; None otherwise."""
-    if X.shape[1] != 1 or not np.issubdtype(np.asarray(time).dtype, np.integer):
-        return None
     x = X[:, 0]
-    if not np.all((x == 0) | (x == 1)):
-        return None
-    uniq, g = time_groups(time)
-    key = (g * 2 + x.astype(np.int64)) * 2 + event
-    size = len(uniq) * 4
-    count = np.bincount(key, minlength=size)
-    keep = np.flatnonzero(count)
-    wsum = np.bincount(key, weights=w, minlength=size)[keep]
-    w2sum = np.bincount(key, weights=w * w, minlength=size)[keep]
-    cell_time = uniq[keep // 4]
+    data = None
+    if cluster is None and p == 1 and np.all((x == 0) | (x == 1)):
+        data = _tally_data(tally(time, event, x == 1, w))  # a treatment indicator: cells
+    with blas_threads():
+        data = data or _CoxData(time, event, X, w)
+        return _fit_cox(data, float(w.sum()), names, robust, cluster, w, tol, max_iter)
+
+
+def cox_from(t: Tally, name: str = "treated", robust: bool = True) -> CoxResult:
+    """Cox model on the treatment indicator alone, from a tally."""
+    if not t.count[:, :, 1].any():
+        raise EstimationError("Cox model: no events")
+    if not (t.count[:, 0].any() and t.count[:, 1].any()):
+        raise EstimationError(f"Cox model: '{name}' is constant (is an arm empty?)")
+    with blas_threads():
+        return _fit_cox(_tally_data(t), float(t.w.sum()), [name], robust, None, None, 1e-10, 50)
+
+
+def _tally_data(t: Tally) -> _CoxData:
+    """People with equal (time, treatment, event) collapsed into cells: a million people become
+    a few hundred rows carrying their number, summed weights and summed squared weights."""
+    keep = np.flatnonzero(t.count.ravel())
+    cell_time = t.times[keep // 4]
     cell_x = ((keep // 2) % 2).astype(np.float64)[:, None]
     cell_event = (keep % 2).astype(bool)
-    return cell_time, cell_event, cell_x, wsum, count[keep].astype(np.float64), w2sum
+    count = t.count.ravel()[keep].astype(np.float64)
+    return _CoxData(cell_time, cell_event, cell_x, t.w.ravel()[keep], count, t.w2.ravel()[keep])
 
 
-def _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter):
-    p = X.shape[1]
-    cells = _cells(time, event, X, w) if cluster is None else None
-    if cells is not None:
-        data = _CoxData(cells[0], cells[1], cells[2], cells[3], count=cells[4], w2=cells[5])
-    else:
-        data = _CoxData(time, event, X, w)
-    beta = np.zeros(p)
-    loglik, grad, info, _ = data.evaluate(beta)
+def _fit_cox(data, total_w, names, robust, cluster, w, tol, max_iter):
+    p = data.X.shape[1]
+    beta, loglik, info, extra, it = _newton(data, np.zeros(p), tol, max_iter)
+    if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 30:
+        raise EstimationError("Cox model did not converge (an arm may have no events)")
+    phi, S0, S1 = extra  # the evaluation at the final beta
+    cov = np.linalg.inv(info)
+    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
+        raise EstimationError("Cox model: the information matrix is not positive definite")
+    se = np.sqrt(np.diag(cov))
+    rse = None
+    if robust:
+        if cluster is not None:  # the data's rows are in time order: put the ids in it too
+            s = data.score_residuals(phi, S0, S1) * data.w[:, None]
+            _, cid = np.unique(np.asarray(cluster)[data.order], return_inverse=True)
+            s = np.stack([np.bincount(cid.ravel(), weights=s[:, k]) for k in range(p)], axis=1)
+            meat = s.T @ s
+        else:
+            meat = data.meat(phi, S0, S1)
+        rcov = cov @ meat @ cov
+        rse = np.sqrt(np.diag(rcov))
+    use = rse if rse is not None else se
+    lo, hi = beta - Z95 * use, beta + Z95 * use
+    pv = np.array([normal_p(b / s) for b, s in zip(beta, use, strict=True)])
+    return CoxResult(
+        names, beta, se, rse, np.exp(beta), np.stack([np.exp(lo), np.exp(hi)], axis=1), pv,
+        loglik, it, total_w, float(data.wsum.sum()), verdict(lo[0], hi[0]),
+    )  # fmt: skip
+
+
+def _newton(data, beta, tol, max_iter):
+    """Newton-Raphson with step halving; returns beta, log-likelihood, information, the final
+    evaluation's extras and the iterations. After a small step (< STALE_STEP) the next point
+    reuses the information matrix (half of an evaluation's cost); the error still shrinks
+    fast, and the information is recomputed at the final beta for the standard errors."""
+    loglik, grad, info, extra = data.evaluate(beta)
+    exact = True  # whether `info` belongs to the current beta
     it = 0
     for step_no in range(1, max_iter + 1):
         it = step_no
@@ -304,42 +431,24 @@ def _fit_cox(time, event, X, w, names, robust, cluster, tol, max_iter):
         except np.linalg.LinAlgError:
             raise EstimationError("Cox model: singular information matrix (a covariate is "
                                   "constant or collinear)") from None  # fmt: skip
+        fresh = np.max(np.abs(step)) > STALE_STEP
         new = beta + step
-        new_ll, new_grad, new_info, _ = data.evaluate(new)
+        new_ll, new_grad, new_info, new_extra = data.evaluate(new, fresh)
         halvings = 0
         while new_ll < loglik - 1e-12 * abs(loglik) and halvings < 30:
             step /= 2
             new = beta + step
-            new_ll, new_grad, new_info, _ = data.evaluate(new)
+            new_ll, new_grad, new_info, new_extra = data.evaluate(new, fresh)
             halvings += 1
-        beta, loglik, grad, info = new, new_ll, new_grad, new_info
+        beta, loglik, grad, extra = new, new_ll, new_grad, new_extra
+        info, exact = (new_info, True) if fresh else (info, False)
         if np.max(np.abs(step)) < tol:
             break
     else:
         raise EstimationError("Cox model did not converge (an arm may have no events)")
-    if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 30:
-        raise EstimationError("Cox model did not converge (an arm may have no events)")
-    loglik, grad, info, (phi, S0, S1) = data.evaluate(beta)
-    cov = np.linalg.inv(info)
-    if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
-        raise EstimationError("Cox model: the information matrix is not positive definite")
-    se = np.sqrt(np.diag(cov))
-    rse = None
-    if robust:
-        a = data.score_residuals(beta, phi, S0, S1)
-        if cluster is not None:
-            s = a * w[:, None]
-            _, cid = np.unique(np.asarray(cluster), return_inverse=True)
-            s = np.stack([np.bincount(cid.ravel(), weights=s[:, k]) for k in range(p)], axis=1)
-            meat = s.T @ s
-        else:
-            meat = (a * data.w2[:, None]).T @ a
-        rcov = cov @ meat @ cov
-        rse = np.sqrt(np.diag(rcov))
-    use = rse if rse is not None else se
-    lo, hi = beta - Z95 * use, beta + Z95 * use
-    pv = np.array([normal_p(b / s) for b, s in zip(beta, use, strict=True)])
-    return CoxResult(
-        names, beta, se, rse, np.exp(beta), np.stack([np.exp(lo), np.exp(hi)], axis=1), pv,
-        loglik, it, float(w.sum()), float(data.wsum.sum()), verdict(lo[0], hi[0]),
-    )  # fmt: skip
+    if not exact:
+        loglik, grad, info, extra = data.evaluate(beta)
+    return beta, loglik, info, extra, it
+
+
+STALE_STEP = 1e-3

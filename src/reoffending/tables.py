@@ -89,10 +89,17 @@ def read_table(source: Any, name: str, columns: list[str] | None = None) -> pa.T
             if path.suffix.lower() in (".parquet", ".pq"):
                 import pyarrow.parquet as pq
 
+                # ParquetFile, not pq.read_table: the latter goes through pyarrow.dataset,
+                # whose first use imports pandas and more (0.5 s of CPU in a fresh process).
+                schema = pq.ParquetFile(path, memory_map=True).schema_arrow
                 if columns is not None:
-                    present = set(pq.read_schema(path).names)
-                    return pq.read_table(path, columns=[c for c in columns if c in present])
-                return pq.read_table(path)
+                    columns = [c for c in columns if c in schema.names]
+                # Text columns arrive dictionary-encoded (as Parquet stores them): labels are
+                # then re-coded from the small dictionary instead of hashing every row.
+                text = [f.name for f in schema if pa.types.is_string(f.type)
+                        or pa.types.is_large_string(f.type)]  # fmt: skip
+                pf = pq.ParquetFile(path, memory_map=True, read_dictionary=text)
+                return pf.read(columns=columns)
             import pyarrow.csv as pcsv
 
             return pcsv.read_csv(path)
@@ -111,6 +118,42 @@ def read_table(source: Any, name: str, columns: list[str] | None = None) -> pa.T
         return pa.Table.from_pandas(source, preserve_index=False)
     except (TypeError, AttributeError, pa.ArrowInvalid) as exc:
         raise InputError(name, None, f"not a table: {type(source).__name__}") from exc
+
+
+def _np(arr: pa.Array) -> np.ndarray:
+    """An Arrow array of integers, floats or flags as numpy, read from its data buffer (no copy
+    but for flags). pyarrow's own conversion imports pandas whenever it is installed (0.3-0.5 s
+    of CPU in a fresh process, for nothing here). Values under nulls are whatever the buffer
+    holds: callers fill nulls first."""
+    typ = arr.type
+    if pa.types.is_boolean(typ):
+        if len(arr) == 0:
+            return np.zeros(0, dtype=bool)
+        bits = np.frombuffer(arr.buffers()[1], dtype=np.uint8)
+        unpacked = np.unpackbits(bits, count=arr.offset + len(arr), bitorder="little")
+        return unpacked[arr.offset :].view(bool)
+    if pa.types.is_integer(typ):
+        kind = "i" if pa.types.is_signed_integer(typ) else "u"
+    elif pa.types.is_floating(typ):
+        kind = "f"
+    else:
+        raise TypeError(f"not a numeric array: {typ}")
+    dtype = np.dtype(f"{kind}{typ.bit_width // 8}")
+    if len(arr) == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.frombuffer(arr.buffers()[1], dtype=dtype, count=len(arr),
+                         offset=arr.offset * dtype.itemsize)  # fmt: skip
+
+
+def _filled(arr: pa.Array, value: int) -> np.ndarray:
+    """`_np` with nulls replaced by `value` (done in numpy: Arrow's fill_null builds a scalar
+    from Python, which imports pandas too)."""
+    values = _np(arr)
+    if not arr.null_count:
+        return values
+    bits = np.frombuffer(arr.buffers()[0], dtype=np.uint8)
+    valid = np.unpackbits(bits, count=arr.offset + len(arr), bitorder="little")[arr.offset :]
+    return np.where(valid.view(bool), values, value)
 
 
 def _rows(mask: np.ndarray) -> tuple[list[int], int]:
@@ -143,17 +186,23 @@ def _require(t: pa.Table, table: str, names: tuple[str, ...]) -> None:
 
 def _no_nulls(arr: pa.Array, table: str, column: str) -> None:
     if arr.null_count:
-        _fail(table, column, "missing values", np.asarray(arr.is_null()))
+        _fail(table, column, "missing values", _np(arr.is_null()))
+
+
+def _decoded(arr: pa.Array) -> pa.Array:
+    """Dictionary-encoded values as a plain array (text dates and flags read from Parquet)."""
+    return arr.cast(arr.type.value_type) if pa.types.is_dictionary(arr.type) else arr
 
 
 def to_days(arr: pa.Array, table: str, column: str, allow_null: bool = False) -> np.ndarray:
     """A date column (date, timestamp or ISO 'YYYY-MM-DD' text) as int32 days since 1970-01-01."""
+    arr = _decoded(arr)
     typ = arr.type
     if pa.types.is_string(typ) or pa.types.is_large_string(typ):
         text = pc.utf8_trim_whitespace(arr)
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
         parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-        bad = np.asarray(pc.and_(parsed.is_null(), text.is_valid()))
+        bad = _np(pc.and_(parsed.is_null(), text.is_valid()))
         _fail(table, column, "unparseable dates (expected YYYY-MM-DD)", bad)
         arr = parsed
         typ = arr.type
@@ -171,24 +220,25 @@ def to_days(arr: pa.Array, table: str, column: str, allow_null: bool = False) ->
     if arr.null_count:
         if not allow_null:
             _no_nulls(arr, table, column)
-        return np.asarray(arr.fill_null(NO_DATE)).astype(np.int32, copy=False)
-    return np.asarray(arr).astype(np.int32, copy=False)
+        return _filled(arr, NO_DATE).astype(np.int32, copy=False)
+    return _np(arr).astype(np.int32, copy=False)
 
 
 def to_bool(arr: pa.Array, table: str, column: str) -> np.ndarray:
     """A flag column (bool, 0/1, or true/false/yes/no text) as a numpy bool array."""
+    arr = _decoded(arr)
     typ = arr.type
     _no_nulls(arr, table, column)
     if pa.types.is_boolean(typ):
-        return np.asarray(arr)
+        return _np(arr)
     if pa.types.is_integer(typ):
-        values = np.asarray(arr)
+        values = _np(arr)
         _fail(table, column, "flag values must be 0 or 1", (values != 0) & (values != 1))
         return values == 1
     if pa.types.is_string(typ) or pa.types.is_large_string(typ):
         low = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
-        is_true = np.asarray(pc.is_in(low, pa.array(sorted(TRUE_WORDS))))
-        is_false = np.asarray(pc.is_in(low, pa.array(sorted(FALSE_WORDS))))
+        is_true = _np(pc.is_in(low, pa.array(sorted(TRUE_WORDS))))
+        is_false = _np(pc.is_in(low, pa.array(sorted(FALSE_WORDS))))
         _fail(table, column, "flag values must be true/false, yes/no or 1/0", ~(is_true | is_false))
         return is_true
     raise InputError(table, column, f"wrong type {typ}: expected true/false")
@@ -204,9 +254,13 @@ def to_labels(arr: pa.Array, table: str, column: str, allow_null: bool = False) 
         if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
             values = values.cast(pa.string())
         enc = pc.dictionary_encode(values)
-        remap = np.append(np.asarray(enc.indices).astype(np.int32), -1)
-        idx = np.asarray(arr.indices.fill_null(-1)).astype(np.int64)
-        return Labels(remap[idx], [str(v) for v in enc.dictionary.to_pylist()])
+        levels = [str(v) for v in enc.dictionary.to_pylist()]
+        idx = arr.indices
+        if len(levels) == len(values):  # distinct dictionary (the usual case): codes as they are
+            codes = _filled(idx, -1)
+            return Labels(codes.astype(np.int32, copy=False), levels)
+        remap = np.append(_np(enc.indices).astype(np.int32), -1)
+        return Labels(remap[_filled(idx, -1).astype(np.int64)], levels)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         if pa.types.is_integer(arr.type) or pa.types.is_boolean(arr.type):
             arr = arr.cast(pa.string())
@@ -215,7 +269,7 @@ def to_labels(arr: pa.Array, table: str, column: str, allow_null: bool = False) 
         else:
             raise InputError(table, column, f"wrong type {arr.type}: expected text labels")
     encoded = pc.dictionary_encode(arr)
-    codes = np.asarray(encoded.indices.fill_null(-1)).astype(np.int32, copy=False)
+    codes = _filled(encoded.indices, -1).astype(np.int32, copy=False)
     return Labels(codes, [str(v) for v in encoded.dictionary.to_pylist()])
 
 
@@ -240,14 +294,14 @@ def load_cohort(source: Any, covariates: list[str] | None = None) -> Cohort:
     if len(pid) == 0:
         raise InputError("cohort", None, "the cohort is empty")
     if pa.types.is_integer(pid.type):
-        values = np.asarray(pid)
+        values = _np(pid)
         order = np.argsort(values, kind="stable")
         sorted_values = values[order]
         dup_sorted = np.r_[False, sorted_values[1:] == sorted_values[:-1]]
         dup = np.zeros(len(values), dtype=bool)
         dup[order[dup_sorted]] = True
     else:
-        encoded = np.asarray(pc.dictionary_encode(pid).indices)
+        encoded = _np(pc.dictionary_encode(pid).indices)
         seen = np.zeros(len(pid), dtype=bool)
         _, first_pos = np.unique(encoded, return_index=True)
         seen[first_pos] = True
@@ -283,8 +337,10 @@ def load_cohort(source: Any, covariates: list[str] | None = None) -> Cohort:
 def _covariate(arr: pa.Array, name: str) -> np.ndarray | Labels:
     typ = arr.type
     _no_nulls(arr, "cohort", name)
-    if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ):
-        values = np.asarray(arr.cast(pa.float64()))
+    if pa.types.is_integer(typ) or pa.types.is_boolean(typ):
+        return _np(arr)  # kept as integers or flags: the design matrix stores them small
+    if pa.types.is_floating(typ):
+        values = _np(arr.cast(pa.float64()))
         _fail("cohort", name, "covariate is not finite", ~np.isfinite(values))
         return values
     if pa.types.is_string(typ) or pa.types.is_large_string(typ) or pa.types.is_dictionary(typ):
@@ -344,17 +400,19 @@ def join_people(cohort_ids: pa.Array, offence_ids: pa.Array) -> np.ndarray:
     Integer ids in a compact range use a direct lookup array; other integers a sorted
     searchsorted join; text ids Arrow's hash join."""
     if not pa.types.is_integer(cohort_ids.type):
-        return np.asarray(pc.index_in(offence_ids, value_set=cohort_ids).fill_null(-1)).astype(
+        return _filled(pc.index_in(offence_ids, value_set=cohort_ids), -1).astype(
             np.int64
         )
-    ids = np.asarray(cohort_ids)
-    wanted = np.asarray(offence_ids)
+    ids = _np(cohort_ids)
+    wanted = _np(offence_ids)
     lo, hi = int(ids.min()), int(ids.max())
     if hi - lo <= 4 * len(ids) + 1024:
-        lookup = np.full(hi - lo + 1, -1, dtype=np.int64)
-        lookup[ids - lo] = np.arange(len(ids))
+        lookup = np.full(hi - lo + 1, -1, dtype=np.int32)
+        lookup[ids - lo] = np.arange(len(ids), dtype=np.int32)
+        if len(wanted) == 0 or (wanted.min() >= lo and wanted.max() <= hi):
+            return lookup[wanted - lo]
         inside = (wanted >= lo) & (wanted <= hi)
-        out = np.full(len(wanted), -1, dtype=np.int64)
+        out = np.full(len(wanted), -1, dtype=np.int32)
         out[inside] = lookup[wanted[inside] - lo]
         return out
     order = np.argsort(ids, kind="stable")

@@ -89,3 +89,32 @@ def test_result_is_plain_json_with_definitions():
     assert "weights" not in d["matching"]
     assert {o["scope"] for o in d["outcomes"]} == {"any", "da"}
     assert d["verdict"] in ("significant reduction", "significant increase", "inconclusive")
+
+
+def test_evaluate_puts_numpys_hugepage_setting_back():
+    # The engine switches NumPy's huge-page advice off while it runs (reoffending/memory.py);
+    # the caller's setting must be what it was afterwards, whatever it was.
+    setter = np._core.multiarray._set_madvise_hugepage
+    data = generate(500, effect=0.2, seed=6, design="trial")
+    for setting in (True, False):
+        setter(setting)
+        evaluate(data.cohort, data.offences, design="trial")
+        assert setter(True) is setting
+
+
+def test_evaluating_parquet_files_imports_neither_pandas_nor_arrow_datasets(tmp_path):
+    # pyarrow's own numpy conversions and Python scalars import pandas whenever it is installed,
+    # and pq.read_table imports pyarrow.dataset: ~0.5 s each in a fresh process, for nothing.
+    import pyarrow.parquet as pq
+
+    data = generate(500, effect=0.2, seed=7, design="trial")
+    pq.write_table(data.cohort, tmp_path / "c.parquet")
+    pq.write_table(data.offences, tmp_path / "o.parquet")
+    code = ("import sys; from reoffending.cli import main; "
+            f"main(['evaluate', '--cohort', r'{tmp_path / 'c.parquet'}', '--offences', "
+            f"r'{tmp_path / 'o.parquet'}', '--design', 'trial', '--out', "
+            f"r'{tmp_path / 'r.json'}', '--quiet']); "
+            "print(sorted(m for m in ('pandas', 'pyarrow.dataset') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(SRC)}, check=True)  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -106,6 +106,23 @@ def test_pandas_and_dict_inputs_are_accepted(small):
     assert ev.definitions["design"] == "trial"
 
 
+def test_parquet_with_text_dates_and_flags_gives_the_same_result(small, tmp_path):
+    # Parquet text columns are read dictionary-encoded: dates, flags and labels still parse,
+    # and a bad date is still named by row.
+    cohort, offences = _frames(small)
+    cohort = cohort.assign(index_date=cohort.index_date.astype(str))
+    flags = offences.domestic_abuse.map({True: "yes", False: "no"})
+    offences = offences.assign(offence_date=offences.offence_date.astype(str), domestic_abuse=flags)
+    cohort.to_parquet(tmp_path / "c.parquet")
+    offences.to_parquet(tmp_path / "o.parquet")
+    ours = evaluate(tmp_path / "c.parquet", tmp_path / "o.parquet", design="trial").to_dict()
+    assert ours == evaluate(small.cohort, small.offences, design="trial").to_dict()
+    offences.loc[5, "offence_date"] = "2024-13-01"
+    offences.to_parquet(tmp_path / "o.parquet")
+    with pytest.raises(InputError, match=r"offences.offence_date: unparseable dates .*rows 6$"):
+        evaluate(tmp_path / "c.parquet", tmp_path / "o.parquet", design="trial")
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory, small):
     d = tmp_path_factory.mktemp("engine")

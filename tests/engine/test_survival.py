@@ -130,3 +130,21 @@ def test_cox_with_one_binary_covariate_collapses_to_cells_and_still_matches():
     assert cells.coef[0] == pytest.approx(rows.coef[0], abs=1e-9)
     assert cells.robust_se[0] == pytest.approx(rows.robust_se[0], abs=1e-9)
     assert cells.se[0] == pytest.approx(rows.se[0], abs=1e-9)
+
+
+def test_cox_with_many_people_per_day_matches_statsmodels_phreg():
+    # Long runs of tied days take the per-day matrix-product path: same answer as the oracle.
+    time, event, X = _data(n=6000, seed=12)
+    time = np.minimum(time, 40)  # at most 40 distinct days: 150 people a day on average
+    ours = cox(time, event, X, robust=True)
+    model = PHReg(time.astype(float), X, status=event.astype(float), ties="efron")
+    ref = model.fit(groups=np.arange(len(time)), tol=1e-12)
+    assert np.allclose(ours.coef, ref.params, atol=TOL, rtol=0)
+    assert np.allclose(ours.robust_se, ref.bse, atol=TOL, rtol=0)
+
+
+def test_cox_constant_covariate_is_named():
+    time, event, X = _data(n=2000)
+    X[:, 2] = 3.0
+    with pytest.raises(EstimationError, match="'c' is constant"):
+        cox(time, event, X, names=["a", "b", "c"])

@@ -6,6 +6,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from diversion.cases.models import Person
 from diversion.evaluation.models import EvaluationRun
 
 
@@ -19,3 +20,11 @@ def test_demo_run_recovers_the_injected_effect(db):
                    if o["window_days"] == 365 and o["scope"] == "any")
     assert primary["treated"]["prevalence"] < primary["control"]["prevalence"]
     assert primary["verdict"] == "significant reduction"
+
+
+def test_the_historical_cara_cohort_is_men_only(db):
+    # CARA is for men (JUNO is the programme for women): the demo cohort must not include women.
+    call_command("demo_data", people=10, stdout=StringIO())
+    cohort = Person.objects.filter(force_reference__startswith="HIST-")
+    assert cohort.count() >= 300
+    assert set(cohort.values_list("sex", flat=True)) == {"M"}

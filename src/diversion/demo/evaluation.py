@@ -1,6 +1,7 @@
-"""Demo data for evaluation runs: a historical randomised CARA cohort with a known, injected
-effect (12-month reoffending about 20% in the workshop arm against 35% in the control arm) and
-one finished run, so a newcomer's first report shows the engine recovering the effect.
+"""Demo data for evaluation runs: a historical randomised CARA cohort (men only, as CARA is for
+men) with a known, injected effect (12-month reoffending about 20% in the workshop arm against
+35% in the control arm) and one finished run, so a newcomer's first report shows the engine
+recovering the effect.
 
 Bulk ORM writes (demo data only); idempotent: built once per force, the run made once.
 """
@@ -39,7 +40,7 @@ def build_historical_trial(force: Organisation, actor: User, people: int, *,
     with transaction.atomic():
         persons = Person.objects.bulk_create([
             Person(force=force, force_reference=f"{prefix}-{i:05d}", given_name="Demo",
-                   family_name=f"Historical{i}", sex=rng.choice("MMMF"),
+                   family_name=f"Historical{i}", sex="M",  # CARA is for men
                    date_of_birth=dt.date(1970 + rng.randrange(30), 1 + rng.randrange(12), 1))
             for i in range(people)])
         index_dates = [start + dt.timedelta(days=rng.randrange(365)) for _ in range(people)]
