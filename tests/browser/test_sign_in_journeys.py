@@ -48,6 +48,41 @@ def test_forms_and_tables_pass_axe(cast, page):
     page.wait_for_load_state("load")
     assert "There is a problem" in page.content()
     assert serious_violations(page) == []
+    # the user's page for the administrator: sessions and two-step verification
+    page.goto(reverse("administration:user_edit", args=[cast.users[Role.ANALYST].pk]))
+    assert page.get_by_role("button", name="Sign out everywhere").is_visible()
+    assert serious_violations(page) == []
+
+
+def test_a_user_changes_their_password_by_pasting_it(cast, page, live_server):
+    _sign_in(page, cast.users[Role.FACILITATOR].username, PASSWORD)
+    page.get_by_role("link", name="Change password").click()
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Change password").click()  # empty: every error shows
+    page.wait_for_load_state("load")
+    assert "Enter your current password" in page.locator(".govuk-error-summary").inner_text()
+    assert serious_violations(page) == []
+    new = "quiet harbour ferry at dawn"
+    page.get_by_label("Current password").fill(PASSWORD)
+    for label in ("New password", "New password again"):  # pasted, as a manager would (3.3.8)
+        field = page.get_by_label(label, exact=True)
+        field.focus()
+        # Nothing on the page may cancel a paste; the browser then inserts the text (done here
+        # by hand: a synthetic paste event carries no default action).
+        allowed = page.evaluate("""text => {
+            const data = new DataTransfer(); data.setData('text/plain', text);
+            const ok = document.activeElement.dispatchEvent(new ClipboardEvent('paste',
+                {clipboardData: data, bubbles: true, cancelable: true}));
+            if (ok) document.activeElement.value = text;
+            return ok;
+        }""", new)
+        assert allowed
+    page.get_by_role("button", name="Change password").click()
+    page.wait_for_load_state("load")
+    assert page.url == live_server.url + reverse(policy.ROLE_HOMES[Role.FACILITATOR])
+    assert "Your password has been changed" in page.content()
+    cast.users[Role.FACILITATOR].refresh_from_db()
+    assert cast.users[Role.FACILITATOR].check_password(new)
 
 
 def test_auditor_log_search_passes_axe(cast, page):
