@@ -48,3 +48,23 @@ def make_event(cast, *, session: str = "part_a", days: int = 7, sex: str = "M",
         venue="Harbour Hall", sex=sex, capacity=capacity, created_by=facilitator)
     event.facilitators.set([facilitator])
     return event
+
+
+def held(event: WorkshopEvent, days_ago: int = 0) -> WorkshopEvent:
+    """Move a booked event into the past (it has now been held)."""
+    WorkshopEvent.objects.filter(pk=event.pk).update(
+        starts_on=timezone.localdate() - timedelta(days=days_ago))
+    event.refresh_from_db()
+    return event
+
+
+def booked_cara(cast):
+    """A referred CARA case booked onto part A (a week away) and part B (five weeks)."""
+    from diversion.delivery.booking import book
+
+    facilitator = cast.users[Role.FACILITATOR]
+    case = referred_case(cast)
+    a = make_event(cast, days=7)
+    b = make_event(cast, session="part_b", days=35)
+    ba, bb = book(facilitator, case, a.pk), book(facilitator, case, b.pk)
+    return facilitator, case, a, b, ba, bb

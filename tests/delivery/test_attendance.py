@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from diversion.accounts.roles import Role
 from diversion.cases.models import CaseEvent
-from diversion.delivery.booking import book, next_session
-from diversion.delivery.models import Attendance, Booking, WorkshopEvent
+from diversion.delivery.booking import next_session
+from diversion.delivery.models import Attendance, Booking
 from diversion.delivery.services import DeliveryRefused, record_register
-from tests.delivery.helpers import make_event, referred_case
+from tests.delivery.helpers import booked_cara, held
 
 pytestmark = pytest.mark.django_db
 
 
-def _held(event: WorkshopEvent, days_ago: int = 0) -> WorkshopEvent:
-    """Move a booked event into the past (it has now been held)."""
-    WorkshopEvent.objects.filter(pk=event.pk).update(
-        starts_on=timezone.localdate() - timedelta(days=days_ago))
-    event.refresh_from_db()
-    return event
-
-
 @pytest.fixture
 def booked(cast):
-    facilitator = cast.users[Role.FACILITATOR]
-    case = referred_case(cast)
-    a = make_event(cast, days=7)
-    b = make_event(cast, session="part_b", days=35)
-    ba, bb = book(facilitator, case, a.pk), book(facilitator, case, b.pk)
-    return facilitator, case, a, b, ba, bb
+    return booked_cara(cast)
 
 
 def test_register_for_future_event_refused(booked):
@@ -45,7 +29,7 @@ def test_register_for_future_event_refused(booked):
 
 def test_resubmitted_register_does_not_duplicate(booked, client):
     facilitator, case, a, _b, ba, _bb = booked
-    _held(a)
+    held(a)
     client.force_login(facilitator)
     url = reverse("delivery:register", args=[a.pk])
     for _ in range(2):
@@ -65,9 +49,9 @@ def test_future_register_page_refuses_with_summary(booked, client):
 @pytest.mark.parametrize("outcome", ["did_not_attend", "late"])
 def test_missed_part_returns_case_to_police(booked, outcome):
     facilitator, case, a, b, ba, bb = booked
-    _held(a)
+    held(a)
     record_register(facilitator, a, {ba.pk: ("attended", "")})
-    _held(b)
+    held(b)
     record_register(facilitator, b, {bb.pk: (outcome, "")})
     case.refresh_from_db()
     assert case.status == "breached"
@@ -76,7 +60,7 @@ def test_missed_part_returns_case_to_police(booked, outcome):
 
 def test_missed_part_a_cancels_part_b(booked):
     facilitator, case, a, _b, ba, bb = booked
-    _held(a)
+    held(a)
     record_register(facilitator, a, {ba.pk: ("did_not_attend", "")})
     bb.refresh_from_db()
     assert bb.cancelled
@@ -84,7 +68,7 @@ def test_missed_part_a_cancels_part_b(booked):
 
 def test_excused_needs_a_reason_and_is_not_a_breach(booked, client):
     facilitator, case, a, _b, ba, bb = booked
-    _held(a)
+    held(a)
     client.force_login(facilitator)
     page = client.post(reverse("delivery:register", args=[a.pk]), {f"mark_{ba.pk}": "excused"})
     assert page.status_code == 400

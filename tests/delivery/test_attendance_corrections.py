@@ -14,29 +14,19 @@ from diversion.audit.models import ProcessingLog
 from diversion.cases.models import CaseEvent
 from diversion.delivery.booking import book
 from diversion.delivery.compliance import decide_breach
-from diversion.delivery.models import Attendance, AttendanceCorrection, Booking, WorkshopEvent
+from diversion.delivery.models import Attendance, AttendanceCorrection, Booking
 from diversion.delivery.services import DeliveryRefused, correct_attendance, record_register
-from tests.delivery.helpers import make_event, referred_case
+from tests.delivery.helpers import booked_cara, held, make_event, referred_case
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
 
-def _held(event: WorkshopEvent) -> WorkshopEvent:
-    WorkshopEvent.objects.filter(pk=event.pk).update(starts_on=timezone.localdate())
-    event.refresh_from_db()
-    return event
-
-
 @pytest.fixture
 def marked(cast):
     """Part A held and marked did-not-attend by mistake: the case is breached, part B released."""
-    facilitator = cast.users[Role.FACILITATOR]
-    case = referred_case(cast)
-    a = make_event(cast, days=7)
-    b = make_event(cast, session="part_b", days=35)
-    ba, bb = book(facilitator, case, a.pk), book(facilitator, case, b.pk)
-    _held(a)
+    facilitator, case, a, _b, ba, bb = booked_cara(cast)
+    held(a)
     record_register(facilitator, a, {ba.pk: ("did_not_attend", "")})
     case.refresh_from_db()
     assert case.status == "breached"
@@ -75,12 +65,8 @@ def test_after_a_police_decision_the_mark_cannot_be_changed_here(marked, cast):
 
 
 def test_attended_corrected_to_missed_is_a_breach(cast):
-    facilitator = cast.users[Role.FACILITATOR]
-    case = referred_case(cast)
-    a = make_event(cast, days=7)
-    b = make_event(cast, session="part_b", days=35)
-    ba, bb = book(facilitator, case, a.pk), book(facilitator, case, b.pk)
-    _held(a)
+    facilitator, case, a, _b, ba, bb = booked_cara(cast)
+    held(a)
     record_register(facilitator, a, {ba.pk: ("attended", "")})
     correct_attendance(facilitator, Attendance.objects.get(booking=ba), outcome="late",
                        reason="", why="He arrived 40 minutes late and was turned away")
