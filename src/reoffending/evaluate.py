@@ -321,8 +321,10 @@ def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say):
         raise InputError("cohort", "group", "no comparison rows to match to")
     say(f"propensity model ({len(c.covariates)} covariates)")
     rows = np.flatnonzero(sample)
-    subset = {k: (Labels(v.codes[rows], v.levels) if isinstance(v, Labels) else v[rows])
-              for k, v in c.covariates.items()}  # fmt: skip
+    subset = c.covariates
+    if len(rows) < c.n:  # (no copies when everyone is in the sample)
+        subset = {k: (Labels(v.codes[rows], v.levels) if isinstance(v, Labels) else v[rows])
+                  for k, v in subset.items()}  # fmt: skip
     d = design_matrix(subset, len(rows))
     logit_res, eta = fit_logit(d.X, t_mask[rows], d.names)
     say("matching")

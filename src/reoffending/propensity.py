@@ -199,20 +199,31 @@ def _quasi_newton(X, y, m, tol, max_iter):
         tenth = np.sort(rows[: m // 10])  # (sorted rows: cache-friendly gathers)
         beta = _iterate(X[tenth], y[tenth], beta, 1e-3, max_iter, np.float32)[0]
     rows = np.sort(rows)
-    beta, hess = _iterate(X[rows], y[rows], beta, 1e-4, max_iter, np.float32)[:2]
+    beta, hess = _iterate(X[rows], y[rows], beta, SUB_TOL, max_iter, np.float32)[:2]
     hess = hess * (n / m)  # the subsample's Hessian, scaled up, for the first full step
     grad = _pass(X, y, beta, hessian=False, loglik=False)[0]
     it = 0
     converged = False
+    last = math.inf
+    final = None  # a float64 pass at beta: its Hessian, log-likelihood and linear predictor
     for step_no in range(1, max_iter + 1):
         it = step_no
         step = np.linalg.solve(hess, grad)
-        beta = beta + step
         size = np.max(np.abs(step))
+        if size < tol and final is not None:  # beta is the maximum: keep its float64 pass
+            return beta, *final, it, True
+        beta = beta + step
         if size < tol:
             converged = True
             break
-        refresh = size > STALE_STEP
+        if size < NEAR:  # probably the last pass: make it the float64 one the SEs need
+            grad, *final = _pass(X, y, beta)
+            hess = final[0]
+            continue
+        final = None
+        # the Hessian in hand shrinks each step ~100-fold; recompute it only when it does not
+        refresh = size > SLOW * last
+        last = size
         grad, new_hess, _, _ = _pass(X, y, beta, hessian=refresh, loglik=False,
                                      hessian_type=np.float32)  # fmt: skip
         hess = new_hess if refresh else hess
@@ -220,7 +231,9 @@ def _quasi_newton(X, y, m, tol, max_iter):
     return beta, hess, ll, eta, it, converged
 
 
-STALE_STEP = 1e-3  # after a step this large, the next full-data pass recomputes the Hessian
+SLOW = 0.1  # a step shrinking less than this, relative to the one before, refreshes the Hessian
+NEAR = 1e-4  # after a step this small, the next pass is usually the last
+SUB_TOL = 1e-3  # the subsample's Newton stops here: the full-data steps finish the job
 
 
 def _iterate(X, y, beta, tol, max_iter, hessian_type=np.float64):
