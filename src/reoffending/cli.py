@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--publish-threshold", type=int, default=5)
     e.add_argument("--bootstrap", type=int, default=1000)
     e.add_argument("--quiet", action="store_true", help="no progress messages")
+    e.add_argument("--threads", type=int, default=2,
+                   help="run independent steps side by side on this many threads (1: in order; "
+                   "the result is the same)")  # fmt: skip
     g = sub.add_parser("generate", help="write a synthetic cohort and offences (Parquet)")
     g.add_argument("--people", type=int, default=20_000)
     g.add_argument("--effect", type=float, default=0.2, help="true relative reduction")
@@ -112,6 +115,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         bootstrap=args.bootstrap,
         publish_threshold=args.publish_threshold,
         progress=progress,
+        threads=args.threads,
     )
     out = Path(args.out)
     out.write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")

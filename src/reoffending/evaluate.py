@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import time
@@ -131,22 +132,20 @@ def evaluate(
     threads (one by default: see reoffending/blas.py). With `threads` > 1, steps that do not
     depend on each other run concurrently (reading the offences and the outcomes beside the
     propensity model and matching; balance and each outcome's effects side by side): less
-    wall time, the same CPU time, and the same result bit for bit as `threads=1`."""
+    wall time, the same CPU time, and the same result bit for bit as `threads=1`. Cohorts
+    under `THREADS_FROM_ROWS` people run in order: there threads cost more than they save."""
     if threads < 1:
         raise ValueError("threads must be at least 1")
-    with blas_threads(blas), no_hugepage_advice():
-        if threads == 1:
-            return _evaluate(
-                cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
-                harm_table, treated_label, control_label, ratio, replace, caliper_sd, complier,
-                bootstrap, publish_threshold, waiting_days, proven_disposals, progress, None,
-            )  # fmt: skip
-        with ThreadPoolExecutor(threads, thread_name_prefix="reoffending") as pool:
-            return _evaluate(
-                cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
-                harm_table, treated_label, control_label, ratio, replace, caliper_sd, complier,
-                bootstrap, publish_threshold, waiting_days, proven_disposals, progress, pool,
-            )  # fmt: skip
+    with blas_threads(blas), no_hugepage_advice(), contextlib.ExitStack() as stack:
+        return _evaluate(
+            cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
+            harm_table, treated_label, control_label, ratio, replace, caliper_sd, complier,
+            bootstrap, publish_threshold, waiting_days, proven_disposals, progress, threads,
+            stack,
+        )  # fmt: skip
+
+
+THREADS_FROM_ROWS = 50_000  # below this many people, threads cost more than they save
 
 
 def _now(fn, *args):
@@ -163,10 +162,9 @@ def _now(fn, *args):
 def _evaluate(
     cohort, offences, design, windows, basis, scopes, covariates, seed, data_end, harm_table,
     treated_label, control_label, ratio, replace, caliper_sd, complier, bootstrap,
-    publish_threshold, waiting_days, proven_disposals, progress, pool,
+    publish_threshold, waiting_days, proven_disposals, progress, threads, stack,
 ) -> Evaluation:  # fmt: skip
     say = progress or (lambda _msg: None)
-    submit = pool.submit if pool else _now
     if design not in ("trial", "matched"):
         raise ValueError("design must be 'trial' or 'matched'")
     windows = tuple(sorted({int(w) for w in windows}))
@@ -179,6 +177,10 @@ def _evaluate(
         c = load_cohort(cohort, covariates=covariates)
     else:
         c = load_cohort(cohort, covariates=[] if design == "trial" else None)
+    pool = None
+    if threads > 1 and c.n >= THREADS_FROM_ROWS:
+        pool = stack.enter_context(ThreadPoolExecutor(threads, thread_name_prefix="reoffending"))
+    submit = pool.submit if pool else _now
     # Offences and outcomes need only the cohort, as do the propensity model and matching:
     # with a pool the first pair runs beside the second. Errors keep the one-thread order
     # (offences, labels, outcomes, design), because every future is read in that order.
