@@ -182,11 +182,31 @@ def _evaluate(
         pool = stack.enter_context(ThreadPoolExecutor(threads, thread_name_prefix="reoffending"))
     submit = pool.submit if pool else _now
     # Offences and outcomes need only the cohort, as do the propensity model and matching:
-    # with a pool the first pair runs beside the second. Errors keep the one-thread order
-    # (offences, labels, outcomes, design), because every future is read in that order.
+    # with a pool the first pair runs beside the second (one task, so the other worker is free
+    # for half of each propensity pass). Errors keep the in-order sequence: offences, the
+    # cohort's labels, outcomes, then the design.
     say("reading and checking the offences" + (" (in the background)" if pool else ""))
-    f_off = submit(_offences, offences, c, data_end)
 
+    def offences_then_outcomes():
+        o, end_day = _offences(offences, c, data_end)
+        if not pool:
+            say("outcomes")
+        try:
+            outs = compute_outcomes(
+                c, o, harm, windows=windows, scopes=scopes, basis=basis, data_end_day=end_day,
+                waiting_days=waiting_days, proven_disposals=proven_disposals,
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - raised after the label checks, below
+            return o, end_day, exc
+        return o, end_day, outs
+
+    def inputs():
+        o, end_day, outs = f_in.result()
+        if isinstance(outs, Exception):
+            raise outs
+        return o, end_day, outs
+
+    f_in = submit(offences_then_outcomes)
     control_label = control_label or ("control" if design == "trial" else None)
     try:
         if design == "trial":
@@ -205,21 +225,10 @@ def _evaluate(
             raise InputError("cohort", "arm" if design == "trial" else "group",
                              f"no rows labelled {treated_label!r}")  # fmt: skip
     except Exception:
-        f_off.result()  # an error in the offences comes first, as without threads
+        f_in.result()  # an error in the offences comes first, as in order
         raise
-
-    def outcomes():
-        o, end_day = f_off.result()
-        return o, end_day, compute_outcomes(
-            c, o, harm, windows=windows, scopes=scopes, basis=basis, data_end_day=end_day,
-            waiting_days=waiting_days, proven_disposals=proven_disposals,
-        )  # fmt: skip
-
     if not pool:
-        say("outcomes")
-    f_out = submit(outcomes)
-    if not pool:
-        f_out.result()  # in order: an input error stops here, before any modelling
+        inputs()  # in order: an input error stops here, before any modelling
 
     weights = np.zeros(c.n)
     weights[t_mask | c_mask] = 1.0
@@ -227,13 +236,14 @@ def _evaluate(
     f_bal = None
     if design == "matched":
         try:
-            extras = _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say)
+            extras = _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say,
+                              pool)  # fmt: skip
         except Exception:
-            f_out.result()  # input and outcome errors come first, as without threads
+            inputs()  # input and outcome errors come first, as in order
             raise
         weights = extras.pop("weights")
         f_bal = extras.pop("balance")
-    o, end_day, outs = f_out.result()
+    o, end_day, outs = inputs()
     if design == "trial":
         extras["consort"] = _consort(c, t_mask, c_mask, outs, treated_label, control_label)
 
@@ -315,7 +325,7 @@ def _end_day(data_end: dt.date | str | None, o: Offences, c: Cohort) -> int:
     return (data_end - EPOCH).days
 
 
-def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say):
+def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say, pool):
     if not c.covariates:
         raise InputError("cohort", None, "the matched design needs covariate columns")
     sample = t_mask | c_mask
@@ -328,7 +338,7 @@ def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say):
         subset = {k: (Labels(v.codes[rows], v.levels) if isinstance(v, Labels) else v[rows])
                   for k, v in subset.items()}  # fmt: skip
     d = design_matrix(subset, len(rows))
-    logit_res, eta = fit_logit(d.X, t_mask[rows], d.names)
+    logit_res, eta = fit_logit(d.X, t_mask[rows], d.names, pool=pool)
     say("matching")
     m = match(eta, t_mask[rows], caliper_sd=caliper_sd, ratio=ratio, replace=replace, seed=seed)
     w = np.zeros(c.n)
