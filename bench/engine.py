@@ -6,8 +6,9 @@
 For each design (matched, trial) it times, in fresh processes:
 - the engine cold: `python -m reoffending evaluate` end to end (interpreter start, imports,
   Parquet in, JSON out), with its peak resident memory;
-- the engine warm: the same evaluation again in a process that has already run it once, step
-  by step (the median of three runs);
+- the engine warm: the same evaluation again in a process that has already run it once (the
+  median of three runs), on the default two threads and, step by step, on one (threads=1:
+  steps in order, so each step's time is its own);
 - the typical stack (pandas + scikit-learn + lifelines + statsmodels, bench/typical_stack.py)
   doing the same work step by step, with its import time and peak memory.
 It prints each step's time for both, the ratio, and the peak memory. Timings vary with machine
