@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +33,8 @@ def load_harm_table(path: str | Path | None = None, version: str | None = None) 
     unless given)."""
     if path is None:
         name = f"harm_weights_{version or DEFAULT_VERSION}.csv"
-        ref = resources.files("reoffending") / "data" / name
+        # a path beside this module, not importlib.resources (its imports cost ~20-60 ms cold)
+        ref = Path(__file__).parent / "data" / name
         if not ref.is_file():
             raise InputError("harm table", None, f"no shipped harm table version {version!r}")
         text = ref.read_text(encoding="utf-8")

@@ -180,23 +180,32 @@ class Balance(Result):
     variance_ratio_range: tuple[float, float] = VR_FLAG
 
 
-def _wmoments(X: np.ndarray, W: np.ndarray, chunk: int = 16_384):
-    """Weighted means and variances of X's columns for each row of weights W (k x n), in one
-    pass over X by row blocks, each converted to float64 once into a reused buffer (X may be
-    stored as small integers; no n x p temporaries)."""
-    k, p = W.shape[0], X.shape[1]
+def _wmoments(X: np.ndarray, treated: np.ndarray, weights: np.ndarray, chunk: int = 16_384):
+    """Weighted means and variances of X's columns for four sets of weights (treated, control,
+    treated x weights, control x weights), in one pass over X by row blocks, each converted to
+    float64 once into a reused buffer (X may be stored as small integers). The weights are
+    built a block at a time too: no n x p or 4 x n temporaries."""
+    k, p = 4, X.shape[1]
     s1, s2 = np.zeros((k, p)), np.zeros((k, p))
-    block = np.empty((min(chunk, X.shape[0]), p))
+    m = min(chunk, X.shape[0])
+    block = np.empty((m, p))
     square = np.empty_like(block)
+    W = np.empty((k, m))
     for a in range(0, X.shape[0], chunk):
         b = block[: min(chunk, X.shape[0] - a)]
         b[:] = X[a : a + chunk]
         sq = square[: len(b)]
         np.multiply(b, b, out=sq)
-        wb = W[:, a : a + chunk]
+        wb = W[:, : len(b)]
+        tb, w = treated[a : a + chunk], weights[a : a + chunk]
+        wb[0], wb[1] = tb, ~tb
+        np.multiply(wb[0], w, out=wb[2])
+        np.multiply(wb[1], w, out=wb[3])
         s1 += wb @ b
         s2 += wb @ sq
-    total = W.sum(axis=1)[:, None]
+    tw, cw = treated * weights, ~treated * weights  # summed whole, as 4 x n rows were
+    total = np.array([treated.sum(), (~treated).sum(), tw.sum(), cw.sum()], dtype=np.float64)
+    total = total[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = s1 / total
         # unbiased with frequency-style weights, as the usual unweighted formula when w = 1
@@ -206,8 +215,7 @@ def _wmoments(X: np.ndarray, W: np.ndarray, chunk: int = 16_384):
 
 def balance(X: np.ndarray, names: list[str], treated: np.ndarray, weights: np.ndarray) -> Balance:
     treated = np.asarray(treated, dtype=bool)
-    W = np.stack([treated, ~treated, treated * weights, ~treated * weights]).astype(np.float64)
-    mean, var = _wmoments(X, W)
+    mean, var = _wmoments(X, treated, np.asarray(weights, dtype=np.float64))
     (mt0, mc0, mt1, mc1), (vt0, vc0, vt1, vc1) = mean, var
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = np.sqrt((vt0 + vc0) / 2)

@@ -407,13 +407,15 @@ def join_people(cohort_ids: pa.Array, offence_ids: pa.Array) -> np.ndarray:
     wanted = _np(offence_ids)
     lo, hi = int(ids.min()), int(ids.max())
     if hi - lo <= 4 * len(ids) + 1024:
-        lookup = np.full(hi - lo + 1, -1, dtype=np.int32)
-        lookup[ids - lo] = np.arange(len(ids), dtype=np.int32)
+        # ids from 0 up index the lookup directly: no shifted copy of 5M offence ids to fault in
+        base = 0 if lo >= 0 and hi <= 4 * len(ids) + 1024 else lo
+        lookup = np.full(hi - base + 1, -1, dtype=np.int32)
+        lookup[ids - base if base else ids] = np.arange(len(ids), dtype=np.int32)
         if len(wanted) == 0 or (wanted.min() >= lo and wanted.max() <= hi):
-            return lookup[wanted - lo]
+            return np.take(lookup, wanted - base if base else wanted)
         inside = (wanted >= lo) & (wanted <= hi)
         out = np.full(len(wanted), -1, dtype=np.int32)
-        out[inside] = lookup[wanted[inside] - lo]
+        out[inside] = lookup[wanted[inside] - base]
         return out
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]

@@ -9,7 +9,7 @@ import pytest
 
 from reoffending import evaluate, generate, load_harm_table
 from reoffending.outcomes import compute_outcomes
-from reoffending.tables import load_cohort, load_offences
+from reoffending.tables import join_people, load_cohort, load_offences
 
 HARM = load_harm_table()
 D = dt.date
@@ -185,3 +185,18 @@ def test_an_empty_control_arm_gives_inconclusive_results_not_an_error():
     assert ev.minimum_detectable_effect.absolute is None
     assert ev.consort.randomised == {"treatment": 10, "control": 0}
     assert o.cox is None and "constant (is an arm empty?)" in o.note
+
+
+@pytest.mark.parametrize("ids", [
+    [0, 1, 2, 5, 3],  # from 0: indexed directly
+    [100_001, 100_003, 100_002],  # compact, away from 0: shifted
+    [-4, -1, 2, 0],  # negative ids
+    [7, 10**12, 3],  # sparse: sorted join
+])  # fmt: skip
+def test_people_are_joined_by_id_whatever_the_ids_range(ids):
+    rng = np.random.default_rng(0)
+    pool = [*ids, min(ids) - 1, max(ids) + 1, 10**13, -(10**13)]  # and some not in the cohort
+    wanted = rng.choice(pool, 200)
+    rows = join_people(pa.array(ids, pa.int64()), pa.array(wanted, pa.int64()))
+    where = {v: i for i, v in enumerate(ids)}
+    assert rows.tolist() == [where.get(int(v), -1) for v in wanted]

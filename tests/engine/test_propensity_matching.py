@@ -1,12 +1,15 @@
 """Propensity model against statsmodels; matching against scikit-learn and a naive greedy
 reference; balance against pandas."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 from sklearn.neighbors import NearestNeighbors
 
+from reoffending import propensity
 from reoffending.errors import EstimationError, InputError
 from reoffending.matching import balance, match, overlap
 from reoffending.propensity import design_matrix, fit_logit
@@ -31,6 +34,23 @@ def test_logit_matches_statsmodels(warm_start_rows):
     assert res.log_likelihood == pytest.approx(ref.llf, abs=1e-6)
     assert np.allclose(eta, sm.add_constant(X) @ ref.params, atol=1e-6)
     assert res.names == ["(intercept)", "a", "b", "c"]
+
+
+@pytest.mark.parametrize("warm_start_rows", [100_000, 500])
+def test_logit_in_two_halves_on_a_second_thread_is_the_same(monkeypatch, warm_start_rows):
+    # large data is summed in two halves (one maybe on a pool): shrink the sizes to test it
+    monkeypatch.setattr(propensity, "SPLIT_ROWS", 1000)
+    monkeypatch.setattr(propensity, "BLOCK", 256)
+    X, t = _confounded(n=6001)
+    ref = sm.Logit(t.astype(float), sm.add_constant(X)).fit(disp=0, tol=1e-12, maxiter=100)
+    alone, eta_alone = fit_logit(X, t, warm_start_rows=warm_start_rows)
+    with ThreadPoolExecutor(1) as pool:
+        res, eta = fit_logit(X, t, warm_start_rows=warm_start_rows, pool=pool)
+    assert np.array_equal(res.coef, alone.coef) and np.array_equal(res.se, alone.se)
+    assert np.array_equal(eta, eta_alone)
+    assert np.allclose(res.coef, ref.params, atol=TOL, rtol=0)
+    assert np.allclose(res.se, ref.bse, atol=TOL, rtol=0)
+    assert np.allclose(eta, sm.add_constant(X) @ ref.params, atol=1e-6)
 
 
 def test_text_covariates_are_dummy_coded_against_the_first_level():
