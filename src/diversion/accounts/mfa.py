@@ -24,11 +24,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 ISSUER = "Diversion"
 
-# Sent with request, user, kind ("second_step_failed", "authenticator_set_up",
-# "second_step_passed") and reason; the audit app records each as a security event.
+# Sent with request (or None), user, kind ("second_step_passed", "second_step_failed",
+# "authenticator_set_up", "authenticator_reset") and reason; the audit app records each as a
+# security event.
 second_step_event = Signal()
-# Sent with request, user and reason when someone changes their own password.
-password_changed = Signal()
 
 
 def is_verified(user) -> bool:

@@ -1,8 +1,14 @@
-"""Password rules beyond Django's: block words an attacker would try first (ASVS 6.2.11)."""
+"""Password rules beyond Django's: block words an attacker would try first (ASVS 6.2.11);
+and the signal sent when a user changes their own password."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.dispatch import Signal
+
+# Sent with request, user and reason when someone changes their own password; the audit app
+# records it as a security event.
+password_changed = Signal()
 
 CONTEXT_WORDS = ("diversion", "police", "constabulary", "cara", "juno", "caution", "password",
                  "hampton", "solent", "victim", "commissioner")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from diversion.accounts import mfa, policy, sessions
 from diversion.accounts.forms import ChangePasswordForm, CodeForm, SignInForm
-from diversion.accounts.mfa import password_changed
+from diversion.accounts.passwords import password_changed
 
 
 @policy.rule(policy.PUBLIC)

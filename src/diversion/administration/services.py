@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from diversion.accounts import mfa, sessions
 from diversion.accounts.policy import visible
-from diversion.audit.models import Operation, SecurityEvent, SecurityEventKind
+from diversion.audit.models import Operation
 from diversion.audit.services import record
 
 User = get_user_model()
@@ -56,12 +56,8 @@ def reset_authenticator(actor, user, request=None) -> int:
         removed = mfa.reset(user)
         record(actor=actor, operation=Operation.ALTERATION, subjects=[user], obj=user,
                justification="Two-step verification reset: authenticator app removed")
-        SecurityEvent.objects.create(
-            kind=SecurityEventKind.AUTHENTICATOR_RESET, user=user, username=user.username,
-            organisation_id=user.organisation_id, reason=f"reset by {actor.username}",
-            method=getattr(request, "method", "") or "", path=getattr(request, "path", "") or "",
-            ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
-            request_id=getattr(request, "request_id", "") if request is not None else "")
+        mfa.second_step_event.send(sender=None, request=request, user=user,
+                                   kind="authenticator_reset", reason=f"reset by {actor.username}")
     return removed
 
 

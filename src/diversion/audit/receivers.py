@@ -6,7 +6,8 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from diversion.accounts.mfa import password_changed, second_step_event
+from diversion.accounts.mfa import second_step_event
+from diversion.accounts.passwords import password_changed
 from diversion.accounts.policy import access_denied
 from diversion.audit.models import SecurityEvent, SecurityEventKind
 

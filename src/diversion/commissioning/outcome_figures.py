@@ -33,8 +33,9 @@ class Outcomes:
     groups: dict = field(default_factory=dict)
 
 
-def rows(user, filters) -> QuerySet:
-    found = policy.visible(user, OutcomeAggregate).filter(
+def rows(user, filters, model=OutcomeAggregate) -> QuerySet:
+    """The aggregate rows (OutcomeAggregate or DashboardAggregate) the filters choose."""
+    found = policy.visible(user, model).filter(
         quarter_start__gte=filters.start, quarter_start__lte=filters.end)
     if filters.programme:
         found = found.filter(programme_code=filters.programme)

@@ -134,18 +134,6 @@ class Dashboard:
         return next((t for t in self.tables if t.key == key), None)
 
 
-def _aggregates(user, filters: Filters) -> QuerySet:
-    rows = policy.visible(user, DashboardAggregate).filter(
-        quarter_start__gte=filters.start, quarter_start__lte=filters.end)
-    if filters.programme:
-        rows = rows.filter(programme_code=filters.programme)
-    if filters.force is not None:
-        rows = rows.filter(force=filters.force)
-    if filters.provider is not None:
-        rows = rows.filter(provider=filters.provider)
-    return rows
-
-
 def _contracts_in(user, filters: Filters) -> list[Contract]:
     found = contracts(user).filter(start_date__lte=filters.end, end_date__gte=filters.start)
     if filters.programme:
@@ -182,7 +170,7 @@ def version(user) -> Version:
 
 def dashboard(user, filters: Filters) -> Dashboard:
     limit = threshold()
-    rows = _aggregates(user, filters)
+    rows = outcome_figures.rows(user, filters, DashboardAggregate)
     by_status: dict[str, int] = defaultdict(int)
     by_quarter: dict[tuple[date, str], int] = defaultdict(int)
     groups: dict[str, dict[str, dict[str, int]]] = {

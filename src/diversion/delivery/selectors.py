@@ -103,4 +103,18 @@ def register_bookings(actor, event) -> list:
                    subjects=[b.case.person for b in bookings],
                    justification="Attendance register")
     return bookings
+
+
+def marked_booking(actor, event, pk: int):
+    """One booking on an event's register that has a saved mark (read-logged), or None."""
+    from diversion.delivery.models import Booking
+
+    with transaction.atomic():
+        booking = (visible(actor, Booking).filter(event=event, pk=pk, cancelled=False,
+                                                  attendance__isnull=False)
+                   .select_related("case__person", "attendance").first())
+        if booking is not None:
+            record(actor=actor, operation=Operation.CONSULTATION, obj=event,
+                   subjects=[booking.case.person], justification="Attendance mark to correct")
+    return booking
 # --- end provider delivery

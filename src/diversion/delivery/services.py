@@ -129,7 +129,7 @@ def correct_attendance(actor, attendance: Attendance, *, outcome: str, reason: s
       releases the round's later places, as when first marked);
     - late <-> did not attend changes only the words.
     Refused, with the reason, when the case has moved on (police decided, or completed)."""
-    outcome, reason, why = outcome, reason.strip(), why.strip()
+    reason, why = reason.strip(), why.strip()
     if outcome not in AttendanceOutcome.values:
         raise DeliveryRefused("Choose the correct attendance")
     if not why:

@@ -210,8 +210,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
 def correct_attendance(request: HttpRequest, pk: int, booking_pk: int) -> HttpResponse:
     """Change a saved mark, with why; the case follows the new mark (services says how)."""
     event = policy.get_visible_or_404(request, WorkshopEvent, pk=pk)
-    booking = next((b for b in selectors.register_bookings(request.user, event)
-                    if b.pk == booking_pk and hasattr(b, "attendance")), None)
+    booking = selectors.marked_booking(request.user, event, booking_pk)
     if booking is None:
         raise Http404
     attendance = booking.attendance
