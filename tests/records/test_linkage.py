@@ -113,3 +113,27 @@ def test_demo_extract_imports_links_and_is_idempotent(db):
     assert ImportBatch.objects.count() == 1
     assert counts == (CrimeRecord.objects.count(), PersonLink.objects.count(),
                       LinkCandidate.objects.count())
+
+
+def test_a_small_import_after_the_first_still_links_and_queues(analyst):
+    """Routine imports carry a handful of new rows; a lone near match gives this run's rows no
+    pair to learn from, which made the old per-run model fail with "math domain error"."""
+    force = analyst.organisation
+    people, rows = people_and_records(force)
+    _import(analyst, csv_bytes(rows))
+    first = link_force(force, actor=analyst)
+    assert first.status == "done", first.problem
+    for reference, person, family in (("S/1", people[5], people[5].family_name[:-1] + "x"),
+                                      ("S/2", people[3], people[3].family_name)):
+        _import(analyst, csv_bytes([row(
+            reference, given_name=person.given_name, family_name=family,
+            date_of_birth=person.date_of_birth.isoformat(), sex=person.sex,
+            postcode_district=person.postcode_district)]), name=f"{reference[2:]}.csv")
+        run = link_force(force, actor=analyst, upper=0.99)
+        assert run.status == "done", run.problem
+        assert 0 < run.model_settings["probability_two_random_records_match"] < 1
+        record_ = CrimeRecord.objects.get(crime_reference=reference)
+        queued = LinkCandidate.objects.filter(record=record_, person=person).exists()
+        linked = PersonLink.objects.filter(record=record_, person=person).exists()
+        assert queued or linked, f"{reference} is neither linked nor queued for review"
+        assert run.sent_to_review + run.linked_probabilistic == 1

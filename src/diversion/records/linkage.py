@@ -3,13 +3,18 @@
 1. PNC ID equal (both stored normalised) within the same force;
 2. force person reference equal within the same force;
 3. for the rest, a Splink model on name, date of birth, sex and postcode district whose
-   m and u probabilities are estimated from this run's data (u by random sampling, m by EM)
-   and saved with the run. Pairs at or above the upper threshold link; pairs between the
-   thresholds wait in the review queue; the rest stay unlinked.
+   m and u probabilities are estimated from all of the force's crime records against its
+   people (u by random sampling, m by EM) and saved with the run; only the rows still
+   unlinked are then scored. Training on the whole population, not on this run's rows, is
+   what lets a routine import of a handful of rows link: a few rows give no pairs to learn
+   from, and an estimate of 0 or 1 has no match weight. Every probability is kept strictly
+   inside (0, 1) for the same reason. Pairs at or above the upper threshold link; pairs
+   between the thresholds wait in the review queue; the rest stay unlinked.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections import Counter
 
@@ -45,6 +50,7 @@ def link_force(force, *, actor=None, batch=None, upper: float | None = None,
     unlinked = (CrimeRecord.objects.filter(force=force, link__isnull=True)
                 .exclude(pk__in=pending.values("record_id")))
     rows = list(unlinked.values("id", "pnc_id", "force_person_ref", *COMPARED))
+    population = CrimeRecord.objects.filter(force=force)
     people = list(Person.objects.filter(force=force)
                   .values("id", "pnc_id", "force_reference", *COMPARED))
     links: list[PersonLink] = []
@@ -52,7 +58,8 @@ def link_force(force, *, actor=None, batch=None, upper: float | None = None,
     try:
         rest = _deterministic(run, rows, people, links)
         if rest and people:
-            run.model_settings = _probabilistic(run, rest, people, links, candidates)
+            run.model_settings = _probabilistic(run, rest, population, people, links,
+                                                candidates)
         run.status = LinkageRun.Status.DONE
     except Exception as exc:  # Splink/DuckDB errors: keep the deterministic links, say why
         log.exception("probabilistic linkage failed")
@@ -112,18 +119,19 @@ def _table(rows, id_key="id") -> dict[str, list]:
     return table
 
 
-def _probabilistic(run, rest, people, links, candidates) -> dict:
-    import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+# Bounds for every estimated probability: log2 of 0 or of 1/(1-1) is undefined.
+_FLOOR, _CEILING = 1e-9, 1 - 1e-9
 
-    comparable = [row for row in rest if row["family_name"] and row["date_of_birth"]]
-    if not comparable:
-        return {}
-    logging.getLogger("splink").setLevel(logging.ERROR)
-    db_api = DuckDBAPI()
-    records_df = db_api.register(_table(comparable), dataset_display_name="records")
-    people_df = db_api.register(_table(people), dataset_display_name="people")
-    settings = SettingsCreator(
+
+def _comparable(rows) -> list[dict]:
+    return [row for row in rows if row["family_name"] and row["date_of_birth"]]
+
+
+def _settings():
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="unique_id",
         comparisons=[
@@ -139,12 +147,43 @@ def _probabilistic(run, rest, people, links, candidates) -> dict:
         ],
         retain_intermediate_calculation_columns=True,
     )
-    linker = Linker([records_df, people_df], settings, log_level=logging.ERROR)
+
+
+def _bounded(model: dict, records: int, people: int) -> dict:
+    """The saved model with every probability strictly inside (0, 1).
+
+    A prior of 0 (no pair in the data looked like a match) falls back to one true pair in all
+    the record-person pairs; m or u of exactly 0 or 1 (a level never or always seen) is pulled
+    just inside the bounds, so that level's weight is large but finite.
+    """
+    prior = model.get("probability_two_random_records_match") or 0.0
+    if not _FLOOR <= prior <= _CEILING:
+        prior = 1.0 / max(records * people, 1) if prior <= 0 else _CEILING
+    model["probability_two_random_records_match"] = prior
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            for key in ("m_probability", "u_probability"):
+                if key in level and level[key] is not None:
+                    level[key] = min(max(float(level[key]), _FLOOR), _CEILING)
+    return model
+
+
+def _train(db_api, population, people, run) -> dict:
+    """Estimate the model on all of the force's crime records against its people."""
+    from splink import Linker, block_on
+
+    training_rows = _comparable(list(population.values("id", *COMPARED)))
+    records_df = db_api.register(_table(training_rows), dataset_display_name="records")
+    people_df = db_api.register(_table(people), dataset_display_name="people")
+    linker = Linker([records_df, people_df], _settings(), log_level=logging.ERROR)
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        [block_on("family_name", "date_of_birth")], recall=0.9)
-    training.estimate_u_using_random_sampling(max_pairs=200_000, seed=2026)
     skipped = []
+    try:
+        training.estimate_probability_two_random_records_match(
+            [block_on("family_name", "date_of_birth")], recall=0.9)
+    except Exception as exc:  # no deterministic pair at all: the bounded fallback prior stands
+        skipped.append(f"prior not estimated: {str(exc).splitlines()[0][:200]}")
+    training.estimate_u_using_random_sampling(max_pairs=200_000, seed=2026)
     for blocking in (block_on("date_of_birth"), block_on("family_name")):
         try:
             training.estimate_parameters_using_expectation_maximisation(blocking)
@@ -153,7 +192,21 @@ def _probabilistic(run, rest, people, links, candidates) -> dict:
                            f" skipped: {str(exc).splitlines()[0][:200]}")
     if skipped:
         run.problem = "; ".join(skipped)
-    model = linker.misc.save_model_to_json()
+    return _bounded(linker.misc.save_model_to_json(), len(training_rows), len(people))
+
+
+def _probabilistic(run, rest, population, people, links, candidates) -> dict:
+    from splink import DuckDBAPI, Linker
+
+    comparable = _comparable(rest)
+    if not comparable:
+        return {}
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    model = _train(DuckDBAPI(), population, people, run)
+    db_api = DuckDBAPI()
+    records_df = db_api.register(_table(comparable), dataset_display_name="records")
+    people_df = db_api.register(_table(people), dataset_display_name="people")
+    linker = Linker([records_df, people_df], copy.deepcopy(model), log_level=logging.ERROR)
     labels = _level_labels(model)
     best: dict[int, dict] = {}
     for pair in linker.inference.predict(threshold_match_probability=run.lower_threshold) \
