@@ -274,7 +274,7 @@ def test_a_trial_case_must_be_randomised_and_control_gets_no_programme(cast, off
     case.refresh_from_db()
     if arm == "workshop":
         assert response.status_code == 302 and case.status == "referred"
-        assert case.disposal.time_limit_basis == "s39a_awaiting_statement"
+        assert case.disposal.time_limit_basis == "s127_until_statement"
     else:
         assert "no programme condition" in response.content.decode()
         officer_client.post(reverse("cases:caution", args=[case.pk]), caution_data(
@@ -317,4 +317,4 @@ def test_after_eligibility_only_the_statement_date_can_change(cast, officer_clie
     case.refresh_from_db()
     assert case.victim_statement_date == statement and case.dash_risk == "standard"
     page = officer_client.get(reverse("cases:detail", args=[case.pk])).content.decode()
-    assert "6 months beginning with the victim" in page
+    assert "6 months from the victim" in page

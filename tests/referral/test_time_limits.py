@@ -38,28 +38,43 @@ def test_either_way_offences_have_no_limit():
     assert result.days_left(date(2030, 1, 1)) is None and not result.expired(date(2040, 1, 1))
 
 
-def test_s39a_six_months_beginning_with_the_statement():
-    result = limit(offence=date(2026, 1, 10), statement=date(2026, 1, 12))
+def test_s39a_six_months_from_the_statement_excludes_its_first_day():
+    # The worked example: a statement on 22 Nov 2026 gives up to and including 22 May 2027.
+    result = limit(offence=date(2026, 10, 1), statement=date(2026, 11, 22))
     assert result.basis == "s39a"
-    assert result.last_day == date(2026, 7, 11)  # the statement's day counts
-    assert "victim's statement" in result.explanation
+    assert result.last_day == date(2027, 5, 22)
+    assert "22 November 2026" in result.explanation
+    assert limit(offence=date(2026, 1, 10), statement=date(2026, 1, 12)).last_day == \
+        date(2026, 7, 12)
 
 
 def test_s39a_late_statement_is_capped_at_two_years_from_the_offence():
     result = limit(offence=date(2026, 1, 10), statement=date(2027, 12, 1))
     assert result.last_day == date(2028, 1, 10)
-    assert "2 years after the offence" in result.explanation
+    assert "2 years from the offence" in result.explanation
 
 
 def test_s39a_boundary_where_both_periods_end_together():
-    # Statement 18 months + 1 day after the offence: 6 months from it ends on the 2-year day.
-    result = limit(offence=date(2026, 1, 10), statement=date(2027, 7, 11))
+    # Statement 18 months after the offence: 6 months from it ends on the 2-year day.
+    result = limit(offence=date(2026, 1, 10), statement=date(2027, 7, 10))
     assert result.last_day == date(2028, 1, 10)
+    assert "6 months from the victim's statement" in result.explanation
 
 
-def test_s39a_without_a_statement_shows_the_outer_limit():
-    result = limit(offence=date(2026, 1, 10))
-    assert result.basis == "s39a_awaiting_statement" and result.last_day == date(2028, 1, 10)
+def test_without_a_statement_s39a_does_not_apply_and_s127_stands():
+    # The audit's case: a DA common assault on 15 Oct 2026 with no statement recorded showed
+    # 15 Oct 2028 (the s.39A outer limit); s.127 gives 15 Apr 2027.
+    result = limit(offence=date(2026, 10, 15))
+    assert result.basis == "s127_until_statement"
+    assert result.last_day == date(2027, 4, 15)
+    assert "s.127" in result.explanation and "15 October 2028" in result.explanation
+
+
+def test_a_statement_after_the_s127_limit_still_opens_s39a():
+    # The point of s.39A: a victim who comes forward late. Offence 10 Jan 2026, s.127 ends
+    # 10 Jul 2026; a statement on 1 Sep 2026 gives until 1 Mar 2027.
+    result = limit(offence=date(2026, 1, 10), statement=date(2026, 9, 1))
+    assert result.basis == "s39a" and result.last_day == date(2027, 3, 1)
 
 
 def test_s39a_gives_more_time_than_s127_for_a_late_statement():

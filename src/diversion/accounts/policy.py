@@ -206,6 +206,7 @@ SCOPES.update({
     "cases.EligibilityDecision": _case_records,
     "cases.CaseEvent": _case_records,
     "cases.Disposal": _case_records,
+    "cases.VictimViewDecision": _case_records,
     "cases.Referral": _referrals,
     "trials.TrialAllocation": _case_records,
 })

@@ -266,6 +266,13 @@ class CautionForm(VersionedForm):
         label="The person has signed the caution document (offence, admission, consent and "
               "conditions)", required=False)
 
+    def clean_signed_document(self):
+        if not self.cleaned_data.get("signed_document"):
+            from diversion.cases.services import SIGNED_DOCUMENT_REQUIRED
+
+            raise forms.ValidationError(SIGNED_DOCUMENT_REQUIRED)
+        return True
+
     def __init__(self, *args, case=None, default_weeks: int = 16, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
@@ -332,3 +339,61 @@ class CautionForm(VersionedForm):
             "regime", "disposal_date", "authorising_officer", "authorising_rank",
             "programme_condition", "reparative_condition", "restrictive_condition",
             "unpaid_work_hours", "deadline", "signed_document")}
+
+
+class StatementForm(VersionedForm):
+    """The date the victim gave the police a witness statement or video-recorded interview."""
+
+    victim_statement_date = GovukDateField(
+        label="Date of the victim's statement or video-recorded interview",
+        help_text="The first date the victim gave the police a witness statement or a "
+                  "video-recorded interview. For example, 27 3 2026")
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        if not self.is_bound and case is not None:
+            self.initial["version"] = case.version
+            if case.victim_statement_date:
+                d = case.victim_statement_date
+                self.initial["victim_statement_date"] = [d.day, d.month, d.year]
+
+    def clean_victim_statement_date(self):
+        value = self.cleaned_data["victim_statement_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date of the victim's statement must be today or "
+                                        "in the past")
+        if self.case and value < self.case.offence.offence_date:
+            raise forms.ValidationError("The date of the victim's statement must be on or "
+                                        "after the offence")
+        return value
+
+
+class VictimViewDecisionForm(VersionedForm):
+    """A supervisor's go-ahead although the victim does not support the resolution."""
+
+    supervisor_name = forms.CharField(
+        label="Supervisor's name", max_length=150,
+        error_messages={"required": "Enter the supervisor's name"})
+    supervisor_rank = forms.ChoiceField(
+        label="Supervisor's rank", choices=[("", "Select"), *regimes.RANKS],
+        error_messages={"required": "Select the supervisor's rank"})
+    reasons = forms.CharField(
+        label="Reasons for going ahead", max_length=5000, widget=forms.Textarea,
+        error_messages={"required": "Give the reasons for going ahead",
+                        "max_length": "Reasons must be 5,000 characters or fewer"},
+        help_text="Why an out-of-court resolution is right although the victim does not "
+                  "support it, and how the victim's safety and views were weighed")
+
+    def clean_supervisor_rank(self):
+        rank = self.cleaned_data["supervisor_rank"]
+        if rank not in regimes.SENIOR_RANKS:
+            raise forms.ValidationError("Going ahead against the victim's view needs an "
+                                        "inspector or above")
+        return rank
+
+    def clean_reasons(self):
+        reasons = self.cleaned_data["reasons"].strip()
+        if not reasons:
+            raise forms.ValidationError("Give the reasons for going ahead")
+        return reasons

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from diversion.cases import pnc
 from diversion.cases.lifecycle import Status
+from diversion.cases.regimes import RANKS
 
 
 class Sex(models.TextChoices):
@@ -284,3 +285,25 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"Referral of {self.case_id} to {self.provider_id}"
+
+
+class VictimViewDecision(models.Model):
+    """A supervisor's decision, with reasons, to go ahead although the victim does not support
+    an out-of-court resolution. The victim's view is weighed, not a veto (CPS and the DPP's
+    Guidance treat it as a factor), but it is never overridden by the officer who proposed
+    the caution alone: randomisation and the caution wait for this decision."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT,
+                                related_name="victim_view_decision")
+    supervisor_name = models.CharField(max_length=150)
+    supervisor_rank = models.CharField(max_length=30, choices=RANKS)
+    reasons = models.TextField()
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=~models.Q(reasons=""),
+                                              name="victim_view_decision_has_reasons")]
+
+    def __str__(self) -> str:
+        return f"Go-ahead despite the victim's view for {self.case_id}"

@@ -43,6 +43,8 @@ RANKS = [
     ("chief_superintendent", "Chief superintendent"),
 ]
 AUTHORISED_RANKS = frozenset(code for code, _ in RANKS[1:])
+# Going ahead against the victim's view needs someone above the authorising sergeant.
+SENIOR_RANKS = frozenset(code for code, _ in RANKS[2:])
 
 
 def commencement() -> date:

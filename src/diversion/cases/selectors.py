@@ -70,3 +70,9 @@ def latest_decision(actor, case):
     from diversion.cases.models import EligibilityDecision
 
     return visible(actor, EligibilityDecision).filter(case=case).first()
+
+
+def victim_view_decision_for(actor, case):
+    from diversion.cases.models import VictimViewDecision
+
+    return visible(actor, VictimViewDecision).filter(case=case).first()

@@ -26,6 +26,7 @@ from diversion.cases.models import (
     Offence,
     Person,
     Referral,
+    VictimViewDecision,
 )
 from diversion.cases.time_limits import prosecution_time_limit
 from diversion.programmes import registry, rules
@@ -143,6 +144,83 @@ def update_facts(actor, case: Case, *, expected_version: int, facts: dict) -> Ca
     return case
 
 
+def record_statement_date(actor, case: Case, *, expected_version: int,
+                          statement_date: date) -> Case:
+    """Record or correct the date of the victim's statement (or video-recorded interview), at
+    any point until the case is closed. It decides which time limit applies (CJA 1988 s.39A
+    from a statement, MCA 1980 s.127 until one exists), so after the caution the limit stored
+    on the disposal, which breach decisions use, is recomputed with it."""
+    if case.status == Status.CLOSED:
+        raise CaseRefused("The case is closed: its facts can no longer change")
+    if statement_date < case.offence.offence_date:
+        raise CaseRefused("The date of the victim's statement must be on or after the offence")
+    disposal = Disposal.objects.filter(case=case).first()
+    with transaction.atomic():
+        before = case.victim_statement_date
+        _bump(case, expected_version, victim_statement_date=statement_date)
+        detail = (f"{before:%-d %B %Y} corrected to " if before else "") + \
+            f"{statement_date:%-d %B %Y}"
+        if disposal is not None:
+            offence = case.offence
+            limit = prosecution_time_limit(offence_code=offence.offence_code_id,
+                                           offence_date=offence.offence_date,
+                                           domestic_abuse=offence.domestic_abuse,
+                                           victim_statement_date=statement_date)
+            old = disposal.prosecution_last_day
+            disposal.prosecution_last_day = limit.last_day
+            disposal.time_limit_basis = limit.basis
+            disposal.time_limit_explanation = limit.explanation
+            disposal.save(update_fields=["prosecution_last_day", "time_limit_basis",
+                                         "time_limit_explanation"])
+            if old != limit.last_day:
+                detail += (f"; prosecution time limit {_day(old)} recomputed to "
+                           f"{_day(limit.last_day)}")
+        _event(case, actor, "Victim's statement date recorded", detail)
+        record(actor=actor, operation=Operation.ALTERATION, obj=case, subjects=[case.person],
+               justification="Date of the victim's statement recorded: it sets the "
+                             "prosecution time limit")
+    return case
+
+
+def _day(value: date | None) -> str:
+    return "none" if value is None else f"{value:%-d %B %Y}"
+
+
+def record_victim_view_decision(actor, case: Case, *, expected_version: int,
+                                supervisor_name: str, supervisor_rank: str,
+                                reasons: str) -> VictimViewDecision:
+    """A supervisor's go-ahead, with reasons, for a case whose victim does not support an
+    out-of-court resolution. Needed before randomisation or the caution."""
+    outcome = police_outcome(case)
+    if not outcome.does_not_support:
+        raise CaseRefused("Only a case whose victim does not support an out-of-court "
+                          "resolution needs a supervisor's decision")
+    if supervisor_rank not in regimes.SENIOR_RANKS:
+        raise CaseRefused("Going ahead against the victim's view needs an inspector or above")
+    if not reasons.strip() or not supervisor_name.strip():
+        raise CaseRefused("Give the supervisor's name and the reasons for going ahead")
+    if VictimViewDecision.objects.filter(case=case).exists():
+        raise CaseRefused("A supervisor's decision is already recorded for this case")
+    with transaction.atomic():
+        _bump(case, expected_version)
+        decision = VictimViewDecision.objects.create(
+            case=case, supervisor_name=supervisor_name.strip(), supervisor_rank=supervisor_rank,
+            reasons=reasons.strip(), decided_by=actor)
+        _event(case, actor, "Go-ahead despite the victim's view",
+               f"Decided by {decision.supervisor_name} ({supervisor_rank})")
+        record(actor=actor, operation=Operation.COLLECTION, obj=decision, subjects=[case.person],
+               justification="Supervisor's decision to go ahead although the victim does not "
+                             "support an out-of-court resolution")
+    return decision
+
+
+def _victim_view_gate(case: Case, outcome) -> None:
+    if outcome.does_not_support and not VictimViewDecision.objects.filter(case=case).exists():
+        raise CaseRefused("The victim does not support an out-of-court resolution: an "
+                          "inspector or above must record a decision to go ahead, with "
+                          "reasons, first")
+
+
 def _age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
@@ -246,6 +324,7 @@ def randomise(actor, case: Case, *, expected_version: int):
         return existing  # the same answer on a repeat request: never drawn again
     if case.status != Status.CONSULTED:
         lifecycle.check(case.status, Status.RANDOMISED)
+    _victim_view_gate(case, police_outcome(case))
     with transaction.atomic():
         allocation, _new = trials.allocate(actor=actor, case=case, trial=trial,
                                            programme_version=definition.version,
@@ -253,6 +332,14 @@ def randomise(actor, case: Case, *, expected_version: int):
         transition(actor, case, Status.RANDOMISED, expected_version=expected_version,
                    title=f"Randomised: {allocation.arm}", detail=trial.name)
     return allocation
+
+
+# CJA 2003 s.23(5): the offender signs a document with the offence, their admission, their
+# consent to the caution and its conditions. The PCSC Act 2022 cautions have the same
+# requirement for a signed admission and consent; without it no caution is given.
+SIGNED_DOCUMENT_REQUIRED = (
+    "The person must sign the caution document (the offence, their admission, their consent "
+    "and the conditions): without it no caution can be given (CJA 2003 s.23)")
 
 
 def caution(actor, case: Case, *, expected_version: int, disposal: dict) -> Disposal:
@@ -268,6 +355,9 @@ def caution(actor, case: Case, *, expected_version: int, disposal: dict) -> Disp
     if outcome.risk_raised:
         raise CaseRefused("The victim consultation raised a risk: an out-of-court resolution "
                           "cannot go ahead without a new decision")
+    _victim_view_gate(case, outcome)
+    if not disposal.get("signed_document"):
+        raise CaseRefused(SIGNED_DOCUMENT_REQUIRED)
     lifecycle.check(case.status, Status.CAUTIONED)
     trial, definition = trial_for(case)
     allocation = trials.existing_allocation(case)
@@ -313,4 +403,5 @@ def caution(actor, case: Case, *, expected_version: int, disposal: dict) -> Disp
 
 __all__ = ["CaseRefused", "InvalidTransition", "StaleCase", "caution", "confirm_consultation",
            "decide_eligibility", "evaluate", "facts_for", "randomise", "record_case",
-           "transition", "update_facts"]
+           "record_statement_date", "record_victim_view_decision", "transition",
+           "update_facts"]

@@ -5,19 +5,23 @@
   excluded (Radcliffe v Bartholomew [1892]), so an offence on 1 January may be charged up to and
   including 1 July. Either-way and indictable offences have no statutory limit.
 - Criminal Justice Act 1988 s.39A (inserted by the PCSC Act 2022 s.49): for common assault or
-  battery involving domestic abuse, the information may be laid within 6 months *beginning with*
-  the date the victim's written or video-recorded statement reached the police (that day
-  counts, so a statement on 1 January gives up to 30 June), and no later than 2 years after the
-  offence. Whichever ends first is the limit.
+  battery involving domestic abuse *where the complainant has given the police a witness
+  statement or a video-recorded interview* (s.39A(1)(b), (2), (3)), proceedings may start at
+  any time both "within two years from the date of the offence" and "within six months from"
+  the first such statement (s.39A(4)). "From" excludes the first day, as for s.127, so a
+  statement on 22 November 2026 gives up to and including 22 May 2027. Until a statement
+  exists the section does not apply and the ordinary s.127 limit stands: the case is shown on
+  s.127 with a note that a statement would bring s.39A in.
 
-The limit is computed once and stored with the disposal, so every later breach decision uses it.
+The limit is stored with the disposal, so every later breach decision uses it; recording or
+correcting the statement date after the caution recomputes it (cases.services).
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 # Home Office codes treated as summary-only (s.127 applies). Common assault and battery (CJA
 # 1988 s.39), harassment (PHA 1997 s.2) and threatening behaviour / s.5 public order.
@@ -38,7 +42,7 @@ class TimeLimit:
     """The last day on which proceedings for the original offence may start (None: no limit)."""
 
     last_day: date | None
-    basis: str  # "s127", "s39a", "s39a_awaiting_statement" or "none"
+    basis: str  # "s127", "s127_until_statement", "s39a" or "none"
     explanation: str
 
     def days_left(self, today: date) -> int | None:
@@ -52,23 +56,26 @@ def prosecution_time_limit(*, offence_code: str, offence_date: date, domestic_ab
                            victim_statement_date: date | None = None) -> TimeLimit:
     if victim_statement_date is not None and victim_statement_date < offence_date:
         raise ValueError("the victim's statement cannot be before the offence")
-    if offence_code in COMMON_ASSAULT_CODES and domestic_abuse:
+    s39a_offence = offence_code in COMMON_ASSAULT_CODES and domestic_abuse
+    if s39a_offence and victim_statement_date is not None:
         outer = add_months(offence_date, 24)
-        if victim_statement_date is None:
-            return TimeLimit(
-                outer, "s39a_awaiting_statement",
-                "CJA 1988 s.39A (domestic common assault or battery): 6 months beginning with "
-                "the victim's statement, which is not yet recorded, and no later than "
-                f"{outer:%-d %B %Y} (2 years after the offence).")
-        from_statement = add_months(victim_statement_date, 6) - timedelta(days=1)
+        from_statement = add_months(victim_statement_date, 6)
         last = min(from_statement, outer)
-        which = ("6 months beginning with the victim's statement" if from_statement <= outer
-                 else "2 years after the offence")
+        which = ("6 months from the victim's statement" if from_statement <= outer
+                 else "2 years from the offence")
         return TimeLimit(
             last, "s39a",
-            f"CJA 1988 s.39A (domestic common assault or battery): {which}, whichever "
-            "ends first.")
+            f"CJA 1988 s.39A (domestic common assault or battery, statement given "
+            f"{victim_statement_date:%-d %B %Y}): {which}, whichever ends first.")
     if offence_code in SUMMARY_ONLY_CODES:
+        if s39a_offence:
+            outer = add_months(offence_date, 24)
+            return TimeLimit(
+                add_months(offence_date, 6), "s127_until_statement",
+                "MCA 1980 s.127: 6 months from the offence, because no victim statement or "
+                "video-recorded interview is recorded. If the victim gives one, CJA 1988 s.39A "
+                "applies instead: 6 months from it, and no later than "
+                f"{outer:%-d %B %Y} (2 years from the offence).")
         return TimeLimit(add_months(offence_date, 6), "s127",
                          "MCA 1980 s.127: 6 months from the offence (summary-only offence).")
     return TimeLimit(None, "none", "No statutory time limit: the offence is triable either way "

@@ -16,6 +16,7 @@ from diversion.cases.selectors import (
     open_cases,
     recent_offences,
     timeline,
+    victim_view_decision_for,
 )
 from diversion.cases.services import CaseRefused, StaleCase
 from diversion.cases.time_limits import prosecution_time_limit
@@ -89,6 +90,44 @@ def edit_facts(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.POLICE_WORK)
+def statement(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk, purpose="Recording the date of the victim's statement")
+    form = forms.StatementForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_statement_date(
+                request.user, case, expected_version=form.cleaned_data["version"],
+                statement_date=form.cleaned_data["victim_statement_date"])
+        except (StaleCase, CaseRefused) as exc:
+            _refusal(request, form, exc)
+        else:
+            messages.success(request, "Date of the victim's statement saved")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/statement.html", {"case": case, "form": form})
+
+
+@policy.rule(policy.POLICE_WORK)
+def victim_view_decision(request: HttpRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk, purpose="Supervisor's decision on the victim's view")
+    form = forms.VictimViewDecisionForm(request.POST or None,
+                                        initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.record_victim_view_decision(
+                request.user, case, expected_version=d["version"],
+                supervisor_name=d["supervisor_name"], supervisor_rank=d["supervisor_rank"],
+                reasons=d["reasons"])
+        except (StaleCase, CaseRefused) as exc:
+            _refusal(request, form, exc)
+        else:
+            messages.success(request, "Supervisor's decision recorded")
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/victim_view.html", {
+        "case": case, "form": form, "consultation": police_outcome(case)})
+
+
+@policy.rule(policy.POLICE_WORK)
 def eligibility(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Eligibility check")
     definition, results, computed = services.evaluate(case)
@@ -135,6 +174,7 @@ def _detail_with(request, case, status: int = 400, **extra) -> HttpResponse:
         "case": case, "definition": definition, "trial": trial,
         "decision": latest_decision(request.user, case), "consultation": police_outcome(case),
         "allocation": allocation_for(request.user, case), "time_limit": last_day,
+        "victim_view_decision": victim_view_decision_for(request.user, case),
         "time_limit_explanation": explanation,
         "days_left": (last_day - timezone.localdate()).days if last_day else None,
         "next_statuses": [lifecycle.label(s) for s in sorted(lifecycle.allowed(case.status))],

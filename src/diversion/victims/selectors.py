@@ -20,6 +20,7 @@ from diversion.victims.models import (
     CONTACT_FIELDS,
     CaseVictim,
     Consultation,
+    ConsultationOutcome,
     ContactLogEntry,
     Disclosure,
     FollowUp,
@@ -40,6 +41,11 @@ class PoliceOutcome:
     outcome: str  # a ConsultationOutcome value, "" when not yet consulted
     outcome_label: str
     risk_raised: bool
+
+    @property
+    def does_not_support(self) -> bool:
+        """The victim does not support an out-of-court resolution (a supervisor must decide)."""
+        return self.outcome == ConsultationOutcome.DOES_NOT_SUPPORT
 
 
 NOT_CONSULTED = PoliceOutcome(consulted=False, outcome="", outcome_label="Not yet consulted",
