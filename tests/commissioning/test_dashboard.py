@@ -66,7 +66,9 @@ def test_money_figures(filled):
     assert str(figure(b.money, "Cost per completion").value) == "5194.06"  # / 6
     benefit = figure(b.money, "Benefit–cost estimate (CARA)")
     assert benefit.value is None
-    assert benefit.shown == "No evaluation run has been completed for CARA in Test Force yet."
+    assert benefit.shown == ("No evaluation run for CARA in Test Force has been signed off as the "
+                            "headline yet: an analyst proposes a finished run and a second "
+                            "analyst approves it.")
     assert "34,015.00" in benefit.numerator and "2016/17" in benefit.numerator
 
 
@@ -75,7 +77,9 @@ def test_empty_states_are_honest(cast):
     b = board(cast)
     assert figure(b.headline, "Referrals").shown == "No referrals recorded yet"
     cara = next(s for s in b.reoffending if s.programme == "CARA")
-    assert cara.empty == "No evaluation run has been completed for CARA in Test Force yet."
+    assert cara.empty == ("No evaluation run for CARA in Test Force has been signed off as the "
+                            "headline yet: an analyst proposes a finished run and a second "
+                            "analyst approves it.")
     assert figure(b.money, "Cost per referral").shown == "No referrals recorded yet"
 
 

@@ -66,10 +66,10 @@ def test_new_unit_costs_show_at_once(page, cast):
 
 
 def test_a_completed_evaluation_run_shows_at_once(page, cast):
-    assert "No evaluation run has been completed for CARA" in page()
+    assert "No evaluation run for CARA in Test Force has been signed off" in page()
     make_run(cast)
     html = page()
-    assert "No evaluation run has been completed for CARA" not in html
+    assert "No evaluation run for CARA in Test Force has been signed off" not in html
     assert "Reoffended within 12 months: treatment group" in html
 
 

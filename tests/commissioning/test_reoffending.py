@@ -20,8 +20,9 @@ from diversion.accounts.roles import OrganisationKind, Role
 from diversion.audit.models import ProcessingLog
 from diversion.commissioning import selectors, services
 from diversion.commissioning.models import CommissionedForce, ReoffendingSummary
-from diversion.evaluation.models import EvaluationRun
+from diversion.evaluation.models import EvaluationRun, HeadlineSignOff
 from tests.commissioning.helpers import make_contract, other_office, oversee, refresh
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -59,10 +60,25 @@ EMPTY_365 = {"window_days": 365, "scope": "any", "treated": {"people": 0, "reoff
              "verdict": "inconclusive"}
 
 
+def second_analyst(cast):
+    from diversion.accounts.models import User
+
+    found = User.objects.filter(username="analyst2").first()
+    return found or make_user("analyst2", Role.ANALYST, cast.users[Role.ANALYST].organisation)
+
+
+def sign_off(cast, run: EvaluationRun, when=None) -> None:
+    """Proposed by the cast's analyst and approved by a second one, as the pages do."""
+    HeadlineSignOff.objects.create(run=run, proposed_by=cast.users[Role.ANALYST],
+                                   reason="the full cohort", approved_by=second_analyst(cast),
+                                   approved_at=when or run.finished_at or timezone.now())
+
+
 def make_run(cast, force=None, *, outcomes=STANDARD, status="done", days_ago=1,
-             programme="cara", design="trial", scope="any", window=365) -> EvaluationRun:
+             programme="cara", design="trial", scope="any", window=365,
+             signed: bool = True) -> EvaluationRun:
     finished = timezone.now() - timedelta(days=days_ago)
-    return EvaluationRun.objects.create(
+    run = EvaluationRun.objects.create(
         force=force or cast.orgs["force"], title="hand-built", programme_code=programme,
         design=design, index_from=date(2024, 1, 1), index_to=date(2024, 12, 31),
         index_basis="randomisation", window_days=window, basis="recorded", scope=scope,
@@ -70,6 +86,9 @@ def make_run(cast, force=None, *, outcomes=STANDARD, status="done", days_ago=1,
         finished_at=finished,
         result={"definitions": {"denominator": "people with full follow-up",
                                 "data_end": "2026-06-30"}, "outcomes": outcomes})
+    if signed and status == "done":
+        sign_off(cast, run)
+    return run
 
 
 def board(cast, programme="CARA", **extra):
@@ -90,13 +109,15 @@ def test_no_run_is_an_honest_empty_state(cast, client):
     oversee(cast)
     b = board(cast, programme="")
     for prog in ("CARA", "JUNO"):
-        empty = f"No evaluation run has been completed for {prog} in Test Force yet."
+        empty = (f"No evaluation run for {prog} in Test Force has been signed off as the "
+                 "headline yet: an analyst proposes a finished run and a second analyst "
+                 "approves it.")
         assert section(b, prog).empty == empty
         assert section(b, prog).figures == [] and section(b, prog).tables == []
         assert figure(b.money, f"Benefit–cost estimate ({prog})").shown == empty
     client.force_login(cast.users[Role.COMMISSIONER])
     page = client.get(reverse("commissioning:dashboard"), Q2).content.decode()
-    assert "No evaluation run has been completed for CARA in Test Force yet." in page
+    assert "No evaluation run for CARA in Test Force has been signed off" in page
 
 
 def test_a_run_still_queued_failed_or_too_small_is_not_used(cast):
@@ -104,14 +125,14 @@ def test_a_run_still_queued_failed_or_too_small_is_not_used(cast):
     for status in ("queued", "running", "failed", "too_small"):
         make_run(cast, status=status)
     assert ReoffendingSummary.objects.count() == 0
-    assert section(board(cast)).empty.startswith("No evaluation run has been completed")
+    assert section(board(cast)).empty.startswith("No evaluation run for CARA")
 
 
 def test_rates_difference_and_relative_reduction_at_6_and_12_months(cast):
     oversee(cast)
     make_run(cast, outcomes=[outcome(365, "any", (200, 10), (200, 20), (-0.1, 0.0))],
              days_ago=30)  # older: not the one shown
-    make_run(cast, days_ago=2)
+    run = make_run(cast, days_ago=2)
     make_run(cast, status="failed", days_ago=0)  # newer but not completed
     s = section(board(cast))
     f = {x.label: x for x in s.figures}
@@ -136,7 +157,9 @@ def test_rates_difference_and_relative_reduction_at_6_and_12_months(cast):
     assert about["Index date"] == "Randomisation date, from 1 January 2024 to 31 December 2024"
     assert about["Denominator of each rate"] == "People with full follow-up"
     finished = (timezone.now() - timedelta(days=2)).strftime("%-d %B %Y")
-    assert about["Evaluation run"] == f"Completed {finished}, Test Force"
+    assert about["Evaluation run"] == (
+        f"Run {run.pk}, \u201chand-built\u201d, Test Force: completed {finished}, signed off as "
+        f"the headline by two analysts on {finished}")
     assert s.verdict.startswith("Within 365 days, counting any offence on a recorded basis, "
                                 "reoffending was lower in the treated group")
     table = board(cast).table("reoffending_cara_365")
@@ -253,17 +276,17 @@ def test_the_force_filter_chooses_that_forces_latest_run(cast):
     make_run(cast, days_ago=5)
     make_run(cast, second, days_ago=1,
              outcomes=[outcome(365, "any", (100, 10), (100, 30), (-0.3, -0.1))])
-    assert dict(section(board(cast)).about)["Evaluation run"].endswith("Second Force")
+    assert "Second Force" in dict(section(board(cast)).about)["Evaluation run"]
     home = section(board(cast, force=cast.orgs["force"]))
-    assert dict(home.about)["Evaluation run"].endswith("Test Force")
+    assert "Test Force" in dict(home.about)["Evaluation run"]
     juno = section(board(cast, programme="JUNO", force=second), "JUNO")
-    assert juno.empty == "No evaluation run has been completed for JUNO in Second Force yet."
+    assert juno.empty.startswith("No evaluation run for JUNO in Second Force has been signed off")
 
 
 def test_runs_of_forces_the_office_does_not_oversee_are_not_shown(cast):
     oversee(cast)
     make_run(cast, cast.outsider_org)
-    assert section(board(cast)).empty.startswith("No evaluation run has been completed")
+    assert section(board(cast)).empty.startswith("No evaluation run for CARA")
     other = other_office(cast)  # oversees the outsider force
     assert policy.visible(other, ReoffendingSummary).count() == 1
     for role in (Role.ANALYST, Role.DECISION_MAKER, Role.FACILITATOR, Role.AUDITOR):
@@ -332,6 +355,9 @@ def test_the_recount_summarises_runs_finished_before_summaries_existed(cast):
     oversee(cast)
     run = make_run(cast, status="queued")
     EvaluationRun.objects.filter(pk=run.pk).update(status="done")  # no signal, as in old data
+    HeadlineSignOff.objects.bulk_create([HeadlineSignOff(  # bulk: no signal either
+        run=run, proposed_by=cast.users[Role.ANALYST], reason="r",
+        approved_by=second_analyst(cast), approved_at=timezone.now())])
     assert not ReoffendingSummary.objects.exists()
     refresh()
     assert ReoffendingSummary.objects.get().run_id == run.pk
@@ -349,6 +375,8 @@ def test_a_real_run_reaches_the_dashboard(cast):
     run = make_run(cast, status="queued", outcomes=[])
     run = run_evaluation(run.pk)
     assert run.status == "done", run.message
+    assert section(board(cast)).figures == []  # done, but nobody has signed it off
+    sign_off(cast, run)
     primary = next(o for o in run.result["outcomes"]
                    if o["window_days"] == 365 and o["scope"] == "any")
     f = {x.label: x for x in section(board(cast)).figures}

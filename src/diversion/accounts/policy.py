@@ -491,8 +491,16 @@ def _with_force_analysts(before: Callable[..., Q]) -> Callable[..., Q]:
     return scope
 
 
+def _run_records(user) -> Q:
+    """Records hanging off an evaluation run: the analysts who may see the run."""
+    if user.role == Role.ANALYST and user.organisation.kind == "police_force":
+        return Q(run__force_id=user.organisation_id)
+    return Q(pk__in=[])
+
+
 SCOPES.update({
     "evaluation.EvaluationRun": _force_analysts,
+    "evaluation.HeadlineSignOff": _run_records,
     "trials.TrialAllocation": _with_force_analysts(SCOPES["trials.TrialAllocation"]),
     "cases.Referral": _with_force_analysts(SCOPES["cases.Referral"]),
     "cases.Disposal": _with_force_analysts(SCOPES["cases.Disposal"]),

@@ -195,7 +195,10 @@ class ReoffendingSummary(models.Model):
     force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
                               related_name="+")
     programme_code = models.CharField(max_length=40)  # upper case, as in contracts
+    run_title = models.CharField(max_length=120, blank=True)  # names the run in releases
     finished_at = models.DateTimeField()
+    # When a second analyst approved the run as the headline: the latest approved is shown.
+    approved_at = models.DateTimeField(null=True)
     design = models.CharField(max_length=10)
     index_basis = models.CharField(max_length=16)
     index_from = models.DateField()
@@ -213,7 +216,8 @@ class ReoffendingSummary(models.Model):
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["programme_code", "-finished_at"])]
+        indexes = [models.Index(fields=["programme_code", "-finished_at"]),
+                   models.Index(fields=["programme_code", "-approved_at"])]
 
     def __str__(self) -> str:
         return f"Reoffending summary of evaluation run {self.run_id}"

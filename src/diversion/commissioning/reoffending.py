@@ -1,10 +1,13 @@
-"""Copying a completed evaluation run's headline results into a ReoffendingSummary row.
+"""Copying a signed-off evaluation run's headline results into a ReoffendingSummary row.
 
-Runs as the system, when a run is saved as done (a post_save signal: the evaluation app sits
-above this one and must not import it) and for any done run still missing a summary when the
-aggregates are recomputed (aggregates.refresh). What it keeps is aggregate: group sizes,
-reoffending counts, rates and effects with their CIs, and the definitions. The run's result
-JSON (curves, balance, the cohort flow) is read once here, never by the dashboard.
+Only a run that an analyst proposed as its programme's headline and a second analyst approved
+(evaluation.HeadlineSignOff) gets a summary, so an analyst's test run never reaches the
+dashboard or a release. Runs as the system, when a run or its sign-off is saved (post_save
+signals: the evaluation app sits above this one and must not import it) and for any signed-off
+run still missing a summary when the aggregates are recomputed (aggregates.refresh). What it
+keeps is aggregate: group sizes, reoffending counts, rates and effects with their CIs, and the
+definitions. The run's result JSON (curves, balance, the cohort flow) is read once here, never
+by the dashboard.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 
 from diversion.commissioning.models import ReoffendingSummary
-from diversion.evaluation.models import EvaluationRun
+from diversion.evaluation.models import EvaluationRun, HeadlineSignOff
 
 
 def _outcome(found: dict) -> dict:
@@ -34,12 +37,18 @@ def _outcome(found: dict) -> dict:
     }
 
 
-def summarise(run: EvaluationRun) -> ReoffendingSummary:
+def _approved_at(run: EvaluationRun):
+    sign_off = HeadlineSignOff.objects.filter(run_id=run.pk, approved_at__isnull=False).first()
+    return None if sign_off is None else sign_off.approved_at
+
+
+def summarise(run: EvaluationRun, approved_at=None) -> ReoffendingSummary:
     """The summary row for a done run (not saved)."""
     result = run.result or {}
     d = result.get("definitions", {})
     return ReoffendingSummary(
         run=run, force_id=run.force_id, programme_code=run.programme_code.upper(),
+        run_title=run.title, approved_at=approved_at or _approved_at(run),
         finished_at=run.finished_at or timezone.now(), design=run.design,
         index_basis=run.index_basis, index_from=run.index_from, index_to=run.index_to,
         window_days=run.window_days, basis=run.basis, scope=run.scope,
@@ -51,19 +60,21 @@ def summarise(run: EvaluationRun) -> ReoffendingSummary:
 
 
 def store(run: EvaluationRun) -> ReoffendingSummary | None:
-    """Keep the run's summary in step with it: made when done, removed otherwise."""
+    """Keep the run's summary in step with it: made when done and signed off, else removed."""
     with transaction.atomic():
         ReoffendingSummary.objects.filter(run_id=run.pk).delete()
-        if run.status != EvaluationRun.Status.DONE or not run.result:
+        approved_at = _approved_at(run)
+        if run.status != EvaluationRun.Status.DONE or not run.result or approved_at is None:
             return None
-        summary = summarise(run)
+        summary = summarise(run, approved_at)
         summary.save()
     return summary
 
 
 def store_missing() -> int:
-    """Summaries for done runs that have none (runs finished before this table existed)."""
-    missing = (EvaluationRun.objects.filter(status=EvaluationRun.Status.DONE)
+    """Summaries for signed-off done runs that have none."""
+    missing = (EvaluationRun.objects.filter(status=EvaluationRun.Status.DONE,
+                                            sign_off__approved_at__isnull=False)
                .exclude(pk__in=ReoffendingSummary.objects.values("run_id")))
     stored = [store(run) for run in missing.iterator(chunk_size=20)]
     return sum(1 for s in stored if s is not None)
@@ -76,6 +87,12 @@ def _on_run_saved(sender, instance: EvaluationRun, **kwargs) -> None:
         store(instance)
 
 
+def _on_sign_off_saved(sender, instance: HeadlineSignOff, **kwargs) -> None:
+    store(instance.run)
+
+
 def connect() -> None:
     post_save.connect(_on_run_saved, sender=EvaluationRun,
                       dispatch_uid="commissioning-reoffending-summary")
+    post_save.connect(_on_sign_off_saved, sender=HeadlineSignOff,
+                      dispatch_uid="commissioning-reoffending-sign-off")

@@ -1,4 +1,4 @@
-"""The dashboard's reoffending and benefit–cost figures, from the latest completed evaluation run
+"""The dashboard's reoffending and benefit–cost figures, from the latest signed-off evaluation run
 of each programme that the commissioner's office may see (ReoffendingSummary rows, copied from
 the run when it finished: reoffending.py). Commissioners see these aggregates, never the run.
 
@@ -78,7 +78,8 @@ def latest(user, filters, programme: str) -> ReoffendingSummary | None:
     found = policy.visible(user, ReoffendingSummary).filter(programme_code=programme)
     if filters.force is not None:
         found = found.filter(force=filters.force)
-    return found.select_related("force").order_by("-finished_at", "-pk").first()
+    return found.filter(approved_at__isnull=False).select_related("force") \
+        .order_by("-approved_at", "-pk").first()
 
 
 def place(user, filters) -> str:
@@ -186,7 +187,11 @@ def _about(summary: ReoffendingSummary, limit: int) -> list[tuple[str, str]]:
                              "often they were used: its rates are weighted, the counts in the "
                              "tables are not")]
     return [
-        ("Evaluation run", f"Completed {summary.finished_at:%-d %B %Y}, {summary.force.name}"),
+        ("Evaluation run", f"Run {summary.run_id}" + (f", \u201c{summary.run_title}\u201d"
+                                                       if summary.run_title else "")
+         + f", {summary.force.name}: completed {summary.finished_at:%-d %B %Y}"
+         + (f", signed off as the headline by two analysts on {summary.approved_at:%-d %B %Y}"
+            if summary.approved_at else "")),
         ("Design", Design(summary.design).label),
         ("Index date", f"{IndexBasis(summary.index_basis).label}, from "
                        f"{summary.index_from:%-d %B %Y} to {summary.index_to:%-d %B %Y}"),
@@ -296,7 +301,9 @@ def sections(user, filters, programmes: list[str], limit: int, unit_costs,
         section = Section(prog, f"{prog}: reoffending from the latest evaluation run")
         if summary is None:
             where = where or place(user, filters)
-            section.empty = f"No evaluation run has been completed for {prog} in {where} yet."
+            section.empty = (f"No evaluation run for {prog} in {where} has been signed off as "
+                             "the headline yet: an analyst proposes a finished run and a "
+                             "second analyst approves it.")
             section.money.append(figures.Figure(
                 f"Benefit–cost estimate ({prog})", None,
                 f"social cost avoided (offences avoided × {_unit(unit_costs)})",

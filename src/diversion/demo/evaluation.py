@@ -88,7 +88,7 @@ def build_historical_trial(force: Organisation, actor: User, people: int, *,
 
 def load_demo_evaluation() -> None:
     """The historical cohort for Solent, and one finished run on it."""
-    from diversion.evaluation.services import run_evaluation
+    from diversion.evaluation.services import approve_headline, propose_headline, run_evaluation
 
     force = Organisation.objects.filter(code="solent").first()
     analyst = User.objects.filter(organisation=force, role=Role.ANALYST).order_by("pk").first()
@@ -103,3 +103,10 @@ def load_demo_evaluation() -> None:
         design=Design.TRIAL, index_from=dt.date(2024, 1, 1), index_to=dt.date(2024, 12, 31),
         index_basis=IndexBasis.RANDOMISATION, window_days=365, basis="recorded", scope="any")
     run_evaluation(run.pk)
+    run.refresh_from_db()
+    second = (User.objects.filter(organisation=force, role=Role.ANALYST)
+              .exclude(pk=analyst.pk).order_by("pk").first())
+    if run.status == EvaluationRun.Status.DONE and second is not None:
+        propose_headline(analyst, run, reason="The full historical trial cohort with 12 "
+                                              "months' follow-up (demo data)")
+        approve_headline(second, run)

@@ -38,6 +38,8 @@ USERS = [
     ("sgt.downshire", "Peter", "Ashworth", Role.DECISION_MAKER, "downshire"),
     ("admin.downshire", "Mary", "Kowalski", Role.ADMINISTRATOR, "downshire"),
     ("facilitator.northgate", "Dev", "Sharma", Role.FACILITATOR, "northgate"),
+    # A second Solent analyst: a run reaches the commissioner only with two analysts' sign-off.
+    ("analyst.osei", "Kwame", "Osei", Role.ANALYST, "solent"),
 ]
 
 POSTCODE_DISTRICTS = {

@@ -64,3 +64,14 @@ class EvaluationDefinitionForm(forms.ModelForm):
             self.add_error("index_basis", "A matched comparison has no randomisation date: use "
                                           "the caution or referral date")
         return data
+
+
+class HeadlineForm(forms.Form):
+    """Why a run should be the programme's headline figure."""
+
+    reason = forms.CharField(
+        label="Why this run should be the headline", max_length=2000, widget=forms.Textarea,
+        help_text="For example: the full trial cohort with 12 months' follow-up, definitions "
+                  "agreed with the commissioner",
+        error_messages={"required": "Say why this run should be the headline",
+                        "max_length": "The reason must be 2,000 characters or fewer"})

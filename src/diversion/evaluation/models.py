@@ -68,3 +68,36 @@ class EvaluationRun(models.Model):
     def windows(self) -> tuple[int, ...]:
         """The primary window first (the engine's verdict is on the first)."""
         return (self.window_days,) + tuple(w for w in (182, 365) if w != self.window_days)
+
+
+class HeadlineSignOff(models.Model):
+    """An analyst's proposal that a finished run be its programme's headline for the force,
+    and a second analyst's approval. Only approved runs reach the commissioner's dashboard and
+    statistics releases; of those, the most recently approved is the headline, so a test run
+    never replaces a result someone has vouched for."""
+
+    run = models.OneToOneField(EvaluationRun, on_delete=models.CASCADE, related_name="sign_off")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(approved_by=models.F("proposed_by")),
+                                   name="headline_approved_by_a_second_person"),
+            models.CheckConstraint(
+                condition=models.Q(approved_by__isnull=True, approved_at__isnull=True)
+                | models.Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="headline_approval_has_a_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Headline sign-off of run {self.run_id}"
+
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None

@@ -12,7 +12,7 @@ from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.evaluation.cohort import build_inputs
 from diversion.evaluation.curves import covariate_balance, km_curves
-from diversion.evaluation.models import Design, EvaluationRun
+from diversion.evaluation.models import Design, EvaluationRun, HeadlineSignOff
 
 logger = logging.getLogger(__name__)
 DEFAULT_MINIMUM_COHORT = 60  # the Justice Data Lab's minimum
@@ -31,6 +31,46 @@ def define_run(actor, data: dict) -> EvaluationRun:
                                            **data)
         transaction.on_commit(lambda: run_evaluation_task.enqueue(run.pk))
     return run
+
+
+class SignOffRefused(Exception):
+    """The run cannot be proposed or approved as the headline now; the message says why."""
+
+
+HEADLINE_RECIPIENT = ("The commissioner's office: dashboard and statistics releases "
+                      "(aggregates under disclosure control)")
+
+
+def propose_headline(actor, run: EvaluationRun, *, reason: str) -> HeadlineSignOff:
+    """Propose a finished run as its programme's headline; a second analyst must approve it."""
+    if run.status != EvaluationRun.Status.DONE or not run.result:
+        raise SignOffRefused("Only a finished run with results can be the headline")
+    if not reason.strip():
+        raise SignOffRefused("Say why this run should be the headline")
+    with transaction.atomic():
+        if HeadlineSignOff.objects.select_for_update().filter(run=run).exists():
+            raise SignOffRefused("This run has already been proposed as the headline")
+        return HeadlineSignOff.objects.create(run=run, proposed_by=actor, reason=reason.strip())
+
+
+def approve_headline(actor, run: EvaluationRun) -> HeadlineSignOff:
+    """A second analyst's approval: from now on this run is the programme's headline for the
+    force (until a later run is approved), on the dashboard and in new releases."""
+    with transaction.atomic():
+        sign_off = HeadlineSignOff.objects.select_for_update().filter(run=run).first()
+        if sign_off is None:
+            raise SignOffRefused("The run has not been proposed as the headline yet")
+        if sign_off.approved:
+            raise SignOffRefused("The run is already approved as the headline")
+        if sign_off.proposed_by_id == actor.pk:
+            raise SignOffRefused("A second analyst must approve the run: you proposed it")
+        sign_off.approved_by, sign_off.approved_at = actor, timezone.now()
+        sign_off.save(update_fields=["approved_by", "approved_at"])
+        record(actor=actor, operation=Operation.DISCLOSURE, obj=run,
+               recipient=HEADLINE_RECIPIENT,
+               justification=f"Evaluation run {run.pk} approved as the {run.programme_code} "
+                             f"headline (proposed by {sign_off.proposed_by.username})")
+    return sign_off
 
 
 def run_evaluation(run_id: int) -> EvaluationRun:

@@ -2,19 +2,27 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.evaluation import report
-from diversion.evaluation.forms import EvaluationDefinitionForm
-from diversion.evaluation.models import EvaluationRun
+from diversion.evaluation.forms import EvaluationDefinitionForm, HeadlineForm
+from diversion.evaluation.models import EvaluationRun, HeadlineSignOff
 from diversion.evaluation.selectors import runs_for
-from diversion.evaluation.services import define_run, minimum_cohort
+from diversion.evaluation.services import (
+    SignOffRefused,
+    approve_headline,
+    define_run,
+    minimum_cohort,
+    propose_headline,
+)
 from diversion.evaluation.stylesheet import inline_css
 
 
@@ -46,7 +54,45 @@ def _context(run: EvaluationRun) -> dict:
 @policy.rule(policy.ANALYSIS)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
-    return render(request, "evaluation/run_detail.html", _context(run))
+    return render(request, "evaluation/run_detail.html",
+                  {**_context(run), **_headline(request, run)})
+
+
+def _headline(request: HttpRequest, run: EvaluationRun, form: HeadlineForm | None = None,
+              problem: str = "") -> dict:
+    sign_off = policy.visible(request.user, HeadlineSignOff).filter(run=run) \
+        .select_related("proposed_by", "approved_by").first()
+    return {"sign_off": sign_off, "headline_form": form or HeadlineForm(),
+            "headline_problem": problem,
+            "may_approve": bool(sign_off and not sign_off.approved
+                                and sign_off.proposed_by_id != request.user.pk)}
+
+
+@policy.rule(policy.ANALYSIS)
+@require_POST
+def run_headline(request: HttpRequest, pk: int) -> HttpResponse:
+    """Propose the run as the programme's headline, or approve another analyst's proposal."""
+    run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
+    form = HeadlineForm(request.POST)
+    try:
+        if request.POST.get("action") == "approve":
+            approve_headline(request.user, run)
+            messages.success(request, "Approved: this run is now the headline on the "
+                                      "commissioner's dashboard")
+        elif form.is_valid():
+            propose_headline(request.user, run, reason=form.cleaned_data["reason"])
+            messages.success(request, "Proposed as the headline: a second analyst must "
+                                      "approve it")
+        else:
+            return render(request, "evaluation/run_detail.html",
+                          {**_context(run), **_headline(request, run, form,
+                                                        form.errors["reason"][0])},
+                          status=400)
+    except SignOffRefused as refusal:
+        return render(request, "evaluation/run_detail.html",
+                      {**_context(run), **_headline(request, run, form, str(refusal))},
+                      status=400)
+    return redirect("evaluation:run_detail", pk=run.pk)
 
 
 def _disclose(request: HttpRequest, run: EvaluationRun, what: str) -> None:
