@@ -120,6 +120,12 @@ def test_empty_period_is_too_small_not_a_crash(analyst_client, trial):
     ({"design": "matched"}, "index_basis", "no randomisation date"),
     ({"title": ""}, "title", "required"),
     ({"who_counts": "completed"}, "who_counts", "intention to treat"),
+    ({"caliper_sd": "0"}, "caliper_sd", "at least 0.01"),
+    ({"caliper_sd": "-0.2"}, "caliper_sd", "at least 0.01"),
+    ({"caliper_sd": "5"}, "caliper_sd", "1 or less"),
+    ({"caliper_sd": "wide"}, "caliper_sd", "must be a number"),
+    ({"match_ratio": "9"}, "match_ratio", "Select a valid choice"),
+    ({"covariates": ["age", "shoe_size"]}, "covariates", "Select a valid choice"),
 ])
 def test_form_errors_name_the_field(analyst_client, changes, field, message):
     response = analyst_client.post(reverse("evaluation:run_new"), {**FORM, **changes})
@@ -171,6 +177,22 @@ def test_matched_comparison_recovers_the_effect(analyst_client, trial, cast, bas
     assert primary["verdict"] == "significant reduction"
     body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
     assert "Matching flow" in body and "Balance after matching" in body
+
+
+def test_the_analyst_chooses_covariates_ratio_and_caliper(analyst_client, trial, cast):
+    _refer_workshop_arm(cast, trial)
+    page = analyst_client.get(reverse("evaluation:run_new")).content.decode()
+    assert "Matched comparison: balance the groups on" in page and 'value="0.2"' in page
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis="caution",
+                                 covariates=["age", "prior_offences"], match_ratio="2",
+                                 caliper_sd="0.1").pk)
+    assert run.status == "done", run.message
+    assert (run.covariates, run.match_ratio, run.caliper_sd) == (["age", "prior_offences"], 2,
+                                                                 0.1)
+    assert run.result["matching"]["ratio"] == 2
+    assert run.result["matching"]["caliper_sd"] == 0.1
+    # prior_offences does not vary in this cohort, so only age is balanced on
+    assert run.result["balance"]["names"] == ["age"]
 
 
 def test_who_counts_sets_the_treated_denominator(analyst_client, trial, cast):

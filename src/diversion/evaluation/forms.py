@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from diversion.evaluation.models import Design, EvaluationRun, IndexBasis, WhoCounts
+from diversion.evaluation.models import COVARIATES, Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
 
 WINDOWS = [(182, "182 days (6 months)"), (365, "365 days (12 months)")]
@@ -20,11 +20,29 @@ class EvaluationDefinitionForm(forms.ModelForm):
     basis = forms.ChoiceField(label="Reoffending basis", choices=BASES,
                               widget=forms.RadioSelect)
     scope = forms.ChoiceField(label="Offences counted", choices=SCOPES, widget=forms.RadioSelect)
+    covariates = forms.MultipleChoiceField(
+        label="Matched comparison: balance the groups on", required=False,
+        choices=list(COVARIATES.items()), widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to use every covariate that varies in the cohort")
+    match_ratio = forms.TypedChoiceField(
+        label="Matched comparison: comparison people per treated person", coerce=int,
+        choices=[(n, f"{n} to 1") for n in (1, 2, 3, 4, 5)], initial=1, required=False,
+        empty_value=1)
+    caliper_sd = forms.FloatField(
+        label="Matched comparison: caliper (standard deviations of the propensity score's "
+              "logit)", initial=0.2, min_value=0.01, max_value=1.0, required=False,
+        help_text="How close a match must be. 0.2 is the usual choice; a narrower caliper "
+                  "matches fewer people more closely",
+        error_messages={"min_value": "The caliper must be at least 0.01",
+                        "max_value": "The caliper must be 1 or less",
+                        "invalid": "The caliper must be a number, for example 0.2",
+                        "required": "Enter the caliper, for example 0.2"})
 
     class Meta:
         model = EvaluationRun
         fields = ["title", "programme_code", "design", "index_from", "index_to", "index_basis",
-                  "window_days", "basis", "scope", "who_counts"]
+                  "window_days", "basis", "scope", "who_counts", "covariates", "match_ratio",
+                  "caliper_sd"]
         widgets = {
             "design": forms.RadioSelect, "index_basis": forms.RadioSelect,
             "who_counts": forms.RadioSelect,
@@ -40,6 +58,10 @@ class EvaluationDefinitionForm(forms.ModelForm):
             (d.code, d.name) for d in registry.all_definitions()]
         for name in ("design", "index_basis", "who_counts"):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+
+    def clean_caliper_sd(self) -> float:
+        value = self.cleaned_data.get("caliper_sd")
+        return 0.2 if value is None else value
 
     def clean(self):
         data = super().clean()

@@ -18,6 +18,15 @@ class IndexBasis(models.TextChoices):
     REFERRAL = "referral", "Referral date"
 
 
+# The covariates a matched run may balance on: cohort column -> what it means.
+COVARIATES = {
+    "age": "Age at the index date",
+    "male": "Sex (male)",
+    "prior_offences": "Offences recorded in the 2 years before the index date",
+    "da_index": "The index offence was domestic abuse",
+}
+
+
 class WhoCounts(models.TextChoices):
     REFERRED = "referred", "Everyone referred (or randomised)"
     STARTED = "started", "Those who started the programme"
@@ -47,6 +56,10 @@ class EvaluationRun(models.Model):
     scope = models.CharField(max_length=10, default="any")
     who_counts = models.CharField(max_length=10, choices=WhoCounts.choices,
                                   default=WhoCounts.REFERRED)
+    # Matched design only: what the propensity score is built on and how close a match must be.
+    covariates = models.JSONField(default=list, blank=True)  # empty: every usable covariate
+    match_ratio = models.PositiveSmallIntegerField(default=1)
+    caliper_sd = models.FloatField(default=0.2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     message = models.TextField(blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)  # SHA-256 of the Arrow IPC bytes

@@ -12,7 +12,7 @@ from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.evaluation.cohort import build_inputs
 from diversion.evaluation.curves import covariate_balance, km_curves
-from diversion.evaluation.models import Design, EvaluationRun, HeadlineSignOff
+from diversion.evaluation.models import COVARIATES, Design, EvaluationRun, HeadlineSignOff
 
 logger = logging.getLogger(__name__)
 DEFAULT_MINIMUM_COHORT = 60  # the Justice Data Lab's minimum
@@ -20,6 +20,15 @@ DEFAULT_MINIMUM_COHORT = 60  # the Justice Data Lab's minimum
 
 def minimum_cohort() -> int:
     return int(getattr(settings, "EVALUATION_MINIMUM_COHORT", DEFAULT_MINIMUM_COHORT))
+
+
+# Below this share of the treated group matched, the matched group is no longer the treated
+# population the question is about, so no verdict is given (the rate is shown either way).
+DEFAULT_MINIMUM_MATCH_RATE = 0.8
+
+
+def minimum_match_rate() -> float:
+    return float(getattr(settings, "EVALUATION_MINIMUM_MATCH_RATE", DEFAULT_MINIMUM_MATCH_RATE))
 
 
 def define_run(actor, data: dict) -> EvaluationRun:
@@ -94,13 +103,16 @@ def run_evaluation(run_id: int) -> EvaluationRun:
         else:
             covariates = None
             if run.design == Design.MATCHED:
-                covariates = [name for name in ("age", "male", "prior_offences", "da_index")
+                # The analyst's choice (all when none chosen), less any that do not vary here.
+                chosen = run.covariates or list(COVARIATES)
+                covariates = [name for name in chosen
                               if len(set(inputs.cohort[name].to_pylist())) > 1]
             evaluation = reoffending.evaluate(
                 inputs.cohort, inputs.offences, design=run.design, windows=run.windows,
                 basis=run.basis, scopes=(run.scope,) + (("da",) if run.scope == "any" else ()),
                 covariates=covariates, data_end=inputs.data_end, seed=0,
-                complier=run.design == Design.TRIAL, bootstrap=500)
+                complier=run.design == Design.TRIAL, bootstrap=500,
+                ratio=run.match_ratio, caliper_sd=run.caliper_sd)
             run.result = evaluation.to_dict()
             run.result["curves"] = km_curves(inputs, run)
             run.result["cohort_balance"] = covariate_balance(inputs, run)

@@ -21,6 +21,7 @@ from diversion.evaluation.services import (
     approve_headline,
     define_run,
     minimum_cohort,
+    minimum_match_rate,
     propose_headline,
 )
 from diversion.evaluation.stylesheet import inline_css
@@ -39,7 +40,8 @@ def run_new(request: HttpRequest) -> HttpResponse:
         run = define_run(request.user, form.cleaned_data)
         return redirect("evaluation:run_detail", pk=run.pk)
     return render(request, "evaluation/run_new.html",
-                  {"form": form, "minimum": minimum_cohort()})
+                  {"form": form, "minimum": minimum_cohort(),
+                   "minimum_match_rate": round(100 * minimum_match_rate())})
 
 
 def _context(run: EvaluationRun) -> dict:
