@@ -183,3 +183,23 @@ def test_breaches_say_none_recorded_when_there_are_referrals(cast, client):
     assert "No starts recorded yet" in starts[:starts.index("</tr>")]
     referrals = page[page.index(">Referrals<"):]
     assert ">8<" in referrals[:referrals.index("</tr>")].replace(" ", "")
+
+
+@pytest.mark.parametrize("bad", [1, 0, -2, "5"])
+def test_a_threshold_that_would_suppress_nothing_fails_the_system_check(settings, bad, cast,
+                                                                         client):
+    from django.core.management import call_command
+    from django.core.management.base import SystemCheckError
+
+    settings.DISCLOSURE_THRESHOLD = bad
+    with pytest.raises(SystemCheckError, match="commissioning.E001"):
+        call_command("check")
+    oversee(cast)
+    client.force_login(cast.users[Role.COMMISSIONER])
+    with pytest.raises(ValueError, match="threshold"):  # and nothing is shown unprotected
+        client.get(reverse("commissioning:dashboard"), Q2)
+
+
+def test_the_default_threshold_passes_the_system_check(settings):
+    settings.DISCLOSURE_THRESHOLD = 5
+    call_command("check")

@@ -42,7 +42,9 @@ NO_REFERRALS = "No referrals recorded yet"
 
 
 def threshold() -> int:
-    return int(getattr(settings, "DISCLOSURE_THRESHOLD", disclosure.DEFAULT_THRESHOLD))
+    """The setting, refused when it would suppress nothing (see also checks.py)."""
+    return disclosure.check_threshold(
+        getattr(settings, "DISCLOSURE_THRESHOLD", disclosure.DEFAULT_THRESHOLD))
 
 
 def providers(user) -> QuerySet:
