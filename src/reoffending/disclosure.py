@@ -28,6 +28,7 @@ The rule, in order:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -259,16 +260,61 @@ def protect(tables: Mapping[str, Table | Sequence[Sequence[int]]], threshold: in
             relations: Iterable[Relation] = ()) -> dict[str, np.ndarray]:
     """Which entries of each table to withhold, tables protected together. Each mask has the
     grid's shape (rows + 1, columns + 1; the last row and column are the totals); entries a
-    table does not publish are False."""
+    table does not publish are False.
+
+    Tables no relation links are independent, so each linked group is solved on its own (the
+    same answer, smaller problems), and a group seen before is not solved again."""
     threshold = check_threshold(threshold)
-    if not tables:
-        return {}
-    p = _Problem(tables, relations)
+    specs = {name: spec if isinstance(spec, Table) else Table(spec)
+             for name, spec in tables.items()}
+    relations = list(relations)
+    for r in relations:
+        for name in (r.left[0], r.right[0]):
+            if name not in specs:
+                raise ValueError(f"relation names an unknown table {name!r}")
+    group = {name: name for name in specs}
+
+    def root(name: str) -> str:
+        while group[name] != name:
+            group[name] = group[group[name]]
+            name = group[name]
+        return name
+
+    for r in relations:
+        group[root(r.left[0])] = root(r.right[0])
+    masks: dict[str, np.ndarray] = {}
+    for top in dict.fromkeys(root(name) for name in specs):
+        names = tuple(name for name in specs if root(name) == top)
+        key = (threshold,
+               tuple((n, _cells_key(specs[n]), specs[n].row_totals, specs[n].column_totals)
+                     for n in names),
+               tuple((r.left, r.right, r.kind) for r in relations if root(r.left[0]) == top))
+        found = _solved(key)
+        for name, mask in zip(names, found, strict=True):
+            masks[name] = np.array(mask, dtype=bool)
+    return {name: masks[name] for name in specs}
+
+
+def _cells_key(table: Table) -> tuple:
+    grid = table.grid()  # validates, and makes a single row two-dimensional
+    return tuple(map(tuple, grid[:-1, :-1].tolist()))
+
+
+@functools.lru_cache(maxsize=512)
+def _solved(key: tuple) -> tuple:
+    threshold, tables, relations = key
+    specs = {name: Table([list(row) for row in cells], rows, cols)
+             for name, cells, rows, cols in tables}
+    p = _Problem(specs, [Relation(a, b, kind) for a, b, kind in relations])
     hidden = _suppress(p, threshold)
-    masks = {name: np.zeros(p.grids[name].shape, dtype=bool) for name in p.names}
-    for v, (name, i, j) in enumerate(p.refs):
-        masks[name][i, j] = bool(hidden[v])
-    return masks
+    out = []
+    for name in p.names:
+        mask = np.zeros(p.grids[name].shape, dtype=bool)
+        for v, (n, i, j) in enumerate(p.refs):
+            if n == name:
+                mask[i, j] = bool(hidden[v])
+        out.append(tuple(map(tuple, mask.tolist())))
+    return tuple(out)
 
 
 def ranges(tables: Mapping[str, Table | Sequence[Sequence[int]]],

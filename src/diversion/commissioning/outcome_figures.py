@@ -149,7 +149,8 @@ def compute(user, filters, limit: int, contracts: list[Contract],
             "Quarter", [figures.quarter_label(q) for q in quarter_list],
             {"Started": [by_quarter[(q, M.STARTED)] for q in quarter_list],
              "First contacted": [by_quarter[(q, M.FIRST_CONTACTED)] for q in quarter_list],
-             "Completed": [by_quarter[(q, M.COMPLETION_DAYS)] for q in quarter_list]}, limit),
+             "Completed": [by_quarter[(q, M.COMPLETION_DAYS)] for q in quarter_list]}, limit,
+            alone=False),  # linked to the equality tables: the dashboard protects it
         tables.grid(
             "attitude", "Post-workshop questionnaire: did the workshops change your attitude?",
             "Counts of people answering each question on the post-workshop questionnaire; "

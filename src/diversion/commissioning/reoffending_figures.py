@@ -180,7 +180,8 @@ def _window_table(summary: ReoffendingSummary, window: int, label: str,
         "Group", [f"{treated.capitalize()} group", f"{control.capitalize()} group"],
         ["Reoffended", "Did not reoffend"],
         [[o["treated_reoffended"], o["treated_people"] - o["treated_reoffended"]],
-         [o["control_reoffended"], o["control_people"] - o["control_reoffended"]]], limit)
+         [o["control_reoffended"], o["control_people"] - o["control_reoffended"]]], limit,
+        alone=False)  # sections() protects both windows together
     table.chart, table.chart_points = "", []  # the rates are in the figures; no chart of sizes
     return table
 

@@ -272,7 +272,8 @@ def dashboard(user, filters: Filters) -> Dashboard:
                     "Count of cases a force recorded for each programme, by the quarter the "
                     "case was recorded in", "Quarter",
                     [figures.quarter_label(q) for q in quarter_list], programmes,
-                    [[by_quarter[(q, p)] for p in programmes] for q in quarter_list], limit),
+                    [[by_quarter[(q, p)] for p in programmes] for q in quarter_list], limit,
+                    alone=False),
     ]
     for key, title, order in (
         ("sex", "Sex", list(figures.SEXES)),
@@ -292,7 +293,7 @@ def dashboard(user, filters: Filters) -> Dashboard:
              "Started": [measured.groups[key][g][outcome_figures.M.STARTED] for g in order],
              "First contacted": [measured.groups[key][g][outcome_figures.M.FIRST_CONTACTED]
                                  for g in order],
-             "Completed": [split[g]["completed"] for g in order]}, limit))
+             "Completed": [split[g]["completed"] for g in order]}, limit, alone=False))
     built += measured.tables
     built += [t for section in reoffending for t in section.tables]
     heads = {"headline_recorded": recorded, "headline_referrals": referred,

@@ -90,24 +90,27 @@ class Table:
 
 
 def by_column(key: str, title: str, caption: str, row_header: str, row_labels: Sequence[str],
-              columns: dict[str, Sequence[int]], threshold: int) -> Table:
+              columns: dict[str, Sequence[int]], threshold: int, *, alone: bool = True) -> Table:
     """Columns with their totals and no row totals: for columns that do not add up, such as
-    referred and completed, where a row total would mean nothing."""
+    referred and completed, where a row total would mean nothing. `alone=False`: shown with
+    linked tables, so protected only by the caller's `protect_together` (the dashboard's)."""
     counts = [[int(columns[name][i]) for name in columns] for i in range(len(row_labels))]
     table = Table(key, title, caption, row_header, list(columns),
                   [(label, []) for label in row_labels], ("Total", []), counts=counts,
                   row_totals=False, chart="first_column")
-    protect_together([table], threshold)
+    protect_together([table] if alone else [], threshold)
     return table
 
 
 def grid(key: str, title: str, caption: str, row_header: str, row_labels: Sequence[str],
-         column_labels: Sequence[str], counts: Sequence[Sequence[int]], threshold: int) -> Table:
-    """A cross-tabulation with row and column totals, protected as one table."""
+         column_labels: Sequence[str], counts: Sequence[Sequence[int]], threshold: int, *,
+         alone: bool = True) -> Table:
+    """A cross-tabulation with row and column totals, protected as one table (`alone=False`:
+    as by_column)."""
     table = Table(key, title, caption, row_header, [*column_labels, "Total"],
                   [(label, []) for label in row_labels], ("Total", []),
                   counts=[[int(v) for v in row] for row in counts])
-    protect_together([table], threshold)
+    protect_together([table] if alone else [], threshold)
     return table
 
 
