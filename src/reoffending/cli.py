@@ -15,6 +15,17 @@ USAGE_EXAMPLE = """example:
 """
 
 
+def _publish_threshold(text: str) -> int:
+    """argparse type: a bad threshold is a usage error (exit status 2), not a traceback."""
+    from .disclosure import check_threshold
+
+    try:
+        return check_threshold(int(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc) if text.strip().lstrip("-").isdigit()
+                                         else f"not a whole number: {text!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m reoffending",
@@ -46,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--complier", action="store_true",
                    help="also estimate treatment-received and complier-average effects")
     e.add_argument("--harm-table", help="CSV of code,days (default: the shipped table)")
-    e.add_argument("--publish-threshold", type=int, default=5)
+    e.add_argument("--publish-threshold", type=_publish_threshold, default=5,
+                   help="smallest count published (at least 2; smaller counts are withheld)")
     e.add_argument("--bootstrap", type=int, default=1000)
     e.add_argument("--quiet", action="store_true", help="no progress messages")
     e.add_argument("--threads", type=int, default=2,

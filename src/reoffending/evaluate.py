@@ -170,6 +170,7 @@ def _evaluate(
     windows = tuple(sorted({int(w) for w in windows}))
     if not windows or min(windows) <= 0:
         raise ValueError("windows must be positive numbers of days")
+    disclosure.check_threshold(publish_threshold)
     harm = harm_table or load_harm_table()
 
     say("reading and checking the cohort")
@@ -458,26 +459,62 @@ def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say):
 
 def published_tables(ev: Evaluation, threshold: int) -> dict[str, Any]:
     """Counts safe to publish: people reoffending / not, per group, with small cells and the
-    cells that would reveal them suppressed; rates computed only from unsuppressed counts."""
-    tables = {}
+    cells that would reveal them suppressed; rates computed only from unsuppressed counts.
+
+    The tables of one result are protected together (disclosure.py): for one window every
+    scope counts the same people (equal row totals) and a narrower scope's reoffending is part
+    of a wider one's (DA <= any); a longer window's people are among a shorter one's, and who
+    did not reoffend within the longer window did not within the shorter (not reoffended
+    <= not reoffended)."""
+    counts = {}
     for o in ev.outcomes:
-        cells = np.array([
+        counts[f"{o.window_days}d_{o.scope}"] = disclosure.Table([
             [o.treated.reoffended, o.treated.people - o.treated.reoffended],
             [o.control.reoffended, o.control.people - o.control.reoffended],
         ])  # fmt: skip
-        table = disclosure.publish(cells, threshold)
+    masks = disclosure.protect(counts, threshold, result_relations(ev))
+    tables = {}
+    for name, table in counts.items():
+        cells = disclosure.render(table.grid(), masks[name])
         rates = []
-        for row in table[:2]:
+        for row in cells[:2]:
             ok = all(not isinstance(v, str) for v in row)
             rate = round(100 * row[0] / row[2], 1) if ok and row[2] else disclosure.SUPPRESSED
             rates.append(rate)
-        tables[f"{o.window_days}d_{o.scope}"] = {
+        tables[name] = {
             "rows": ["treated", "control", "total"],
             "columns": ["reoffended", "did not reoffend", "total"],
-            "cells": table,
+            "cells": cells,
             "reoffending_rate_percent": rates,
         }
     return {"threshold": threshold, "marker": disclosure.SUPPRESSED, "tables": tables}
+
+
+# scope -> the scopes it is part of (every DA offence is an offence; same-victim is DA)
+SCOPE_WITHIN = {"da": ("any",), "same_victim": ("da", "any")}
+
+
+def result_relations(ev: Evaluation) -> list[disclosure.Relation]:
+    """What a reader of a result's published tables knows links them (see published_tables)."""
+    rel = disclosure.Relation
+    found: list[disclosure.Relation] = []
+    keys = {(o.window_days, o.scope) for o in ev.outcomes}
+    windows = sorted({w for w, _ in keys})
+    scopes = sorted({s for _, s in keys})
+    for w, s in sorted(keys):
+        name = f"{w}d_{s}"
+        for wider in SCOPE_WITHIN.get(s, ()):
+            if (w, wider) in keys:
+                other = f"{w}d_{wider}"
+                found += [rel((name, i, 2), (other, i, 2)) for i in range(3)]
+                found += [rel((name, i, 0), (other, i, 0), "<=") for i in range(3)]
+    for s in scopes:
+        present = [w for w in windows if (w, s) in keys]
+        for short, long in zip(present, present[1:], strict=False):
+            a, b = f"{long}d_{s}", f"{short}d_{s}"
+            found += [rel((a, i, 2), (b, i, 2), "<=") for i in range(3)]
+            found += [rel((a, i, 1), (b, i, 1), "<=") for i in range(3)]
+    return found
 
 
 def summary_table(ev: Evaluation) -> str:

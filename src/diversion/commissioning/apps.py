@@ -7,6 +7,6 @@ class CommissioningConfig(AppConfig):
     verbose_name = "Contracts, performance, outcomes and public statistics"
 
     def ready(self) -> None:
-        from diversion.commissioning import reoffending
+        from diversion.commissioning import checks, reoffending  # noqa: F401 (registers the check)
 
         reoffending.connect()  # a completed evaluation run updates the dashboard's summary

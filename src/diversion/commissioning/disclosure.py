@@ -1,24 +1,33 @@
-"""Statistical disclosure control for anything published: small-cell and secondary suppression.
+"""Statistical disclosure control for anything the commissioner's office shows, downloads or
+publishes: a thin adapter over the evaluation engine's one rule (reoffending/disclosure.py), so
+a count is suppressed the same way in an evaluation result and in a statistics release.
 
-Pure functions over plain integers, so the rules are tested on hand-built tables.
-
-A table is published with its row totals, column totals and grand total. Each row and each
-column of that augmented grid is one equation (cells add up to the total), so a line with
-exactly one hidden entry gives that entry away by subtraction. Primary suppression hides every
-count from 1 to threshold-1; secondary suppression then hides, in any line with a single hidden
-entry, the smallest other entry (a total only when no cell is left), until no line has exactly
-one hidden entry. Zeros are shown: a zero reveals no individual. This is the usual greedy
-method; it guards against recovery from any single row or column, not against every possible
-combination of equations across a large table (keep published tables small).
+A table is published with its totals; tables shown or released together are protected together
+(`protect_together`), with what a reader knows links them (the same people counted in each
+equality table, headline counts equal to table totals, a 12-month window's people among the
+6-month window's). Primary suppression hides every count from 1 to threshold-1; secondary
+suppression leaves no line with a single hidden entry (the smallest non-zero entry goes, inner
+cells before totals, then reading order); then every hidden cell's possible range is solved by
+linear programming over all the tables and more is hidden until none is narrower than the
+threshold. Zeros are shown: a zero reveals no individual.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-DEFAULT_THRESHOLD = 5
-SUPPRESSED_TEXT = "[c]"  # the ONS/GSS symbol for a figure withheld for confidentiality
+import numpy as np
+
+from reoffending import disclosure as engine
+from reoffending.disclosure import Relation, Table, check_threshold
+
+__all__ = ["DEFAULT_THRESHOLD", "SUPPRESSED_TEXT", "Cell", "ProtectedTable", "Relation", "Table",
+           "check_threshold", "holds", "is_small", "protect", "protect_count", "protect_rate",
+           "protect_together"]
+
+DEFAULT_THRESHOLD = engine.DEFAULT_THRESHOLD
+SUPPRESSED_TEXT = engine.SUPPRESSED  # the ONS/GSS symbol for a figure withheld for confidentiality
 
 
 @dataclass(frozen=True)
@@ -61,11 +70,7 @@ def is_small(value: int, threshold: int) -> bool:
     return 0 < value < threshold
 
 
-def protect(counts: Sequence[Sequence[int]], threshold: int = DEFAULT_THRESHOLD
-            ) -> ProtectedTable:
-    """Suppress small cells and enough others that no total reveals them."""
-    if threshold < 1:
-        raise ValueError("the threshold must be at least 1")
+def _validated(counts: Sequence[Sequence[int]]) -> list[list[int]]:
     rows = [list(row) for row in counts]
     if not rows or not rows[0]:
         raise ValueError("a table needs at least one row and one column")
@@ -74,37 +79,15 @@ def protect(counts: Sequence[Sequence[int]], threshold: int = DEFAULT_THRESHOLD
         raise ValueError("every row needs the same number of columns")
     if any(v < 0 for row in rows for v in row):
         raise ValueError("counts cannot be negative")
-    height = len(rows)
+    return rows
 
-    # The augmented grid: row `height` holds column totals, column `width` the row totals.
-    grid = [row + [sum(row)] for row in rows]
-    grid.append([sum(rows[i][j] for i in range(height)) for j in range(width)]
-                + [sum(sum(row) for row in rows)])
-    hidden = [[is_small(v, threshold) for v in row] for row in grid]
-    primary = [row[:] for row in hidden]
 
-    def lines():
-        for i in range(height + 1):
-            yield [(i, j) for j in range(width + 1)]
-        for j in range(width + 1):
-            yield [(i, j) for i in range(height + 1)]
-
-    changed = True
-    while changed:
-        changed = False
-        for line in lines():
-            if sum(hidden[i][j] for i, j in line) != 1:
-                continue
-            candidates = [(i, j) for i, j in line if not hidden[i][j]]
-            # Prefer inner cells over totals, then the smallest, so as little as possible goes.
-            candidates.sort(key=lambda ij: (ij[0] == height or ij[1] == width,
-                                            grid[ij[0]][ij[1]], ij))
-            i, j = candidates[0]
-            hidden[i][j] = True
-            changed = True
+def _table(grid: np.ndarray, mask: np.ndarray, threshold: int) -> ProtectedTable:
+    height, width = grid.shape[0] - 1, grid.shape[1] - 1
 
     def cell(i: int, j: int) -> Cell:
-        return Cell(grid[i][j], hidden[i][j], primary[i][j])
+        v = int(grid[i, j])
+        return Cell(v, bool(mask[i, j]), is_small(v, threshold))
 
     return ProtectedTable(
         cells=[[cell(i, j) for j in range(width)] for i in range(height)],
@@ -114,8 +97,36 @@ def protect(counts: Sequence[Sequence[int]], threshold: int = DEFAULT_THRESHOLD
     )
 
 
+def protect(counts: Sequence[Sequence[int]], threshold: int = DEFAULT_THRESHOLD
+            ) -> ProtectedTable:
+    """One table on its own, with row and column totals and the grand total."""
+    return protect_together({"table": Table(_validated(counts))}, threshold)["table"]
+
+
+def protect_together(tables: Mapping[str, Table], threshold: int = DEFAULT_THRESHOLD,
+                     relations: Iterable[Relation] = ()) -> dict[str, ProtectedTable]:
+    """Tables published together, protected together. Totals a table does not publish are
+    left unsuppressed in its ProtectedTable; callers do not show them."""
+    for table in tables.values():
+        _validated(table.cells)
+    masks = engine.protect(tables, threshold, relations)
+    return {name: _table(t.grid(), masks[name], threshold) for name, t in tables.items()}
+
+
+def holds(relation: Relation, tables: Mapping[str, Table]) -> bool:
+    """Whether a relation holds for these counts: what a reader can rely on in general may
+    not hold in a filtered period (a referral quarter is not the quarter a case was recorded),
+    and a reader cannot use what is false."""
+    def value(ref):
+        name, i, j = ref
+        return int(tables[name].grid()[i, j])
+    a, b = value(relation.left), value(relation.right)
+    return a == b if relation.kind == "==" else a <= b
+
+
 def protect_count(value: int, threshold: int = DEFAULT_THRESHOLD) -> Cell:
-    """A single published count (no totals to protect)."""
+    """A single published count that no table repeats (no totals to protect)."""
+    threshold = check_threshold(threshold)
     return Cell(value, is_small(value, threshold), is_small(value, threshold))
 
 

@@ -52,9 +52,12 @@ def shareable(numerator: int, denominator: int, limit: int) -> bool:
 
 
 def share(label: str, numerator: int, denominator: int, limit: int, words: tuple[str, str],
-          empty: str) -> figures.Figure:
-    value = figures.rate(numerator, denominator) if shareable(numerator, denominator,
-                                                              limit) else None
+          empty: str, cells: tuple[disclosure.Cell, ...] = ()) -> figures.Figure:
+    """`cells`: the numerator and denominator as a table shows them; the share is withheld
+    when the table withholds either (it and the denominator would give the count away)."""
+    value = figures.rate(numerator, denominator) if (
+        shareable(numerator, denominator, limit)
+        and not any(c.suppressed for c in cells)) else None
     return figures.Figure(label, value, words[0], words[1], unit="%",
                           empty=empty if denominator == 0 else WITHHELD)
 
@@ -138,21 +141,6 @@ def compute(user, filters, limit: int, contracts: list[Contract],
     positive, none, negative = (totals[(M.VICTIM_CHANGE, 1)], totals[(M.VICTIM_CHANGE, 0)],
                                 totals[(M.VICTIM_CHANGE, -1)])
     followed = positive + none + negative
-    outcome_figures = [
-        share("Said the workshops changed their attitude to their partner", partner_yes,
-              partner_yes + partner_no, limit,
-              ("people who agreed or strongly agreed on the post-workshop questionnaire",
-               "people who answered that question"), "No questionnaires recorded yet"),
-        share("Said the workshops changed their attitude to their children", children_yes,
-              children_yes + children_no, limit,
-              ("people who agreed or strongly agreed on the post-workshop questionnaire",
-               "people who answered that question"), "No questionnaires recorded yet"),
-        share("Victims reporting a positive change", positive, followed, limit,
-              ("victims whose latest follow-up reported a positive change in behaviour",
-               "victims followed up (each victim's latest follow-up)"),
-              "No victim follow-up recorded yet"),
-    ]
-
     built = [
         tables.by_column(
             "delivery", "Delivery by referral quarter",
@@ -161,7 +149,8 @@ def compute(user, filters, limit: int, contracts: list[Contract],
             "Quarter", [figures.quarter_label(q) for q in quarter_list],
             {"Started": [by_quarter[(q, M.STARTED)] for q in quarter_list],
              "First contacted": [by_quarter[(q, M.FIRST_CONTACTED)] for q in quarter_list],
-             "Completed": [by_quarter[(q, M.COMPLETION_DAYS)] for q in quarter_list]}, limit),
+             "Completed": [by_quarter[(q, M.COMPLETION_DAYS)] for q in quarter_list]}, limit,
+            alone=False),  # linked to the equality tables: the dashboard protects it
         tables.grid(
             "attitude", "Post-workshop questionnaire: did the workshops change your attitude?",
             "Counts of people answering each question on the post-workshop questionnaire; "
@@ -173,6 +162,24 @@ def compute(user, filters, limit: int, contracts: list[Contract],
             "Counts of victims followed up, by the change in behaviour reported at their latest "
             "follow-up.", "Change reported", ["Positive change", "No change", "Negative change"],
             ["Victims"], [[positive], [none], [negative]], limit),
+    ]
+
+    attitude, victims = built[1].protected, built[2].protected
+    outcome_figures = [
+        share("Said the workshops changed their attitude to their partner", partner_yes,
+              partner_yes + partner_no, limit,
+              ("people who agreed or strongly agreed on the post-workshop questionnaire",
+               "people who answered that question"), "No questionnaires recorded yet",
+              (attitude.cells[0][0], attitude.row_totals[0])),
+        share("Said the workshops changed their attitude to their children", children_yes,
+              children_yes + children_no, limit,
+              ("people who agreed or strongly agreed on the post-workshop questionnaire",
+               "people who answered that question"), "No questionnaires recorded yet",
+              (attitude.cells[1][0], attitude.row_totals[1])),
+        share("Victims reporting a positive change", positive, followed, limit,
+              ("victims whose latest follow-up reported a positive change in behaviour",
+               "victims followed up (each victim's latest follow-up)"),
+              "No victim follow-up recorded yet", (victims.cells[0][0], victims.total)),
     ]
 
     return Outcomes(started, headline, outcome_figures, built, groups)

@@ -2,9 +2,10 @@
 of each programme that the commissioner's office may see (ReoffendingSummary rows, copied from
 the run when it finished: reoffending.py). Commissioners see these aggregates, never the run.
 
-Disclosure control: a group's rate is withheld when its reoffended or not-reoffended count is
-below the threshold (and with it the difference, which would give the rate away); the count
-tables go through the same suppression as every other table.
+Disclosure control: a run's two window tables are protected together (a 12-month window's
+people are among the 6-month window's, and who did not reoffend within 12 months did not within
+6), and a window's rates, difference and benefit–cost figures are shown only when every count
+of its table is, since a rate and its group size give the count away.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class Section:
     tables: list[tables.Table] = field(default_factory=list)
     benefit: figures.BenefitCostInterval | None = None
     money: list[figures.Figure] = field(default_factory=list)
+    # what links this section's tables, for protecting them with the rest of the dashboard
+    relations: list[disclosure.Relation] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """What a statistics release keeps (already disclosure-controlled)."""
@@ -108,8 +111,12 @@ def _rate_shown(reoffended: int, people: int, limit: int) -> bool:
             and not disclosure.is_small(people - reoffended, limit))
 
 
+def _all_shown(table: tables.Table | None) -> bool:
+    return table is not None and table.protected is not None and not table.any_suppressed
+
+
 def _window_figures(summary: ReoffendingSummary, window: int, label: str,
-                    limit: int) -> list[figures.Figure]:
+                    limit: int, table: tables.Table | None) -> list[figures.Figure]:
     treated, control = _names(summary)
     scope_words = SCOPE_NAMES.get(summary.scope, summary.scope)
     basis_words = BASIS_WORDS.get(summary.basis, summary.basis)
@@ -122,16 +129,18 @@ def _window_figures(summary: ReoffendingSummary, window: int, label: str,
         return [figures.Figure(title, None, "", empty=f"No one in this run has a full {label}"
                                " of follow-up yet, so it holds no figures for it")]
     shown = (_rate_shown(o["treated_reoffended"], o["treated_people"], limit)
-             and _rate_shown(o["control_reoffended"], o["control_people"], limit))
+             and _rate_shown(o["control_reoffended"], o["control_people"], limit)
+             and _all_shown(table))
     found = []
-    for name, people, risk in ((treated, o["treated_people"], o["risk_treated"]),
-                               (control, o["control_people"], o["risk_control"])):
+    for row, (name, risk) in enumerate(((treated, o["risk_treated"]),
+                                        (control, o["risk_control"]))):
+        people = table.protected.row_totals[row] if table is not None and table.protected \
+            else disclosure.Cell(0, True)
         found.append(figures.Figure(
             f"{title}: {name} group", 100 * risk if shown else None,
             f"people in the {name} group who reoffended within {window} days of the index "
             f"date ({scope_words}, {basis_words})",
-            f"people in the {name} group with a full {label} of follow-up "
-            f"({disclosure.protect_count(people, limit).shown})",
+            f"people in the {name} group with a full {label} of follow-up ({people.shown})",
             unit="%", empty=WITHHELD))
     low, high = o["risk_difference_ci"] or (None, None)
     difference = (f"{_signed(100 * o['risk_difference'])} percentage points "
@@ -172,9 +181,22 @@ def _window_table(summary: ReoffendingSummary, window: int, label: str,
         "Group", [f"{treated.capitalize()} group", f"{control.capitalize()} group"],
         ["Reoffended", "Did not reoffend"],
         [[o["treated_reoffended"], o["treated_people"] - o["treated_reoffended"]],
-         [o["control_reoffended"], o["control_people"] - o["control_reoffended"]]], limit)
-    table.chart_points = []  # the rates are in the figures above; no chart of group sizes
+         [o["control_reoffended"], o["control_people"] - o["control_reoffended"]]], limit,
+        alone=False)  # sections() protects both windows together
+    table.chart, table.chart_points = "", []  # the rates are in the figures; no chart of sizes
     return table
+
+
+def _window_relations(by_window: dict[int, tables.Table]) -> list[disclosure.Relation]:
+    """A longer window's people are among a shorter one's (full follow-up for longer), and
+    whoever did not reoffend within the longer window did not within the shorter."""
+    rel = disclosure.Relation
+    found = []
+    windows = sorted(by_window)
+    for short, long in zip(windows, windows[1:], strict=False):
+        a, b = by_window[long].key, by_window[short].key
+        found += [rel((a, i, j), (b, i, j), "<=") for i in range(3) for j in (1, 2)]
+    return found
 
 
 def _about(summary: ReoffendingSummary, limit: int) -> list[tuple[str, str]]:
@@ -231,7 +253,7 @@ def _unit(unit_costs) -> str:
 
 
 def _benefit_money(section: Section, summary: ReoffendingSummary, unit_costs, cost: Decimal,
-                   limit: int) -> None:
+                   limit: int, by_window: dict[int, tables.Table]) -> None:
     prog = summary.programme_code
     treated, control = _names(summary)
     o = _benefit_outcome(summary)
@@ -247,7 +269,8 @@ def _benefit_money(section: Section, summary: ReoffendingSummary, unit_costs, co
             empty="The latest evaluation run has no effect with a confidence interval to value"))
         return
     if not (_rate_shown(o["treated_reoffended"], o["treated_people"], limit)
-            and _rate_shown(o["control_reoffended"], o["control_people"], limit)):
+            and _rate_shown(o["control_reoffended"], o["control_people"], limit)
+            and _all_shown(by_window.get(o["window_days"]))):
         section.money.append(figures.Figure(label, None, numerator, denominator, unit="ratio",
                                             empty=WITHHELD))
         return
@@ -312,11 +335,18 @@ def sections(user, filters, programmes: list[str], limit: int, unit_costs,
             continue
         section.about = _about(summary, limit)
         section.verdict = _verdict(summary)
+        by_window = {}
         for window, label in WINDOWS:
-            section.figures += _window_figures(summary, window, label, limit)
             table = _window_table(summary, window, label, limit)
             if table is not None:
+                by_window[window] = table
                 section.tables.append(table)
-        _benefit_money(section, summary, unit_costs, cost_of.get(prog, Decimal(0)), limit)
+        section.relations = _window_relations(by_window)
+        tables.protect_together(section.tables, limit, section.relations)
+        for window, label in WINDOWS:
+            section.figures += _window_figures(summary, window, label, limit,
+                                               by_window.get(window))
+        _benefit_money(section, summary, unit_costs, cost_of.get(prog, Decimal(0)), limit,
+                       by_window)
         found.append(section)
     return found

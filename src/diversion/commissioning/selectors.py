@@ -42,7 +42,9 @@ NO_REFERRALS = "No referrals recorded yet"
 
 
 def threshold() -> int:
-    return int(getattr(settings, "DISCLOSURE_THRESHOLD", disclosure.DEFAULT_THRESHOLD))
+    """The setting, refused when it would suppress nothing (see also checks.py)."""
+    return disclosure.check_threshold(
+        getattr(settings, "DISCLOSURE_THRESHOLD", disclosure.DEFAULT_THRESHOLD))
 
 
 def providers(user) -> QuerySet:
@@ -168,6 +170,45 @@ def version(user) -> Version:
         (runs["t"], runs["n"]), threshold())
 
 
+EQUALITY_TABLES = ("equality_sex", "equality_age_band", "equality_ethnic_group")
+# the equality tables' columns: recorded, referred, started, first contacted, completed
+RECORDED, REFERRED, STARTED, CONTACTED, COMPLETED = range(5)
+
+
+def _relations(built: list[tables.Table]) -> list[disclosure.Relation]:
+    """What a reader of the dashboard (or a release) knows links its tables: each equality
+    table counts the same people, a group's referrals are among its recorded cases and its
+    starts, contacts and completions among its referrals; the quarters table's total is the
+    cases recorded, the delivery table's starts and contacts those of the equality tables; the
+    headline counts are those totals. Relations that do not hold for the period's counts are
+    dropped when protecting (a referral's quarter is not always the case's)."""
+    rel = disclosure.Relation
+    keys = {t.key: t for t in built}
+    found: list[disclosure.Relation] = []
+    equality = [k for k in EQUALITY_TABLES if k in keys]
+    for key in equality:
+        for i in range(len(keys[key].rows) + 1):  # each group, then the total row
+            found += [rel((key, i, REFERRED), (key, i, RECORDED), "<="),
+                      *(rel((key, i, j), (key, i, REFERRED), "<=")
+                        for j in (STARTED, CONTACTED, COMPLETED)),
+                      rel((key, i, COMPLETED), (key, i, STARTED), "<=")]
+    for a, b in zip(equality, equality[1:], strict=False):
+        found += [rel((a, -1, j), (b, -1, j)) for j in range(5)]
+    if equality:
+        first = equality[0]
+        if "quarters" in keys:
+            found.append(rel(("quarters", -1, -1), (first, -1, RECORDED)))
+        if "delivery" in keys:
+            found += [rel(("delivery", -1, 0), (first, -1, STARTED)),
+                      rel(("delivery", -1, 1), (first, -1, CONTACTED))]
+        found += [rel(("headline_recorded", 0, 0), (first, -1, RECORDED)),
+                  rel(("headline_referrals", 0, 0), (first, -1, REFERRED)),
+                  rel(("headline_starts", 0, 0), (first, -1, STARTED)),
+                  rel(("headline_completions", 0, 0), (first, -1, COMPLETED))]
+    found.append(rel(("headline_breaches", 0, 0), ("headline_referrals", 0, 0), "<="))
+    return found
+
+
 def dashboard(user, filters: Filters) -> Dashboard:
     limit = threshold()
     rows = outcome_figures.rows(user, filters, DashboardAggregate)
@@ -197,51 +238,23 @@ def dashboard(user, filters: Filters) -> Dashboard:
     stage_counts = stages.counts_by_stage(by_status)
     computed_at = policy.visible(user, DashboardAggregate).aggregate(t=Max("computed_at"))["t"]
 
-    def count(label: str, value: int, numerator: str, empty: str = NO_REFERRALS):
-        cell = disclosure.protect_count(value, limit)
-        shown = None if value == 0 else (cell.shown if cell.suppressed else value)
-        return figures.Figure(label, shown, numerator, empty=empty if value == 0 else "")
-
     found_contracts = _contracts_in(user, filters)
     quarter_list = figures.quarters(filters.start, filters.end)
     measured = outcome_figures.compute(user, filters, limit, found_contracts, quarter_list)
     # Starts come from the attendance register (outcome_figures), not the status.
     referred, started = stage_counts[stages.REFERRED], measured.started
     completed, breached = stage_counts[stages.COMPLETED], stage_counts[stages.BREACHED]
-    completion = figures.rate(completed, started) if started >= limit and (
-        completed == 0 or completed >= limit) else None
-    headline = [
-        count("Cases recorded for a programme", recorded,
-              "cases a force recorded for the programme in the period",
-              empty="No cases recorded for a programme in this period"),
-        count("Referrals", referred, "people referred to the provider in the period"),
-        count("Starts", started, "people referred who attended at least one session, or "
-              "completed (from the attendance register)"),
-        count("Completions", completed, "people who completed every condition"),
-        count("Breaches", breached, "people referred back to the police for non-compliance"),
-        figures.Figure("Completion rate", completion, "people who completed",
-                       "people who started", unit="%",
-                       empty=NO_REFERRALS if started == 0 else
-                       "Withheld: fewer than the disclosure threshold"),
-        *measured.headline,
-    ]
 
     cost = figures.cost_in_period(
         [figures.ContractTerms(c.start_date, c.end_date, c.annual_value) for c in found_contracts],
         filters.start, filters.end)
     unit_costs = current_unit_costs(user)
-    money = [
+    money: list = [
         figures.Figure("Contract cost in the period", cost,
                        "annual contract values, pro rata by day over the period", unit="£",
                        explanation="The annual values of the contracts in the period, pro "
                                    "rata by day (365 a year) over the period."),
-        figures.Figure("Cost per referral", figures.cost_per(cost, referred) if referred >= limit
-                       else None, "contract cost in the period", "people referred in the period",
-                       unit="£", empty=NO_REFERRALS if referred == 0 else "Withheld: too few"),
-        figures.Figure("Cost per completion",
-                       figures.cost_per(cost, completed) if completed >= limit else None,
-                       "contract cost in the period", "people who completed in the period",
-                       unit="£", empty=NO_REFERRALS if completed == 0 else "Withheld: too few"),
+        None, None,  # cost per referral and per completion: after disclosure control below
     ]
     programmes = [filters.programme] if filters.programme else list(Programme.values)
     cost_of = {p: figures.cost_in_period(
@@ -259,7 +272,8 @@ def dashboard(user, filters: Filters) -> Dashboard:
                     "Count of cases a force recorded for each programme, by the quarter the "
                     "case was recorded in", "Quarter",
                     [figures.quarter_label(q) for q in quarter_list], programmes,
-                    [[by_quarter[(q, p)] for p in programmes] for q in quarter_list], limit),
+                    [[by_quarter[(q, p)] for p in programmes] for q in quarter_list], limit,
+                    alone=False),
     ]
     for key, title, order in (
         ("sex", "Sex", list(figures.SEXES)),
@@ -279,8 +293,56 @@ def dashboard(user, filters: Filters) -> Dashboard:
              "Started": [measured.groups[key][g][outcome_figures.M.STARTED] for g in order],
              "First contacted": [measured.groups[key][g][outcome_figures.M.FIRST_CONTACTED]
                                  for g in order],
-             "Completed": [split[g]["completed"] for g in order]}, limit))
+             "Completed": [split[g]["completed"] for g in order]}, limit, alone=False))
     built += measured.tables
     built += [t for section in reoffending for t in section.tables]
+    heads = {"headline_recorded": recorded, "headline_referrals": referred,
+             "headline_starts": started, "headline_completions": completed,
+             "headline_breaches": breached}
+    relations = _relations(built) + [r for section in reoffending for r in section.relations]
+    shown = tables.protect_together(built, limit, relations, heads)
+
+    def count(label: str, key: str, numerator: str, empty: str):
+        cell = shown[key]
+        value = None if cell.value == 0 else (cell.shown if cell.suppressed else cell.value)
+        return figures.Figure(label, value, numerator, empty=empty if cell.value == 0 else "")
+
+    def nothing(what: str) -> str:
+        # "none yet" names what is missing: with referrals recorded, no starts is not "no
+        # referrals"
+        return NO_REFERRALS if referred == 0 else f"No {what} recorded yet"
+
+    visible = {key: not cell.suppressed for key, cell in shown.items()}
+    completion = figures.rate(completed, started) if (
+        started >= limit and (completed == 0 or completed >= limit)
+        and visible["headline_starts"] and visible["headline_completions"]) else None
+    headline = [
+        count("Cases recorded for a programme", "headline_recorded",
+              "cases a force recorded for the programme in the period",
+              "No cases recorded for a programme in this period"),
+        count("Referrals", "headline_referrals", "people referred to the provider in the period",
+              NO_REFERRALS),
+        count("Starts", "headline_starts", "people referred who attended at least one session, "
+              "or completed (from the attendance register)", nothing("starts")),
+        count("Completions", "headline_completions", "people who completed every condition",
+              nothing("completions")),
+        count("Breaches", "headline_breaches",
+              "people referred back to the police for non-compliance", nothing("breaches")),
+        figures.Figure("Completion rate", completion, "people who completed",
+                       "people who started", unit="%",
+                       empty=nothing("starts") if started == 0 else
+                       "Withheld: fewer than the disclosure threshold"),
+        *measured.headline,
+    ]
+    money[1] = figures.Figure(
+        "Cost per referral", figures.cost_per(cost, referred)
+        if referred >= limit and visible["headline_referrals"] else None,
+        "contract cost in the period", "people referred in the period", unit="£",
+        empty=NO_REFERRALS if referred == 0 else "Withheld: too few")
+    money[2] = figures.Figure(
+        "Cost per completion", figures.cost_per(cost, completed)
+        if completed >= limit and visible["headline_completions"] else None,
+        "contract cost in the period", "people who completed in the period", unit="£",
+        empty=nothing("completions") if completed == 0 else "Withheld: too few")
     return Dashboard(filters, headline, money, outcomes, built, computed_at, unit_costs,
                      len(found_contracts), reoffending)
