@@ -4,7 +4,7 @@ A plain Python package (numpy + pyarrow, no Django). Start with `evaluate()`; th
 is `python -m reoffending evaluate ...`; docs/engine.md describes inputs and methods.
 """
 
-from .errors import EstimationError, InputError
+from .errors import EstimationError, InputError, SettingError
 from .evaluate import Evaluation, evaluate, summary_table
 from .harm import HarmTable, load_harm_table
 from .synthetic import generate
@@ -14,6 +14,7 @@ __all__ = [
     "EstimationError",
     "HarmTable",
     "InputError",
+    "SettingError",
     "evaluate",
     "generate",
     "load_harm_table",

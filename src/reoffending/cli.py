@@ -85,13 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "evaluate" and argv is None:  # a process of its own (python -m ...)
         keep_freed_memory()
-    from .errors import EstimationError, InputError
+    from .errors import EstimationError, InputError, SettingError
 
     try:
         if args.command == "generate":
             return _generate(args)
         return _evaluate(args)
-    except (InputError, EstimationError) as exc:
+    except (InputError, EstimationError, SettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

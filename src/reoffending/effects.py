@@ -235,10 +235,17 @@ def mean_difference(
     m_t, se_t, m_c, se_c = t.mean, t.se, c.mean, c.se
     diff = m_t - m_c
     se = math.hypot(se_t, se_c)
+    normal = (diff - Z95 * se, diff + Z95 * se)
+    if resamples == 0:  # no bootstrap asked for: the normal-theory interval gives the verdict
+        return MeanDifference(
+            m_t, m_c, tot_t, tot_c, diff, None, normal, 0, seed,
+            verdict(*normal) if se > 0 else verdict(diff, diff),
+            "no bootstrap (0 resamples): verdict from the normal-theory interval",
+        )  # fmt: skip
     rng = np.random.default_rng(seed)
     boot = _boot_means(y_t, w_t, resamples, rng) - _boot_means(y_c, w_c, resamples, rng)
     lo, hi = (float(v) for v in np.quantile(boot, [0.025, 0.975]))
     return MeanDifference(
-        m_t, m_c, tot_t, tot_c, diff, (lo, hi), (diff - Z95 * se, diff + Z95 * se),
+        m_t, m_c, tot_t, tot_c, diff, (lo, hi), normal,
         resamples, seed, verdict(lo, hi) if hi > lo else verdict(diff, diff),
     )  # fmt: skip

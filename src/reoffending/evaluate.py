@@ -26,7 +26,7 @@ from .effects import (
     mean_difference,
     rate_from,
 )
-from .errors import EstimationError, InputError
+from .errors import EstimationError, InputError, SettingError
 from .harm import HarmTable, load_harm_table
 from .matching import Balance, Matching, Overlap, balance, match, overlap
 from .memory import no_hugepage_advice
@@ -134,8 +134,8 @@ def evaluate(
     propensity model and matching; balance and each outcome's effects side by side): less
     wall time, the same CPU time, and the same result bit for bit as `threads=1`. Cohorts
     under `THREADS_FROM_ROWS` people run in order: there threads cost more than they save."""
-    if threads < 1:
-        raise ValueError("threads must be at least 1")
+    check_settings(design=design, windows=windows, ratio=ratio, caliper_sd=caliper_sd,
+                   bootstrap=bootstrap, threads=threads)
     with blas_threads(blas), no_hugepage_advice(), contextlib.ExitStack() as stack:
         return _evaluate(
             cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
@@ -143,6 +143,30 @@ def evaluate(
             bootstrap, publish_threshold, waiting_days, proven_disposals, progress, threads,
             stack,
         )  # fmt: skip
+
+
+def _whole(value: Any, name: str, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise SettingError(f"{name} must be a whole number of at least {least}, not {value!r}")
+
+
+def check_settings(*, design: str, windows: tuple[int, ...], ratio: int, caliper_sd: float,
+                   bootstrap: int, threads: int) -> None:  # fmt: skip
+    """Refuse out-of-range settings with a `SettingError` naming the setting, before any data
+    is read. `bootstrap=0` is allowed and means no bootstrap: the harm difference then has only
+    its normal-theory interval, which also gives its verdict."""
+    if design not in ("trial", "matched"):
+        raise SettingError(f"design must be 'trial' or 'matched', not {design!r}")
+    if not windows:
+        raise SettingError("at least one follow-up window is needed")
+    for w in windows:
+        _whole(w, "the follow-up window (days)", 1)
+    _whole(ratio, "ratio (controls per treated person)", 1)
+    _whole(threads, "threads", 1)
+    _whole(bootstrap, "bootstrap (resamples; 0 for none)", 0)
+    if not isinstance(caliper_sd, int | float) or not math.isfinite(caliper_sd) or caliper_sd <= 0:
+        raise SettingError(f"caliper (SDs of the logit) must be a positive number, not "
+                           f"{caliper_sd!r}")  # fmt: skip
 
 
 THREADS_FROM_ROWS = 50_000  # below this many people, threads cost more than they save
@@ -165,11 +189,7 @@ def _evaluate(
     publish_threshold, waiting_days, proven_disposals, progress, threads, stack,
 ) -> Evaluation:  # fmt: skip
     say = progress or (lambda _msg: None)
-    if design not in ("trial", "matched"):
-        raise ValueError("design must be 'trial' or 'matched'")
     windows = tuple(sorted({int(w) for w in windows}))
-    if not windows or min(windows) <= 0:
-        raise ValueError("windows must be positive numbers of days")
     harm = harm_table or load_harm_table()
 
     say("reading and checking the cohort")
@@ -224,6 +244,9 @@ def _evaluate(
         if not t_mask.any():
             raise InputError("cohort", "arm" if design == "trial" else "group",
                              f"no rows labelled {treated_label!r}")  # fmt: skip
+        if design == "trial" and not c_mask.any():  # one arm: nothing to compare with
+            raise InputError("cohort", "arm", f"no rows labelled {control_label!r} (the control "
+                             "arm); a trial needs both arms")  # fmt: skip
     except Exception:
         f_in.result()  # an error in the offences comes first, as in order
         raise

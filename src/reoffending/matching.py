@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import SettingError
 from .results import Result
 
 SMD_FLAG = 0.1
@@ -55,7 +56,10 @@ def match(
     t_rows = np.flatnonzero(treated)
     c_rows = np.flatnonzero(~treated)
     if ratio < 1:
-        raise ValueError("ratio must be at least 1")
+        raise SettingError(f"ratio (controls per treated person) must be at least 1, not {ratio}")
+    if not math.isfinite(caliper_sd) or caliper_sd <= 0:  # a negative caliper matches nobody
+        raise SettingError(f"caliper (SDs of the logit) must be a positive number, not "
+                           f"{caliper_sd!r}")  # fmt: skip
     sd = math.sqrt((_var(logit[t_rows]) + _var(logit[c_rows])) / 2)
     caliper = caliper_sd * sd
     rng = np.random.default_rng(seed)

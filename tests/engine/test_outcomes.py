@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from reoffending import evaluate, generate, load_harm_table
+from reoffending import InputError, evaluate, generate, load_harm_table
 from reoffending.outcomes import compute_outcomes
 from reoffending.tables import join_people, load_cohort, load_offences
 
@@ -174,17 +174,12 @@ def test_an_empty_arm_is_reported_clearly():
         evaluate(cohort, off, design="trial")
 
 
-def test_an_empty_control_arm_gives_inconclusive_results_not_an_error():
+def test_an_empty_control_arm_is_refused_like_other_one_arm_inputs():
     cohort, off = _tables([(i, "x", "treatment", D(2024, 1, 10)) for i in range(10)],
                           [_off("2024-02-01", pid=1)])  # fmt: skip
-    ev = evaluate(cohort, off, design="trial", windows=(182,), scopes=("any",),
-                  data_end="2025-06-30")  # fmt: skip
-    o = ev.outcomes[0]
-    assert o.control.people == 0 and o.control.prevalence is None
-    assert ev.verdict == "inconclusive" and o.log_rank.p_value is None
-    assert ev.minimum_detectable_effect.absolute is None
-    assert ev.consort.randomised == {"treatment": 10, "control": 0}
-    assert o.cox is None and "constant (is an arm empty?)" in o.note
+    with pytest.raises(InputError, match=r"cohort.arm: no rows labelled 'control'"):
+        evaluate(cohort, off, design="trial", windows=(182,), scopes=("any",),
+                 data_end="2025-06-30")  # fmt: skip
 
 
 @pytest.mark.parametrize("ids", [
