@@ -1,7 +1,8 @@
 """Nearest-neighbour matching on the propensity logit, balance and overlap.
 
-Controls are sorted once by logit (ties broken by a seeded random rank, so results are
-deterministic for a seed); each treated person's candidates are found with searchsorted.
+Controls are sorted once by logit, equal logits by cohort row; each treated person's candidates
+are found with searchsorted. Ties (docs/engine.md states the rule): at equal distance the
+control below (lower logit) comes first; among equal logits, the one nearer in that order.
 """
 
 from __future__ import annotations
