@@ -307,7 +307,8 @@ def _evaluate(
         "treated": treated_label,
         "control": control_label,
         "denominator": "people with full follow-up (window, plus the waiting period when "
-        "proven); time to first is censored at the window end or the data end",
+        "proven); time to first is censored at the window end or the end of follow-up: the data "
+        "end, or on the proven basis the data end minus the waiting period",
         "primary": f"prevalence, {windows[0]} days, scope {scopes[0]}",
         "seed": seed,
         "publish_threshold": publish_threshold,
