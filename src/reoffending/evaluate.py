@@ -283,8 +283,9 @@ def _evaluate(
     if pool:
         say(f"effects and survival ({len(outs.outcomes)} outcomes, side by side)")
     step = (lambda _msg: None) if pool else say  # step names only when steps run in order
+    end = (end_day, outs.waiting_days, data_end is not None)
     futures = [submit(_effects, oc, sample, t_mask, c_mask, complier, received, bootstrap, seed,
-                      step) for oc in outs.outcomes]  # fmt: skip
+                      step, end) for oc in outs.outcomes]  # fmt: skip
     if f_bal is not None:
         extras["balance"] = f_bal.result()
     results = [f.result() for f in futures]
@@ -302,6 +303,8 @@ def _evaluate(
         "waiting_period_days": waiting_days if basis == "proven" else None,
         "proven_disposals": list(proven_disposals) if basis == "proven" else None,
         "data_end": _date(end_day),
+        "data_end_source": "given" if data_end is not None else "default: the latest "
+        "recorded_date in the offences (the latest index date when there are none)",
         "harm_table_version": harm.version,
         "harm_table_source": harm.source,
         "treated": treated_label,
@@ -429,7 +432,24 @@ def _summary(reo: Arm, count: Arm, offences: int, reoffended: int, harm_total: f
     )  # fmt: skip
 
 
-def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say):
+def _follow_up_note(oc, eligible_t: int, eligible_c: int, rows_t: int, rows_c: int,
+                    end: tuple[int, int, bool]) -> str:
+    """Why an arm with people in it has fewer than 2 with full follow-up, and what to do."""
+    end_day, wait, given = end
+    need = oc.window_days + wait
+    latest = _date(end_day - need)
+    arms = [f"{name} {e} of {n}" for name, e, n in (("treated", eligible_t, rows_t),
+                                                   ("control", eligible_c, rows_c))]  # fmt: skip
+    source = "as given" if given else "by default the latest recorded date in the offences"
+    wait_text = f" plus the {wait}-day waiting period" if wait else ""
+    return (f"too few people with full follow-up ({', '.join(arms)}): the data end is "
+            f"{_date(end_day)} ({source}) and the {oc.window_days}-day window{wait_text} needs "
+            f"an index date on or before {latest}. If the extract covers a later date, give it "
+            f"with --data-end (data_end=...); otherwise use a shorter window or wait for the "
+            f"follow-up to accrue")  # fmt: skip
+
+
+def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, end):
     say(f"effects ({oc.window_days}d {oc.scope})")
     r = s.rows
     eligible, count, harm, severity = oc.eligible[r], oc.count[r], oc.harm[r], oc.severity[r]
@@ -451,15 +471,20 @@ def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say):
     freq = rate_from(at["count"], ac["count"])
     harm_eff = mean_difference(at["harm"], ac["harm"], at["w"], ac["w"], resamples=bootstrap,
                                seed=seed)  # fmt: skip
+    note = ""
+    rows_t, rows_c = s.nt, len(r) - s.nt
+    e_t, e_c = at["reo"].rows, ac["reo"].rows
+    if min(e_t, e_c) < 2 and min(rows_t, rows_c) >= 2:  # people, but not with full follow-up
+        note = _follow_up_note(oc, e_t, e_c, rows_t, rows_c, end)
+        prev.note = freq.note = harm_eff.note = note
     say(f"survival ({oc.window_days}d {oc.scope})")
     tl = tally(oc.time[r], oc.event[r], s.treated, s.w)  # one pass: KM, log-rank and Cox
     lr = logrank_from(tl)
-    note = ""
     cx = None
     try:
         cx = cox_from(tl, "treated", robust=True)
     except EstimationError as exc:
-        note = f"Cox model not estimated: {exc}"
+        note = "; ".join(filter(None, [note, f"Cox model not estimated: {exc}"]))
     cace = as_treated = None
     if complier and s.w is None and received is not None:
         y = oc.count > 0
@@ -553,6 +578,9 @@ def summary_table(ev: Evaluation) -> str:
             f"{pct(o.treated.prevalence):>7} {pct(o.control.prevalence):>7} {rd:<22} {rr:<20} "
             f"{num(o.frequency.rate_ratio):>10} {hd:<24} {hr:>5}  {o.verdict}"
         )
+    notes = [f"  {o.window_days}d {o.scope}: {o.note}" for o in ev.outcomes if o.note]
+    if notes:
+        lines += ["", "Notes:", *notes]
     mde = ev.minimum_detectable_effect
     lines += ["", f"Minimum detectable effect (80% power, 5% two-sided): "
               f"{num(None if mde.absolute is None else 100 * mde.absolute, '{:.1f}')} "

@@ -96,3 +96,29 @@ def test_a_header_only_offences_csv_means_nobody_reoffended(tmp_path, capsys):
                  str(tmp_path / "offences.csv"), "--design", "trial", "--data-end",
                  "2025-06-30", "--out", str(tmp_path / "r.json"), "--quiet"])  # fmt: skip
     assert code == 0, capsys.readouterr().err
+
+
+def test_nobody_with_full_follow_up_says_why_and_how_to_fix_it(tmp_path, capsys):
+    """Index dates in January 2024 and the last offence recorded in March: by the default data
+    end nobody has a year's follow-up. The note names the data end, the window and the fix."""
+    cohort = _cohort([dt.date(2024, 1, 10)], pa.date32())
+    rows = [(i, dt.date(2024, 3, 1)) for i in range(0, 2 * N, 3)]
+    pcsv.write_csv(cohort, tmp_path / "cohort.csv")
+    pcsv.write_csv(_offences(rows, pa.date32()), tmp_path / "offences.csv")
+    args = ["evaluate", "--cohort", str(tmp_path / "cohort.csv"), "--offences",
+            str(tmp_path / "offences.csv"), "--design", "trial", "--window-days", "365",
+            "--scope", "any", "--out", str(tmp_path / "r.json"), "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "fewer than 2 people" not in out
+    assert ("too few people with full follow-up (treated 0 of 20, control 0 of 20): the data end "
+            "is 2024-03-01 (by default the latest recorded date in the offences) and the "
+            "365-day window needs an index date on or before 2023-03-02") in out
+    assert "--data-end" in out
+    ev = evaluate(tmp_path / "cohort.csv", tmp_path / "offences.csv", design="trial",
+                  windows=(365,), scopes=("any",), basis="recorded")  # fmt: skip
+    assert "too few people with full follow-up" in ev.outcomes[0].prevalence.note
+    assert ev.definitions["data_end_source"].startswith("default")
+    assert main([*args, "--data-end", "2025-02-01"]) == 0  # the fix the note gives
+    out = capsys.readouterr().out
+    assert "too few people" not in out and "20       20" in out
