@@ -1,7 +1,8 @@
 """Reoffending evaluation engine: outcomes, harm, trial and matched-comparison effects, survival.
 
 A plain Python package (numpy + pyarrow, no Django). Start with `evaluate()`; the command line
-is `python -m reoffending evaluate ...`; docs/engine.md describes inputs and methods.
+is `reoffending evaluate ...` (or `python -m reoffending`); docs/engine.md describes inputs
+and methods.
 """
 
 from .errors import EstimationError, InputError, SettingError

@@ -1,4 +1,5 @@
-"""Command line: `python -m reoffending evaluate ...` and `python -m reoffending generate ...`."""
+"""Command line: `reoffending evaluate ...` and `reoffending generate ...` (the console command an
+editable install adds; `python -m reoffending` is the same)."""
 
 from __future__ import annotations
 
@@ -9,15 +10,15 @@ import time
 from pathlib import Path
 
 USAGE_EXAMPLE = """example:
-  python -m reoffending generate --people 20000 --effect 0.2 --seed 1 --out-dir /tmp/demo
-  python -m reoffending evaluate --cohort /tmp/demo/cohort.parquet \\
+  reoffending generate --people 20000 --effect 0.2 --seed 1 --out-dir /tmp/demo
+  reoffending evaluate --cohort /tmp/demo/cohort.parquet \\
       --offences /tmp/demo/offences.parquet --design matched --out /tmp/demo/result.json
 """
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m reoffending",
+        prog="reoffending",
         description="Reoffending evaluation engine.",
         epilog=USAGE_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
