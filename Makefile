@@ -12,12 +12,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements/base.txt | $(BIN)/python
+$(VENV)/.installed: requirements/base.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps -e .  # the `reoffending` command
 	touch $@
 
-$(VENV)/.installed-dev: requirements/dev.txt | $(BIN)/python
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .  # the `reoffending` command
 	touch $(VENV)/.installed $@
 
 install: $(VENV)/.installed

@@ -1,10 +1,11 @@
 """Reoffending evaluation engine: outcomes, harm, trial and matched-comparison effects, survival.
 
 A plain Python package (numpy + pyarrow + scipy, no Django). Start with `evaluate()`; the
-command line is `python -m reoffending evaluate ...`; docs/engine.md describes inputs and methods.
+command line is `reoffending evaluate ...` (or `python -m reoffending`); docs/engine.md
+describes inputs and methods.
 """
 
-from .errors import EstimationError, InputError
+from .errors import EstimationError, InputError, SettingError
 from .evaluate import Evaluation, evaluate, summary_table
 from .harm import HarmTable, load_harm_table
 from .synthetic import generate
@@ -14,6 +15,7 @@ __all__ = [
     "EstimationError",
     "HarmTable",
     "InputError",
+    "SettingError",
     "evaluate",
     "generate",
     "load_harm_table",

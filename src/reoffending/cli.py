@@ -1,4 +1,5 @@
-"""Command line: `python -m reoffending evaluate ...` and `python -m reoffending generate ...`."""
+"""Command line: `reoffending evaluate ...` and `reoffending generate ...` (the console command an
+editable install adds; `python -m reoffending` is the same)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import time
 from pathlib import Path
 
 USAGE_EXAMPLE = """example:
-  python -m reoffending generate --people 20000 --effect 0.2 --seed 1 --out-dir /tmp/demo
-  python -m reoffending evaluate --cohort /tmp/demo/cohort.parquet \\
+  reoffending generate --people 20000 --effect 0.2 --seed 1 --out-dir /tmp/demo
+  reoffending evaluate --cohort /tmp/demo/cohort.parquet \\
       --offences /tmp/demo/offences.parquet --design matched --out /tmp/demo/result.json
 """
 
@@ -28,7 +29,7 @@ def _publish_threshold(text: str) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m reoffending",
+        prog="reoffending",
         description="Reoffending evaluation engine.",
         epilog=USAGE_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -97,13 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "evaluate" and argv is None:  # a process of its own (python -m ...)
         keep_freed_memory()
-    from .errors import EstimationError, InputError
+    from .errors import EstimationError, InputError, SettingError
 
     try:
         if args.command == "generate":
             return _generate(args)
         return _evaluate(args)
-    except (InputError, EstimationError) as exc:
+    except (InputError, EstimationError, SettingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

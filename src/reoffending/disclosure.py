@@ -36,6 +36,8 @@ from typing import Literal
 
 import numpy as np
 
+from .errors import SettingError
+
 SUPPRESSED = "[c]"  # the ONS marker for a confidential (suppressed) value
 DEFAULT_THRESHOLD = 5
 
@@ -45,9 +47,9 @@ Ref = tuple[str, int, int]  # (table name, row, column) in the grid with totals;
 def check_threshold(threshold: int) -> int:
     """The threshold as an int, or ValueError: 1 or less would suppress nothing."""
     if isinstance(threshold, bool) or not isinstance(threshold, (int, np.integer)):
-        raise ValueError(f"the publication threshold must be a whole number, not {threshold!r}")
+        raise SettingError(f"the publication threshold must be a whole number, not {threshold!r}")
     if threshold <= 1:
-        raise ValueError(f"the publication threshold must be at least 2 (got {threshold}): "
+        raise SettingError(f"the publication threshold must be at least 2 (got {threshold}): "
                          "1 or less would publish every small count")
     return int(threshold)
 

@@ -40,13 +40,15 @@ def _w(y: np.ndarray, w: np.ndarray | None) -> np.ndarray:
 @dataclass(frozen=True)
 class Arm:
     """What the mean-type estimators need from one arm: its rows, summed weights, weighted
-    total, weighted mean and the mean's sandwich SE (sqrt(sum w^2 (y - mean)^2) / sum w)."""
+    total, weighted mean, the mean's sandwich SE (sqrt(sum w^2 (y - mean)^2) / sum w) and the
+    effective sample size (Kish: (sum w)^2 / sum w^2; the row count with unit weights)."""
 
     rows: int
     weight: float
     total: float
     mean: float
     se: float
+    n_eff: float = math.nan
 
 
 def arm(y: np.ndarray, w: np.ndarray | None = None) -> Arm:
@@ -55,11 +57,30 @@ def arm(y: np.ndarray, w: np.ndarray | None = None) -> Arm:
     weight = float(w.sum())
     total = float(np.dot(w, y))
     if weight <= 0:
-        return Arm(len(y), weight, total, math.nan, math.nan)
+        return Arm(len(y), weight, total, math.nan, math.nan, 0.0)
     mean = total / weight
     resid = y - mean
     resid *= resid
-    return Arm(len(y), weight, total, mean, math.sqrt(float(np.dot(w * w, resid))) / weight)
+    ww = w * w
+    return Arm(len(y), weight, total, mean, math.sqrt(float(np.dot(ww, resid))) / weight,
+               weight * weight / float(ww.sum()))  # fmt: skip
+
+
+def wilson(p: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion p observed on (effective) sample size n."""
+    z2n = z * z / n
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z * math.sqrt(p * (1 - p) / n + z2n / (4 * n)) / (1 + z2n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def newcombe(p_t: float, n_t: float, p_c: float, n_c: float) -> tuple[float, float]:
+    """Newcombe's hybrid score interval (his method 10) for p_t - p_c, from each arm's Wilson
+    interval; good coverage at small samples and at 0% or 100%, unlike the Wald interval."""
+    l_t, u_t = wilson(p_t, n_t)
+    l_c, u_c = wilson(p_c, n_c)
+    rd = p_t - p_c
+    return (rd - math.hypot(p_t - l_t, u_c - p_c), rd + math.hypot(u_t - p_t, p_c - l_c))
 
 
 @dataclass
@@ -82,18 +103,23 @@ class BinaryEffect(Result):
     continuity_correction: bool
     verdict: str
     note: str = ""
+    risk_difference_wald_ci: tuple[float, float] | None = None  # for reference, not the verdict
 
 
 def binary_effect(
     y_t: np.ndarray, y_c: np.ndarray, w_t: np.ndarray | None = None, w_c: np.ndarray | None = None
 ) -> BinaryEffect:
-    """Risk difference (Wald CI) and risk ratio (Katz log CI; 0.5 added to every cell when an
-    arm has no events, and flagged)."""
+    """Risk difference (Newcombe hybrid score CI, which gives the verdict; the Wald CI is kept
+    alongside) and risk ratio (Katz log CI). The point estimates are exact whenever defined;
+    0.5 is added to every cell (and flagged) only where a zero cell leaves something undefined:
+    no events among the treated (the ratio is 0, its log CI is not) or among the controls (the
+    ratio itself is undefined, so the corrected ratio is reported)."""
     return binary_from(arm(y_t, w_t), arm(y_c, w_c))
 
 
 def binary_from(t: Arm, c: Arm) -> BinaryEffect:
-    """`binary_effect` from each arm's summary (y is 0/1)."""
+    """`binary_effect` from each arm's summary (y is 0/1). Weighted (matched design), the Wald
+    SE is the sandwich form and the Wilson intervals use each arm's effective sample size."""
     n_t, n_c, e_t, e_c = t.weight, c.weight, t.total, c.total
     if t.rows < 2 or c.rows < 2:
         pt = e_t / n_t if n_t else None
@@ -105,7 +131,8 @@ def binary_from(t: Arm, c: Arm) -> BinaryEffect:
     p_t, se_t, p_c, se_c = t.mean, t.se, c.mean, c.se
     rd = p_t - p_c
     se = math.hypot(se_t, se_c)
-    rd_ci = (rd - Z95 * se, rd + Z95 * se)
+    wald_ci = (rd - Z95 * se, rd + Z95 * se)
+    rd_ci = newcombe(p_t, t.n_eff, p_c, c.n_eff)
     p_value = normal_p(rd / se) if se > 0 else None
     corrected = False
     rr = rr_ci = rr_red = rr_red_ci = None
@@ -113,23 +140,34 @@ def binary_from(t: Arm, c: Arm) -> BinaryEffect:
     if e_t == 0 and e_c == 0:
         note = "no events in either arm: risk ratio undefined"
     else:
-        if e_t == 0 or e_c == 0 or e_t == n_t or e_c == n_c:
+        everyone = e_t == n_t and e_c == n_c  # both non-event cells 0: a zero-width CI
+        if e_t == 0 or e_c == 0 or everyone:  # a zero cell: the log ratio or its SE fails
             corrected = True
             a, b = e_t + 0.5, e_c + 0.5
             m, k = n_t + 1.0, n_c + 1.0
             log_rr = math.log((a / m) / (b / k))
             se_log = math.sqrt(1 / a - 1 / m + 1 / b - 1 / k)
-            note = "an arm has no events (or only events): 0.5 added to each cell for the ratio"
+            if everyone:
+                note = ("everyone reoffended in both arms: the risk ratio is exactly 1; 0.5 is "
+                        "added to each cell for its CI only")  # fmt: skip
+            elif e_c == 0:
+                note = ("no events among the controls: the risk ratio is undefined, so 0.5 is "
+                        "added to each cell for the ratio and its CI")  # fmt: skip
+            else:
+                note = ("no events among the treated: the risk ratio is exactly 0; 0.5 is "
+                        "added to each cell for its CI only")  # fmt: skip
         else:
             log_rr = math.log(p_t / p_c)
             se_log = math.sqrt((se_t / p_t) ** 2 + (se_c / p_c) ** 2)
-        rr = math.exp(log_rr)
+        rr = 0.0 if e_t == 0 else 1.0 if everyone else math.exp(log_rr)
         rr_ci = (math.exp(log_rr - Z95 * se_log), math.exp(log_rr + Z95 * se_log))
+        if e_t == 0:
+            rr_ci = (0.0, rr_ci[1])
         rr_red = 1 - rr
         rr_red_ci = (1 - rr_ci[1], 1 - rr_ci[0])
     return BinaryEffect(
         n_t, n_c, e_t, e_c, p_t, p_c, rd, rd_ci, rr, rr_ci, rr_red, rr_red_ci, p_value,
-        corrected, verdict(*rd_ci) if se > 0 else verdict(rd, rd), note,
+        corrected, verdict(*rd_ci), note, wald_ci,
     )  # fmt: skip
 
 
@@ -235,10 +273,17 @@ def mean_difference(
     m_t, se_t, m_c, se_c = t.mean, t.se, c.mean, c.se
     diff = m_t - m_c
     se = math.hypot(se_t, se_c)
+    normal = (diff - Z95 * se, diff + Z95 * se)
+    if resamples == 0:  # no bootstrap asked for: the normal-theory interval gives the verdict
+        return MeanDifference(
+            m_t, m_c, tot_t, tot_c, diff, None, normal, 0, seed,
+            verdict(*normal) if se > 0 else verdict(diff, diff),
+            "no bootstrap (0 resamples): verdict from the normal-theory interval",
+        )  # fmt: skip
     rng = np.random.default_rng(seed)
     boot = _boot_means(y_t, w_t, resamples, rng) - _boot_means(y_c, w_c, resamples, rng)
     lo, hi = (float(v) for v in np.quantile(boot, [0.025, 0.975]))
     return MeanDifference(
-        m_t, m_c, tot_t, tot_c, diff, (lo, hi), (diff - Z95 * se, diff + Z95 * se),
+        m_t, m_c, tot_t, tot_c, diff, (lo, hi), normal,
         resamples, seed, verdict(lo, hi) if hi > lo else verdict(diff, diff),
     )  # fmt: skip

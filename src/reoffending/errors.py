@@ -30,3 +30,8 @@ class InputError(ValueError):
 class EstimationError(RuntimeError):
     """An estimator could not produce a result (for example, a propensity model that does not
     converge because a covariate separates the groups)."""
+
+
+class SettingError(ValueError):
+    """A setting (option) is out of range: a non-positive window, a ratio or thread count
+    below 1, a negative caliper or bootstrap count. Raised before any data is read."""

@@ -26,7 +26,7 @@ from .effects import (
     mean_difference,
     rate_from,
 )
-from .errors import EstimationError, InputError
+from .errors import EstimationError, InputError, SettingError
 from .harm import HarmTable, load_harm_table
 from .matching import Balance, Matching, Overlap, balance, match, overlap
 from .memory import no_hugepage_advice
@@ -134,8 +134,8 @@ def evaluate(
     propensity model and matching; balance and each outcome's effects side by side): less
     wall time, the same CPU time, and the same result bit for bit as `threads=1`. Cohorts
     under `THREADS_FROM_ROWS` people run in order: there threads cost more than they save."""
-    if threads < 1:
-        raise ValueError("threads must be at least 1")
+    check_settings(design=design, windows=windows, ratio=ratio, caliper_sd=caliper_sd,
+                   bootstrap=bootstrap, threads=threads)
     with blas_threads(blas), no_hugepage_advice(), contextlib.ExitStack() as stack:
         return _evaluate(
             cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
@@ -143,6 +143,30 @@ def evaluate(
             bootstrap, publish_threshold, waiting_days, proven_disposals, progress, threads,
             stack,
         )  # fmt: skip
+
+
+def _whole(value: Any, name: str, least: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise SettingError(f"{name} must be a whole number of at least {least}, not {value!r}")
+
+
+def check_settings(*, design: str, windows: tuple[int, ...], ratio: int, caliper_sd: float,
+                   bootstrap: int, threads: int) -> None:  # fmt: skip
+    """Refuse out-of-range settings with a `SettingError` naming the setting, before any data
+    is read. `bootstrap=0` is allowed and means no bootstrap: the harm difference then has only
+    its normal-theory interval, which also gives its verdict."""
+    if design not in ("trial", "matched"):
+        raise SettingError(f"design must be 'trial' or 'matched', not {design!r}")
+    if not windows:
+        raise SettingError("at least one follow-up window is needed")
+    for w in windows:
+        _whole(w, "the follow-up window (days)", 1)
+    _whole(ratio, "ratio (controls per treated person)", 1)
+    _whole(threads, "threads", 1)
+    _whole(bootstrap, "bootstrap (resamples; 0 for none)", 0)
+    if not isinstance(caliper_sd, int | float) or not math.isfinite(caliper_sd) or caliper_sd <= 0:
+        raise SettingError(f"caliper (SDs of the logit) must be a positive number, not "
+                           f"{caliper_sd!r}")  # fmt: skip
 
 
 THREADS_FROM_ROWS = 50_000  # below this many people, threads cost more than they save
@@ -165,11 +189,7 @@ def _evaluate(
     publish_threshold, waiting_days, proven_disposals, progress, threads, stack,
 ) -> Evaluation:  # fmt: skip
     say = progress or (lambda _msg: None)
-    if design not in ("trial", "matched"):
-        raise ValueError("design must be 'trial' or 'matched'")
     windows = tuple(sorted({int(w) for w in windows}))
-    if not windows or min(windows) <= 0:
-        raise ValueError("windows must be positive numbers of days")
     disclosure.check_threshold(publish_threshold)
     harm = harm_table or load_harm_table()
 
@@ -225,6 +245,9 @@ def _evaluate(
         if not t_mask.any():
             raise InputError("cohort", "arm" if design == "trial" else "group",
                              f"no rows labelled {treated_label!r}")  # fmt: skip
+        if design == "trial" and not c_mask.any():  # one arm: nothing to compare with
+            raise InputError("cohort", "arm", f"no rows labelled {control_label!r} (the control "
+                             "arm); a trial needs both arms")  # fmt: skip
     except Exception:
         f_in.result()  # an error in the offences comes first, as in order
         raise
@@ -261,8 +284,9 @@ def _evaluate(
     if pool:
         say(f"effects and survival ({len(outs.outcomes)} outcomes, side by side)")
     step = (lambda _msg: None) if pool else say  # step names only when steps run in order
+    end = (end_day, outs.waiting_days, data_end is not None)
     futures = [submit(_effects, oc, sample, t_mask, c_mask, complier, received, bootstrap, seed,
-                      step) for oc in outs.outcomes]  # fmt: skip
+                      step, end) for oc in outs.outcomes]  # fmt: skip
     if f_bal is not None:
         extras["balance"] = f_bal.result()
     results = [f.result() for f in futures]
@@ -280,12 +304,15 @@ def _evaluate(
         "waiting_period_days": waiting_days if basis == "proven" else None,
         "proven_disposals": list(proven_disposals) if basis == "proven" else None,
         "data_end": _date(end_day),
+        "data_end_source": "given" if data_end is not None else "default: the latest "
+        "recorded_date in the offences (the latest index date when there are none)",
         "harm_table_version": harm.version,
         "harm_table_source": harm.source,
         "treated": treated_label,
         "control": control_label,
         "denominator": "people with full follow-up (window, plus the waiting period when "
-        "proven); time to first is censored at the window end or the data end",
+        "proven); time to first is censored at the window end or the end of follow-up: the data "
+        "end, or on the proven basis the data end minus the waiting period",
         "primary": f"prevalence, {windows[0]} days, scope {scopes[0]}",
         "seed": seed,
         "publish_threshold": publish_threshold,
@@ -406,7 +433,24 @@ def _summary(reo: Arm, count: Arm, offences: int, reoffended: int, harm_total: f
     )  # fmt: skip
 
 
-def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say):
+def _follow_up_note(oc, eligible_t: int, eligible_c: int, rows_t: int, rows_c: int,
+                    end: tuple[int, int, bool]) -> str:
+    """Why an arm with people in it has fewer than 2 with full follow-up, and what to do."""
+    end_day, wait, given = end
+    need = oc.window_days + wait
+    latest = _date(end_day - need)
+    arms = [f"{name} {e} of {n}" for name, e, n in (("treated", eligible_t, rows_t),
+                                                   ("control", eligible_c, rows_c))]  # fmt: skip
+    source = "as given" if given else "by default the latest recorded date in the offences"
+    wait_text = f" plus the {wait}-day waiting period" if wait else ""
+    return (f"too few people with full follow-up ({', '.join(arms)}): the data end is "
+            f"{_date(end_day)} ({source}) and the {oc.window_days}-day window{wait_text} needs "
+            f"an index date on or before {latest}. If the extract covers a later date, give it "
+            f"with --data-end (data_end=...); otherwise use a shorter window or wait for the "
+            f"follow-up to accrue")  # fmt: skip
+
+
+def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, end):
     say(f"effects ({oc.window_days}d {oc.scope})")
     r = s.rows
     eligible, count, harm, severity = oc.eligible[r], oc.count[r], oc.harm[r], oc.severity[r]
@@ -428,15 +472,20 @@ def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say):
     freq = rate_from(at["count"], ac["count"])
     harm_eff = mean_difference(at["harm"], ac["harm"], at["w"], ac["w"], resamples=bootstrap,
                                seed=seed)  # fmt: skip
+    note = ""
+    rows_t, rows_c = s.nt, len(r) - s.nt
+    e_t, e_c = at["reo"].rows, ac["reo"].rows
+    if min(e_t, e_c) < 2 and min(rows_t, rows_c) >= 2:  # people, but not with full follow-up
+        note = _follow_up_note(oc, e_t, e_c, rows_t, rows_c, end)
+        prev.note = freq.note = harm_eff.note = note
     say(f"survival ({oc.window_days}d {oc.scope})")
     tl = tally(oc.time[r], oc.event[r], s.treated, s.w)  # one pass: KM, log-rank and Cox
     lr = logrank_from(tl)
-    note = ""
     cx = None
     try:
         cx = cox_from(tl, "treated", robust=True)
     except EstimationError as exc:
-        note = f"Cox model not estimated: {exc}"
+        note = "; ".join(filter(None, [note, f"Cox model not estimated: {exc}"]))
     cace = as_treated = None
     if complier and s.w is None and received is not None:
         y = oc.count > 0
@@ -566,6 +615,9 @@ def summary_table(ev: Evaluation) -> str:
             f"{pct(o.treated.prevalence):>7} {pct(o.control.prevalence):>7} {rd:<22} {rr:<20} "
             f"{num(o.frequency.rate_ratio):>10} {hd:<24} {hr:>5}  {o.verdict}"
         )
+    notes = [f"  {o.window_days}d {o.scope}: {o.note}" for o in ev.outcomes if o.note]
+    if notes:
+        lines += ["", "Notes:", *notes]
     mde = ev.minimum_detectable_effect
     lines += ["", f"Minimum detectable effect (80% power, 5% two-sided): "
               f"{num(None if mde.absolute is None else 100 * mde.absolute, '{:.1f}')} "

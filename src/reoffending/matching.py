@@ -1,7 +1,8 @@
 """Nearest-neighbour matching on the propensity logit, balance and overlap.
 
-Controls are sorted once by logit (ties broken by a seeded random rank, so results are
-deterministic for a seed); each treated person's candidates are found with searchsorted.
+Controls are sorted once by logit, equal logits by cohort row; each treated person's candidates
+are found with searchsorted. Ties (docs/engine.md states the rule): at equal distance the
+control below (lower logit) comes first; among equal logits, the one nearer in that order.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import SettingError
 from .results import Result
 
 SMD_FLAG = 0.1
@@ -55,7 +57,10 @@ def match(
     t_rows = np.flatnonzero(treated)
     c_rows = np.flatnonzero(~treated)
     if ratio < 1:
-        raise ValueError("ratio must be at least 1")
+        raise SettingError(f"ratio (controls per treated person) must be at least 1, not {ratio}")
+    if not math.isfinite(caliper_sd) or caliper_sd <= 0:  # a negative caliper matches nobody
+        raise SettingError(f"caliper (SDs of the logit) must be a positive number, not "
+                           f"{caliper_sd!r}")  # fmt: skip
     sd = math.sqrt((_var(logit[t_rows]) + _var(logit[c_rows])) / 2)
     caliper = caliper_sd * sd
     rng = np.random.default_rng(seed)

@@ -6,7 +6,10 @@ the index date never count). On the recorded basis it must also be recorded by t
 On the proven basis it must be disposed of by a proving disposal (conviction or caution by
 default) within the window plus the waiting period (182 days), and by the data end.
 A person with less follow-up than the window (plus the waiting period when proven) is left out
-of the binary, count and harm denominators (and counted as such) and censored in time to first.
+of the binary, count and harm denominators (and counted as such) and censored in time to first
+at the end of their follow-up: the data end, or on the proven basis the data end minus the
+waiting period (a later offence has not had the time to be proven, so its absence is no sign of
+no offence).
 """
 
 from __future__ import annotations

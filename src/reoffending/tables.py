@@ -18,6 +18,7 @@ from .errors import InputError
 
 MAX_ROWS_SHOWN = 5
 NO_DATE = np.iinfo(np.int32).max  # a missing date sorts after every real one
+LOCAL_TIME_ZONE = "Europe/London"  # the calendar of the courts and police forces the data come from
 
 COHORT_REQUIRED = ("person_id", "group", "index_date")
 COHORT_OPTIONAL = ("arm", "received", "stratum")
@@ -206,6 +207,12 @@ def to_days(arr: pa.Array, table: str, column: str, allow_null: bool = False) ->
         _fail(table, column, "unparseable dates (expected YYYY-MM-DD)", bad)
         arr = parsed
         typ = arr.type
+    if pa.types.is_timestamp(typ) and typ.tz is not None:
+        # An aware timestamp is an instant: its calendar date is the date in England and Wales
+        # (midnight British Summer Time is 23:00 UTC the day before). Naive timestamps are
+        # taken as local wall-clock times already, so their date is the date as written.
+        arr = pc.local_timestamp(arr.cast(pa.timestamp(typ.unit, tz=LOCAL_TIME_ZONE)))
+        typ = arr.type
     if pa.types.is_timestamp(typ):
         arr = pc.cast(pc.floor_temporal(arr, unit="day"), pa.timestamp(typ.unit)).cast(
             pa.timestamp("s")
@@ -348,10 +355,27 @@ def _covariate(arr: pa.Array, name: str) -> np.ndarray | Labels:
     raise InputError("cohort", name, f"wrong type {typ}: covariates must be numbers, flags or text")
 
 
+_EMPTY_TYPES = {"offence_date": pa.date32(), "recorded_date": pa.date32(),
+                "disposal_date": pa.date32(), "domestic_abuse": pa.bool_(),
+                "same_victim": pa.bool_(), "offence_code": pa.string(),
+                "disposal_type": pa.string()}  # fmt: skip
+
+
+def _typed_empty(t: pa.Table, person_id_type: pa.DataType) -> pa.Table:
+    """An empty offences table with its null-typed (untyped) columns given their types."""
+    for i, name in enumerate(t.column_names):
+        want = person_id_type if name == "person_id" else _EMPTY_TYPES.get(name)
+        if want is not None and pa.types.is_null(t.schema.field(i).type):
+            t = t.set_column(i, name, pa.array([], type=want))
+    return t
+
+
 def load_offences(source: Any, cohort: Cohort) -> Offences:
     """Validate an offences table and join it to the cohort by person id."""
     t = read_table(source, "offences")
     _require(t, "offences", OFFENCES_REQUIRED)
+    if t.num_rows == 0:  # nobody reoffended: valid, but a header-only CSV has untyped columns
+        t = _typed_empty(t, cohort.person_id.type)
     pid = _person_ids(_column(t, "offences", "person_id"), "offences")
     if pid.type != cohort.person_id.type:
         raise InputError(

@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from reoffending import evaluate, generate, load_harm_table
+from reoffending import InputError, evaluate, generate, load_harm_table
 from reoffending.outcomes import compute_outcomes
 from reoffending.tables import join_people, load_cohort, load_offences
 
@@ -117,6 +117,21 @@ def test_proven_basis_needs_a_proving_disposal_within_window_plus_waiting_period
     assert not long.eligible[0]
 
 
+def test_time_to_first_is_censored_at_the_data_end_less_the_waiting_period_when_proven():
+    """Index 2024-01-10, data end 2025-03-01: recorded follow-up runs to the data end (416 days,
+    so the 365-day window); proven follow-up to 2024-08-31 (234 days), after which an offence has
+    not had 182 days to be proven. An offence on day 265, proven quickly, is after that point:
+    censored, like the absence of one."""
+    late = [_off("2024-10-01", disposal="conviction", disposal_date="2024-11-01")]
+    for offences, proven_time in (((), 234), (late, 234)):
+        proven = _one(offences=offences, basis="proven", window=(365,), end="2025-03-01")
+        oc = proven.outcomes[0]
+        assert oc.time[0] == proven_time and not oc.event[0]
+    recorded = _one(offences=late, window=(365,), end="2025-03-01").outcomes[0]
+    assert recorded.time[0] == 265 and recorded.event[0]
+    assert _one(window=(365,), end="2025-03-01").outcomes[0].time[0] == 365
+
+
 def test_unknown_codes_are_counted_and_reported_not_dropped():
     outs = _one(offences=[_off("2024-02-01", code="ZZ9"), _off("2024-03-01", code="8N")])
     oc = outs.outcomes[0]
@@ -174,17 +189,12 @@ def test_an_empty_arm_is_reported_clearly():
         evaluate(cohort, off, design="trial")
 
 
-def test_an_empty_control_arm_gives_inconclusive_results_not_an_error():
+def test_an_empty_control_arm_is_refused_like_other_one_arm_inputs():
     cohort, off = _tables([(i, "x", "treatment", D(2024, 1, 10)) for i in range(10)],
                           [_off("2024-02-01", pid=1)])  # fmt: skip
-    ev = evaluate(cohort, off, design="trial", windows=(182,), scopes=("any",),
-                  data_end="2025-06-30")  # fmt: skip
-    o = ev.outcomes[0]
-    assert o.control.people == 0 and o.control.prevalence is None
-    assert ev.verdict == "inconclusive" and o.log_rank.p_value is None
-    assert ev.minimum_detectable_effect.absolute is None
-    assert ev.consort.randomised == {"treatment": 10, "control": 0}
-    assert o.cox is None and "constant (is an arm empty?)" in o.note
+    with pytest.raises(InputError, match=r"cohort.arm: no rows labelled 'control'"):
+        evaluate(cohort, off, design="trial", windows=(182,), scopes=("any",),
+                 data_end="2025-06-30")  # fmt: skip
 
 
 @pytest.mark.parametrize("ids", [
