@@ -121,6 +121,8 @@ def protected_values() -> dict[str, str]:
 
 
 class Sniffer:
+    """Finds protected values in a page: as stored, or HTML-escaped, as whole words."""
+
     def __init__(self, values: dict[str, str]) -> None:
         self.values = values
         variants: dict[str, str] = {}
@@ -307,8 +309,9 @@ def _victim_alerts(user) -> list[dict]:
     return [{"alert_pk": a.pk} for a in _visible(user, "victims.SafeguardingAlert")[:1]]
 
 
-# URL name -> the keyword arguments to try, as a function of the user. A URL with parameters
-# and no entry here fails the walk: say here how to reach it.
+# URL name -> the samples to try, as a function of the user: each the URL's keyword arguments,
+# plus "?" for a query string. A URL with parameters and no entry here fails the walk: say here
+# how to reach it.
 SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     **{f"cases:{name}": _cases for name in
        ("detail", "facts", "eligibility", "consultation", "randomise", "caution", "timeline")},
