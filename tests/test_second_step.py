@@ -7,9 +7,10 @@ import re
 import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from diversion.accounts import policy
+from diversion.accounts import mfa, policy
 from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog, SecurityEvent
 from tests.factories import PASSWORD
@@ -112,16 +113,84 @@ def test_a_used_code_is_refused_the_second_time(cast):
     assert second.get(reverse("evaluation:home"))["Location"].startswith(CODE)
 
 
-def test_repeated_wrong_codes_are_slowed_down(cast):
+def _wrong_codes(client, count: int) -> list[str]:
+    return [client.post(CODE, {"code": "000000"}).content.decode() for _ in range(count)]
+
+
+def test_repeated_wrong_codes_in_a_session_are_stopped(cast):
     user = cast.users[Role.COMMISSIONER]
     device = authenticator(user)
     client = _password_only(user)
-    for _ in range(3):
-        client.post(CODE, {"code": "000000"})
+    pages = _wrong_codes(client, mfa.FAILURES_PER_SESSION)
+    assert not any("Too many wrong codes" in page for page in pages)
     right = client.post(CODE, {"code": code_now(device, fresh=False)})
     assert right.status_code == 200
-    assert "Too many wrong codes" in right.content.decode()
-    assert SecurityEvent.objects.filter(kind="second_step_failed", user=user).count() == 4
+    assert "Too many wrong codes. Sign out and sign in again" in right.content.decode()
+    assert client.get(reverse("commissioning:home"))["Location"].startswith(CODE)
+    events = SecurityEvent.objects.filter(kind="second_step_failed", user=user)
+    assert events.count() == mfa.FAILURES_PER_SESSION + 1
+    assert events.first().reason == "too many wrong codes in this session"
+
+
+def test_an_attackers_wrong_codes_do_not_lock_out_the_real_user(cast):
+    user = cast.users[Role.DECISION_MAKER]
+    device = authenticator(user)
+    attacker = _password_only(user, ip="203.0.113.66")
+    pages = _wrong_codes(attacker, 8)
+    assert "Too many wrong codes" in pages[-1]
+    # Even the right code is refused in the attacker's session: guessing has stopped there.
+    assert "Too many wrong codes" in attacker.post(
+        CODE, {"code": code_now(device, fresh=False)}).content.decode()
+    real = _password_only(user, ip="192.0.2.44")
+    # fresh=False: the device's own record is left as the attacker left it.
+    accepted = real.post(CODE, {"code": code_now(device, fresh=False)})
+    assert accepted.status_code == 302 and accepted["Location"] == reverse("accounts:home")
+    assert real.get(reverse("cases:home")).status_code == 200
+    failed = SecurityEvent.objects.filter(kind="second_step_failed", user=user)
+    assert failed.count() == 9 and set(failed.values_list("ip_address", flat=True)) == {
+        "203.0.113.66"}
+    assert SecurityEvent.objects.filter(kind="second_step_passed", user=user,
+                                        ip_address="192.0.2.44").exists()
+
+
+def test_signing_in_again_does_not_reset_the_limit_for_that_address(cast):
+    user = cast.users[Role.ANALYST]
+    device = authenticator(user)
+    sessions = mfa.FAILURES_PER_ADDRESS // mfa.FAILURES_PER_SESSION
+    for _ in range(sessions):
+        _wrong_codes(_password_only(user, ip="203.0.113.7"), mfa.FAILURES_PER_SESSION)
+    fresh = _password_only(user, ip="203.0.113.7")
+    refused = fresh.post(CODE, {"code": code_now(device, fresh=False)}).content.decode()
+    assert "Too many wrong codes from your network" in refused
+    assert SecurityEvent.objects.filter(
+        kind="second_step_failed", user=user,
+        reason="too many wrong codes from this address").count() == 1
+    # Another address is unaffected, and the limit is per user: another user at that address
+    # is unaffected too.
+    assert _password_only(user, ip="192.0.2.45").post(
+        CODE, {"code": code_now(device, fresh=False)})["Location"] == reverse("accounts:home")
+    other = cast.users[Role.AUDITOR]
+    other_device = authenticator(other)
+    assert _password_only(other, ip="203.0.113.7").post(
+        CODE, {"code": code_now(other_device)})["Location"] == reverse("accounts:home")
+
+
+def test_wrong_codes_older_than_the_window_no_longer_count(cast):
+    user = cast.users[Role.FACILITATOR]
+    device = authenticator(user)
+    client = _password_only(user, ip="203.0.113.8")
+    _wrong_codes(client, mfa.FAILURES_PER_SESSION)
+    old = timezone.now() - mfa.FAILURE_WINDOW - timezone.timedelta(seconds=1)
+    for _ in range(mfa.FAILURES_PER_ADDRESS):
+        SecurityEvent.objects.create(kind="second_step_failed", user=user,
+                                     ip_address="203.0.113.8", occurred_at=old)
+    session = client.session  # the session's own failures, moved back past the window too
+    session["second_step_failures"] = [
+        at - mfa.FAILURE_WINDOW.total_seconds() - 1 for at in session["second_step_failures"]]
+    session.save()
+    assert "Too many wrong codes" not in client.post(CODE, {"code": "000000"}).content.decode()
+    accepted = client.post(CODE, {"code": code_now(device)})
+    assert accepted["Location"] == reverse("accounts:home")
 
 
 def test_next_is_kept_but_never_leaves_the_site(cast):

@@ -151,6 +151,9 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # The client cannot choose its recorded address: only the socket peer counts (ASVS 4.1.3).
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_VERBOSE = False
+# django-otp's throttle is per device, so anyone with the password could block the real user's
+# second step; accounts/mfa.py limits wrong codes per session and per address instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Background work (imports, evaluation runs, integrity checks, reminders) goes on a real queue
 # kept in the database, so it works on SQLite and PostgreSQL alike; `make run` starts a worker

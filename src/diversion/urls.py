@@ -2,6 +2,9 @@
 
 from django.urls import include, path
 
+# A database outage is a 503 with retry advice; anything else the usual 500 page.
+handler500 = "diversion.errors.server_error"
+
 urlpatterns = [
     path("", include("diversion.accounts.urls")),
     path("police/", include("diversion.cases.urls")),

@@ -62,10 +62,13 @@ def test_contact_details_need_a_reason_and_each_read_is_logged(cast, worker_clie
     page = worker_client.get(url).content.decode()
     assert "Why do you need to see the contact details?" in page
     assert "1 Canary Row" not in page
-    before = ProcessingLog.objects.count()
+    before = ProcessingLog.objects.order_by("-id").first().pk
     page = worker_client.post(url, {"reason": "other"}).content.decode()
     assert "Give the reason you need to see the contact details" in page
-    assert "1 Canary Row" not in page and ProcessingLog.objects.count() == before
+    assert "1 Canary Row" not in page
+    # The page (the victim's name) is logged as such; no contact details were read.
+    assert list(ProcessingLog.objects.filter(pk__gt=before).values_list(
+        "justification", flat=True)) == ["Victim worker opening a victim's contact details page"]
     page = worker_client.post(url, {"reason": "plan_contact"}).content.decode()
     assert "1 Canary Row" in page and "+44 7700 900123" in page
     row = ProcessingLog.objects.first()

@@ -1,7 +1,8 @@
 """Two-step verification for every role (security.md 7; ASVS 6.3.2): an authenticator app code.
 
 django-otp keeps the devices and checks the codes: a TOTP device refuses a code whose time step
-it has already accepted (6.5.1), uses 30-second steps (6.5.5) and slows down repeated failures.
+it has already accepted (6.5.1) and uses 30-second steps (6.5.5); wrong codes are limited here,
+per session and per address (`throttled`), so a stolen password cannot block the real user.
 What it leaves to us ("forcing users to enable two-factor authentication is not implemented")
 is enforcement: `AccessPolicyMiddleware` sends a signed-in user who has not yet entered a code
 to the second step, or to set-up when they have no authenticator yet. Only a user with no
@@ -12,11 +13,16 @@ an administrator resets a lost one.
 from __future__ import annotations
 
 import base64
+import time
+from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 from xml.etree import ElementTree
 
+from django.apps import apps
 from django.dispatch import Signal
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import devices_for_user
 from django_otp import login as otp_login
@@ -96,14 +102,65 @@ def qr_code_svg(device: TOTPDevice) -> str:
     return ElementTree.tostring(root, encoding="unicode")
 
 
-def check_code(request, device: TOTPDevice, code: str) -> str | None:
-    """Verify `code` on `device`; on success mark this session as verified. Returns the problem
-    in words, or None when the code was accepted."""
-    allowed, _ = device.verify_is_allowed()
-    if not allowed:
-        return "Too many wrong codes. Wait a minute, then enter the newest code from your app"
-    if not device.verify_token(code):
-        return "Enter the code your authenticator app shows now. A code can be used only once"
+# Wrong codes are limited per (user, session) and per (user, client address), never per user
+# alone: a per-user (per-device) limit, as django-otp's own throttle is (switched off in
+# settings), lets anyone who has the password lock the real user out of their second step.
+# Someone with the password gets FAILURES_PER_SESSION guesses per sign-in and
+# FAILURES_PER_ADDRESS guesses per address in any FAILURE_WINDOW; the real user, in their own
+# session, is refused only if they share the attacker's address and that budget is spent.
+FAILURE_WINDOW = timedelta(minutes=15)
+FAILURES_PER_SESSION = 5
+FAILURES_PER_ADDRESS = 20
+_SESSION_FAILURES = "second_step_failures"  # timestamps of this session's wrong codes
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a code was not accepted: `message` for the page, `reason` for the security event."""
+
+    message: str
+    reason: str
+
+
+def _recent_session_failures(request) -> list[float]:
+    since = time.time() - FAILURE_WINDOW.total_seconds()
+    stored = request.session.get(_SESSION_FAILURES, [])
+    return [at for at in stored if isinstance(at, int | float) and at >= since]
+
+
+def _address_failures(user, address: str | None) -> int:
+    """Wrong (or refused) codes for `user` from `address` in the window, as the security log
+    holds them: shared by every web process, and kept when the session is thrown away."""
+    if not address:
+        return 0
+    events = apps.get_model("audit", "SecurityEvent").objects
+    return events.filter(kind="second_step_failed", user=user, ip_address=address,
+                         occurred_at__gte=timezone.now() - FAILURE_WINDOW).count()
+
+
+def throttled(request, user) -> Refusal | None:
+    """The limit this session or address has reached for `user`'s second step, or None."""
+    wait = "Wait 15 minutes, then enter the newest code from your app"
+    if len(_recent_session_failures(request)) >= FAILURES_PER_SESSION:
+        return Refusal(f"Too many wrong codes. Sign out and sign in again, or {wait.lower()}",
+                       "too many wrong codes in this session")
+    if _address_failures(user, request.META.get("REMOTE_ADDR")) >= FAILURES_PER_ADDRESS:
+        return Refusal(f"Too many wrong codes from your network. {wait}",
+                       "too many wrong codes from this address")
+    return None
+
+
+def check_code(request, device: TOTPDevice, code: str) -> Refusal | None:
+    """Verify `code` on `device`; on success mark this session as verified. Returns why the
+    code was refused, or None when it was accepted. A refusal counts against this session."""
+    refusal = throttled(request, device.user)
+    if refusal is None and not device.verify_token(code):
+        refusal = Refusal("Enter the code your authenticator app shows now. "
+                          "A code can be used only once", "wrong or reused code")
+    if refusal is not None:
+        request.session[_SESSION_FAILURES] = [*_recent_session_failures(request), time.time()]
+        return refusal
+    request.session.pop(_SESSION_FAILURES, None)
     request.session.cycle_key()  # a new privilege level gets a new session key (ASVS 7.2.4)
     otp_login(request, device)
     return None

@@ -35,12 +35,12 @@ def _code_page(request: HttpRequest, template: str, device, context: dict) -> Ht
     form = CodeForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next", "")
     if request.method == "POST" and form.is_valid():
-        problem = mfa.check_code(request, device, form.cleaned_data["code"])
-        if problem is None:
+        refusal = mfa.check_code(request, device, form.cleaned_data["code"])
+        if refusal is None:
             return None
-        form.add_error("code", problem)
+        form.add_error("code", refusal.message)
         mfa.second_step_event.send(sender=None, request=request, user=request.user,
-                                   kind="second_step_failed", reason="wrong or reused code")
+                                   kind="second_step_failed", reason=refusal.reason)
     return render(request, template, {"form": form, "next": next_url, **context})
 
 

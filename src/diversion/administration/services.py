@@ -23,6 +23,13 @@ def list_users(actor) -> list:
     return users
 
 
+def read_user(actor, user) -> None:
+    """Log an administrator opening one user's page (their name, e-mail, role and sign-in state)."""
+    with transaction.atomic():
+        record(actor=actor, operation=Operation.CONSULTATION, subjects=[user], obj=user,
+               justification="User administration: one user's account")
+
+
 def create_user(actor, form) -> User:
     with transaction.atomic():
         user = form.save(commit=False)

@@ -36,6 +36,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
         services.update_user(request.user, form)
         messages.success(request, f"Changes saved for {target.display_name}")
         return redirect("administration:user_list")
+    services.read_user(request.user, target)
     return render(request, "administration/user_form.html",
                   {"form": form, "heading": f"Change {target.display_name}",
                    "button": "Save changes", "target": target,

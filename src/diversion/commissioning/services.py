@@ -126,6 +126,16 @@ def log_download(user, table: tables.Table, fmt: str, *, release: StatisticsRele
                              "(aggregates, small cells suppressed)")
 
 
+def log_dashboard_view(user, filters: selectors.Filters) -> None:
+    """Viewing the dashboard reads the same counts of people's cases as downloading its tables:
+    one processing-log row each time, even when the rendering comes from the cache."""
+    with transaction.atomic():
+        record(actor=user, operation=Operation.CONSULTATION,
+               justification="Commissioning dashboard viewed for "
+                             f"{filters.start:%-d %B %Y} to {filters.end:%-d %B %Y} "
+                             "(aggregates, small cells suppressed)")
+
+
 STALE_AFTER = timedelta(minutes=10)
 
 

@@ -61,6 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     board_html = None
     if form.is_valid():
         board_html, version = _board_html(request.user, form.filters())
+        services.log_dashboard_view(request.user, form.filters())
         services.request_refresh_if_stale(version.aggregates_at)
     return render(request, "commissioning/dashboard.html",
                   {"form": form, "board_html": board_html})

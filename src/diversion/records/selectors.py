@@ -50,7 +50,23 @@ def rejections(actor, batch: ImportBatch):
 
 
 def rejection_summary(actor, batch: ImportBatch, limit: int = 20) -> list[RejectedRow]:
-    return list(rejections(actor, batch)[:limit])
+    """The first rejected rows, for the import's page. Logged when there are any: they say
+    which rows of a police extract were wrong, and how."""
+    with transaction.atomic():
+        shown = list(rejections(actor, batch)[:limit])
+        if shown:
+            record(actor=actor, operation=Operation.CONSULTATION, obj=batch,
+                   justification="Import page: the first rejected rows of a police extract")
+    return shown
+
+
+def log_rejections_download(actor, batch: ImportBatch) -> None:
+    """The rejection report leaves the application: a disclosure to whoever downloads it."""
+    with transaction.atomic():
+        record(actor=actor, operation=Operation.DISCLOSURE, obj=batch,
+               recipient=f"{actor.username} ({actor.organisation.name})",
+               justification="Download of an import's rejected rows as CSV "
+                             "(row number, field, reason)")
 
 
 def linkage_runs(actor, *, limit: int = 10) -> list[LinkageRun]:

@@ -28,7 +28,7 @@ def case_outcome(request: HttpRequest, case_pk: int) -> HttpResponse:
 
     case = policy.get_visible_or_404(request, Case, pk=case_pk)
     return render(request, "victims/police_case.html", {
-        "case": case, "outcome": selectors.police_outcome(case),
+        "case": case, "outcome": selectors.police_case_outcome(request.user, case),
         "alerts": selectors.police_alerts(request.user, case=case)})
 
 

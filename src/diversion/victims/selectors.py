@@ -73,6 +73,18 @@ def bookings_paused(case) -> bool:
                                             lifted_at__isnull=True).exists()
 
 
+def police_case_outcome(actor, case) -> PoliceOutcome:
+    """`police_outcome` for a police page about one case: the read is logged (the outcome and
+    risk flag are personal data about the victim and the person who offended)."""
+    with transaction.atomic():
+        outcome = police_outcome(case)
+        record(actor=actor, operation=Operation.CONSULTATION, obj=case,
+               subjects=[case, ("cases.Person", case.person_id)],
+               justification="Police reading the victim service's consultation outcome "
+                             "for a case")
+    return outcome
+
+
 # --- Police: alerts as dates only -------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -248,6 +260,15 @@ def contact_details(actor, victim: Victim, *, justification: str) -> ContactDeta
         record(actor=actor, operation=Operation.CONSULTATION, obj=victim, subjects=[victim],
                justification=justification)
     return ContactDetails(values=values)
+
+
+def victim_page_read(actor, victim: Victim, *, purpose: str, case=None) -> None:
+    """Log a page that shows a victim (their name, and any draft on it) to a victim worker.
+    If the row cannot be written, ProcessingLogError propagates and the page is not shown."""
+    subjects: list = [victim] + ([case] if case is not None else [])
+    with transaction.atomic():
+        record(actor=actor, operation=Operation.CONSULTATION, obj=victim, subjects=subjects,
+               justification=purpose)
 
 
 def consultation_draft(actor, victim: Victim, case) -> Consultation | None:

@@ -34,6 +34,13 @@ def _link(request, pk: int, case_pk: int) -> CaseVictim:
     return policy.get_visible_or_404(request, CaseVictim, victim_id=pk, case_id=case_pk)
 
 
+def _render_about(request: HttpRequest, template: str, context: dict, *, purpose: str,
+                  case=None) -> HttpResponse:
+    """Render a page that shows `context["victim"]`, logging the read first (fail closed)."""
+    selectors.victim_page_read(request.user, context["victim"], case=case, purpose=purpose)
+    return render(request, template, context)
+
+
 def unavailable(request: HttpRequest) -> HttpResponse:
     """Fail closed (security.md 18): a generic page, nothing shown or changed."""
     return render(request, "victims/unavailable.html", status=503)
@@ -103,8 +110,9 @@ def link_case(request: HttpRequest, pk: int) -> HttpResponse:
                            relationship=form.cleaned_data["relationship"])
         messages.success(request, f"Linked to case {form.case.reference}")
         return redirect("victims:victim", pk=victim.pk)
-    return render(request, "victims/form.html", {
-        "form": form, "victim": victim, "heading": "Link to a case", "button": "Link case"})
+    return _render_about(request, "victims/form.html", {
+        "form": form, "victim": victim, "heading": "Link to a case", "button": "Link case"},
+        purpose="Victim worker linking a victim to a case")
 
 
 def _step_up_redirect(request) -> HttpResponse:
@@ -126,8 +134,11 @@ def contact_details(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [] if details is None else [
         (Victim._meta.get_field(name).verbose_name.capitalize(), details.display(name))
         for name in CONTACT_FIELDS]
-    return render(request, "victims/contact_details.html",
-                  {"victim": victim, "form": form, "details": details, "rows": rows})
+    context = {"victim": victim, "form": form, "details": details, "rows": rows}
+    if details is not None:  # selectors.contact_details logged this read with its reason
+        return render(request, "victims/contact_details.html", context)
+    return _render_about(request, "victims/contact_details.html", context,
+                         purpose="Victim worker opening a victim's contact details page")
 
 
 @policy.rule(VICTIM_WORK)
@@ -142,6 +153,8 @@ def contact_details_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.update_contact_details(request.user, victim, form.cleaned_data)
             messages.success(request, "Contact details saved")
             return redirect("victims:victim", pk=victim.pk)
+        selectors.victim_page_read(request.user, victim,
+                                   purpose="Victim worker correcting a victim's contact details")
     else:
         current = selectors.contact_details(
             request.user, victim,
@@ -193,8 +206,10 @@ def consultation(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
             initial["consents_to_programme"] = {True: "yes", False: "no"}.get(
                 draft.consents_to_programme, "")
         form = forms.ConsultationForm(initial=initial)
-    return render(request, "victims/consultation.html",
-                  {"form": form, "victim": victim, "case": case, "draft": draft})
+    return _render_about(request, "victims/consultation.html",
+                         {"form": form, "victim": victim, "case": case, "draft": draft},
+                         case=case, purpose="Victim worker reading a victim's consultation "
+                                            "on a case" + (" (a saved draft)" if draft else ""))
 
 
 @policy.rule(VICTIM_WORK)
@@ -206,8 +221,9 @@ def contact_log_create(request: HttpRequest, pk: int) -> HttpResponse:
         services.add_contact(request.user, victim, **form.cleaned_data)
         messages.success(request, "Contact logged")
         return redirect("victims:victim", pk=victim.pk)
-    return render(request, "victims/form.html", {
-        "form": form, "victim": victim, "heading": "Log a contact", "button": "Save contact"})
+    return _render_about(request, "victims/form.html", {
+        "form": form, "victim": victim, "heading": "Log a contact", "button": "Save contact"},
+        purpose="Victim worker logging a contact with a victim")
 
 
 def _case_record_form(request: HttpRequest, link, form, save, *, done: str, heading: str,
@@ -217,9 +233,10 @@ def _case_record_form(request: HttpRequest, link, form, save, *, done: str, head
         save(request.user, victim=link.victim, case=link.case, **form.cleaned_data)
         messages.success(request, done)
         return redirect("victims:victim", pk=link.victim_id)
-    return render(request, "victims/form.html", {
+    return _render_about(request, "victims/form.html", {
         "form": form, "victim": link.victim, "case": link.case,
-        "heading": heading, "button": button})
+        "heading": heading, "button": button},
+        case=link.case, purpose=f"Victim worker on a victim's case: {heading.lower()}")
 
 
 @policy.rule(VICTIM_WORK)
@@ -272,6 +289,7 @@ def disclosure_create(request: HttpRequest, pk: int) -> HttpResponse:
         services.record_disclosure(request.user, victim, **form.cleaned_data)
         messages.success(request, "Disclosure recorded")
         return redirect("victims:victim", pk=victim.pk)
-    return render(request, "victims/form.html", {
+    return _render_about(request, "victims/form.html", {
         "form": form, "victim": victim, "heading": "Record a disclosure outside the service",
-        "button": "Record disclosure"})
+        "button": "Record disclosure"},
+        purpose="Victim worker recording a disclosure about a victim")
