@@ -70,7 +70,7 @@ class Extract:
 
     fmt: str
     source: Path | str | bytes
-    limits: Limits = field(default_factory=Limits.from_settings)
+    limits: Limits = field(default_factory=lambda: Limits.from_settings())
 
     def _open(self) -> BinaryIO:
         if isinstance(self.source, bytes | bytearray | memoryview):
