@@ -139,3 +139,18 @@ def billion_laughs(part: str) -> bytes:
         text = zlib.decompress(original.data, -15)
         body = BILLION_LAUGHS + text.split(b"?>", 1)[-1].replace(b"<sheets>", b"<sheets>&lol9;")
     return with_part(deflated(part, body))
+
+
+def many_shared_strings(count: int) -> bytes:
+    """A workbook (header row only) with a shared-strings part of `count` different texts."""
+    head = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org'
+            b'/spreadsheetml/2006/main">')
+    body = b"".join(b"<si><t>text %d</t></si>" % i for i in range(count))
+    parts = workbook_parts()
+    types = next(p for p in parts if p.name == "[Content_Types].xml")
+    text = zlib.decompress(types.data, -15).replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.'
+        b'openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    return build_zip([*[p for p in parts if p.name != types.name],
+                      deflated(types.name, text),
+                      deflated("xl/sharedStrings.xml", head + body + b"</sst>")])

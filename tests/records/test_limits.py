@@ -337,3 +337,15 @@ def test_a_normal_extract_goes_upload_queued_worker_merged_and_again_changes_not
     assert run_import(again.pk).status == ImportBatch.Status.DONE
     assert CrimeRecord.objects.count() == 30
     assert ProcessingLog.objects.filter(operation=Operation.COLLECTION).count() == collections
+
+
+def test_the_number_of_shared_strings_is_limited_while_they_are_read(command, limits):
+    # openpyxl holds every shared string in memory (about 180 bytes each): they are counted
+    # as the part decompresses, whatever size the part declares.
+    limits(shared_strings=5_000)
+    with pytest.raises(CommandError, match=r"The workbook holds more than 5,000 different "
+                                           r"texts \(the limit\)"):
+        command("a.xlsx", bombs.many_shared_strings(5_001))
+    # At the limit the workbook is read (it has a header and no rows).
+    with pytest.raises(CommandError, match="header row but no records"):
+        command("a.xlsx", bombs.many_shared_strings(5_000))

@@ -33,7 +33,8 @@ class Limits:
     expanded_bytes: int = 512 * MB        # XLSX: all parts uncompressed; Parquet: all columns
     zip_members: int = 500                # parts in an XLSX (a plain workbook has about 10)
     compression_ratio: int = 100          # uncompressed / compressed, per part over 1 MB
-    shared_strings_bytes: int = 64 * MB   # XLSX shared-strings part (read whole by openpyxl)
+    shared_strings_bytes: int = 64 * MB   # XLSX shared-strings part (held whole by openpyxl)
+    shared_strings: int = 1_000_000       # different texts in it (about 130 bytes each held)
     other_part_bytes: int = 8 * MB        # any other XLSX part that is not a worksheet
     row_xml_bytes: int = 2 * MB           # one worksheet row, as XML
     row_group_bytes: int = 256 * MB       # one Parquet row group, uncompressed
@@ -102,6 +103,7 @@ def part_limit(name: str, limits: Limits) -> int:
 # A row tag (open, close or empty, with or without a namespace prefix). Cell text cannot hold
 # a literal "<", so every match is markup.
 _ROW_TAG = re.compile(rb"<(?:/)?(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 
 
 class _CountingPart:
@@ -118,6 +120,8 @@ class _CountingPart:
         self._read = 0
         self._allowed = part_limit(name, archive.limits)
         self._rows = name.startswith("xl/worksheets/")
+        self._strings = name == "xl/sharedStrings.xml"
+        self._string_count = 0
         self._since_row = 0
         self._tail = b""
 
@@ -146,6 +150,17 @@ class _CountingPart:
             raise LimitExceeded(
                 f"The workbook expands to more than {size(limits.expanded_bytes)} (the limit). "
                 "Export the extract as CSV instead, or split it")
+        if self._strings and data:
+            # Count tags that start in this chunk (a tag split across chunks is counted once,
+            # from the window that holds all of it).
+            window = self._tail + data
+            self._string_count += sum(1 for m in _STRING_TAG.finditer(window)
+                                      if m.end() > len(self._tail))
+            self._tail = window[-32:]
+            if self._string_count > limits.shared_strings:
+                raise LimitExceeded(
+                    f"The workbook holds more than {limits.shared_strings:,} different texts "
+                    "(the limit). Export the extract as CSV instead")
         if self._rows and data:
             window = self._tail + data
             ends = [match.end() for match in _ROW_TAG.finditer(window)]
