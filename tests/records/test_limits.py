@@ -349,3 +349,26 @@ def test_the_number_of_shared_strings_is_limited_while_they_are_read(command, li
     # At the limit the workbook is read (it has a header and no rows).
     with pytest.raises(CommandError, match="header row but no records"):
         command("a.xlsx", bombs.many_shared_strings(5_000))
+
+
+def test_an_import_waiting_for_its_mapping_without_a_header_is_read_again(
+        analyst, analyst_client, run_worker, django_capture_on_commit_callbacks):
+    """One stored before uploads moved to disk (the migration kept its file, not its header)."""
+    from diversion.records import services
+
+    header = ["Crime No", "HO Code"]
+    stored = uploads.store([csv_bytes([{"Crime No": "A/1", "HO Code": "105A"}],
+                                      header=header)], max_bytes=MB)
+    source = services.get_or_create_source(analyst, "Niche")
+    batch = ImportBatch.objects.create(force=analyst.organisation, source=source,
+                                       filename="old.csv", file_format="csv", sha256="0" * 64,
+                                       stored_name=stored.name, created_by=analyst,
+                                       status=ImportBatch.Status.NEEDS_MAPPING)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = analyst_client.get(reverse("records:mapping", args=[batch.pk]))
+    assert response.url == reverse("records:batch", args=[batch.pk])
+    run_worker()
+    batch.refresh_from_db()
+    assert (batch.status, batch.headers) == (ImportBatch.Status.NEEDS_MAPPING, header)
+    assert "Crime No" in analyst_client.get(
+        reverse("records:mapping", args=[batch.pk])).content.decode()

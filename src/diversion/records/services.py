@@ -167,6 +167,14 @@ def apply_mapping(actor, batch: ImportBatch, mapping: dict[str, str]) -> ImportB
     return batch
 
 
+def reread(batch: ImportBatch) -> None:
+    """Queue a waiting import whose header was never read by the worker (one stored before
+    uploads moved to disk): the worker reads it and sends it back to the mapping page."""
+    with transaction.atomic():
+        _set(batch, status=ImportBatch.Status.QUEUED, rows_total=0)
+        _enqueue_on_commit(batch)
+
+
 def _enqueue_on_commit(batch: ImportBatch) -> None:
     from diversion.records.tasks import import_batch
 

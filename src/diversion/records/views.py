@@ -55,6 +55,9 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.import_batch(request, pk)
     if batch.status != ImportBatch.Status.NEEDS_MAPPING:
         return redirect("records:batch", pk=batch.pk)
+    if not batch.headers:
+        services.reread(batch)
+        return redirect("records:batch", pk=batch.pk)
     headers = batch.headers
     from diversion.records.fields import guess_mapping
 
