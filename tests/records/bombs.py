@@ -100,12 +100,20 @@ def zeros_sheet(gigabytes: float, declared: int | None = None) -> bytes:
                               declared=declared))
 
 
+def header_row() -> bytes:
+    from tests.records.helpers import HEADER
+
+    return b"<row>" + b"".join(b'<c t="inlineStr"><is><t>%s</t></is></c>' % h.encode()
+                               for h in HEADER) + b"</row>"
+
+
 def rows_sheet(megabytes: int, declared: int | None = None) -> bytes:
-    """A well-formed worksheet of tiny rows, `megabytes` long once expanded."""
+    """A well-formed worksheet (the usual header, then tiny rows), `megabytes` long once
+    expanded."""
     row = b'<row><c t="inlineStr"><is><t>0</t></is></c></row>'
     unit = row * (MB // len(row))
-    return with_part(repeated("xl/worksheets/sheet1.xml", SHEET_HEAD, unit, megabytes,
-                              SHEET_TAIL, declared=declared))
+    return with_part(repeated("xl/worksheets/sheet1.xml", SHEET_HEAD + header_row(), unit,
+                              megabytes, SHEET_TAIL, declared=declared))
 
 
 def one_huge_row(megabytes: int) -> bytes:

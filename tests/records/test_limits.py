@@ -372,3 +372,17 @@ def test_an_import_waiting_for_its_mapping_without_a_header_is_read_again(
     assert (batch.status, batch.headers) == (ImportBatch.Status.NEEDS_MAPPING, header)
     assert "Crime No" in analyst_client.get(
         reverse("records:mapping", args=[batch.pk])).content.decode()
+
+
+def test_a_declared_dimension_neither_pads_rows_nor_is_needed(command):
+    """openpyxl would pad every row to a declared A1:XFD1048576 (16,384 cells), or parse the
+    whole sheet when no dimension is declared, before the first row."""
+    parts = bombs.workbook_parts([HEADER, *([row(f"A/{i}")[h] for h in HEADER]
+                                            for i in range(3))])
+    sheet = next(p for p in parts if p.name == "xl/worksheets/sheet1.xml")
+    text = bombs.zlib.decompress(sheet.data, -15)
+    wide = re.sub(rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:XFD1048576"/>', text)
+    assert wide != text
+    command("wide.xlsx", bombs.build_zip(
+        [*(p for p in parts if p is not sheet), bombs.deflated(sheet.name, wide)]))
+    assert CrimeRecord.objects.count() == 3

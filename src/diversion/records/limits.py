@@ -141,7 +141,11 @@ class _CountingPart:
     def _count(self, data: bytes) -> None:
         limits = self._archive.limits
         self._read += len(data)
-        self._archive.expanded += len(data)
+        # A part read twice (openpyxl may) counts once towards what the workbook expands to.
+        before = self._archive.read_by_part.get(self._name, 0)
+        if self._read > before:
+            self._archive.expanded += self._read - before
+            self._archive.read_by_part[self._name] = self._read
         if self._read > self._allowed:
             raise LimitExceeded(
                 f"The workbook part ‘{self._name}’ expands to more than {size(self._allowed)} "
@@ -197,6 +201,7 @@ class GuardedZip(zipfile.ZipFile):
         super().__init__(file, "r")
         self.limits = limits
         self.expanded = 0
+        self.read_by_part: dict[str, int] = {}
         check_zip_directory(self, limits)
 
     def open(self, name, mode="r", pwd=None, *, force_zip64=False):

@@ -192,7 +192,6 @@ class Extract:
     # --- XLSX: ZIP directory checked, parts counted while they decompress, no entities ------
     def _xlsx(self):
         import openpyxl.xml
-        from openpyxl.reader.excel import ExcelReader
 
         if not openpyxl.xml.DEFUSEDXML:
             # Fail closed: without defusedxml, openpyxl would expand XML entities.
@@ -201,7 +200,7 @@ class Extract:
         binary = self._open()
         try:
             archive = GuardedZip(binary, self.limits)
-            reader = ExcelReader(binary, read_only=True, data_only=True)
+            reader = _reader_class()(binary, read_only=True, data_only=True)
             reader.archive.close()
             reader.archive, reader.valid_files = archive, archive.namelist()
             reader.read()
@@ -227,6 +226,33 @@ class Extract:
                 binary.close()
 
         return header, self._counted(rows())
+
+
+def _reader_class():
+    """openpyxl's read-only workbook reader, with worksheets that do not pre-read their size.
+
+    openpyxl reads each worksheet's declared dimension when it opens the workbook, and when a
+    sheet declares none it parses the whole sheet to find out; a declared dimension also pads
+    every row to its width (16,384 columns for A1:XFD1048576). Rows here are as long as their
+    cells, and the column limit applies to them.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            return None
+
+    class Reader(ExcelReader):
+        def read_worksheets(self) -> None:
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ws = Sheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                ws.sheet_state = sheet.state
+                self.wb._sheets.append(ws)
+
+    return Reader
 
 
 def _trimmed(row: list[str]) -> list[str]:
