@@ -87,3 +87,9 @@ def run_worker(db):
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor
+
+
+@pytest.fixture(autouse=True)
+def _upload_dir(settings, tmp_path_factory):
+    """Uploaded extracts go to a directory of the test's own, not the project's var/."""
+    settings.RECORDS_UPLOAD_DIR = tmp_path_factory.mktemp("uploads")

@@ -255,3 +255,13 @@ DELIVERY_SWEEP_MINUTES = env.integer("DELIVERY_SWEEP_MINUTES", 60)
 # evaluation runs (issue 7, later part): the smallest cohort reported with numbers (as the
 # Justice Data Lab).
 EVALUATION_MINIMUM_COHORT = 60
+
+# records: police-record uploads. The web process stores each upload here under a random name
+# and the task worker reads it from here, so both must see the same directory (a shared volume
+# when they run on different hosts). Files are deleted when their import ends.
+RECORDS_UPLOAD_DIR = Path(env.text("RECORDS_UPLOAD_DIR", str(VAR_DIR / "uploads")))
+# Hard limits on an extract (records/limits.py has the rest): the upload itself, what an XLSX
+# or Parquet file may expand to, and data rows.
+RECORDS_UPLOAD_MAX_MB = env.integer("RECORDS_UPLOAD_MAX_MB", 512)
+RECORDS_EXPANDED_MAX_MB = env.integer("RECORDS_EXPANDED_MAX_MB", 512)
+RECORDS_MAX_ROWS = env.integer("RECORDS_MAX_ROWS", 2_000_000)

@@ -33,7 +33,7 @@ def _checksum() -> str:
     return hashlib.sha256(repr((list(rows), list(history))).encode()).hexdigest()
 
 
-def test_accepted_rows_are_stored_with_offence_codes(analyst):
+def test_accepted_rows_are_stored_with_offence_codes(analyst, settings):
     batch = _import(analyst, csv_bytes([row("A/1"), row("A/2", offence_code="8n")]))
     assert batch.status == ImportBatch.Status.DONE
     assert (batch.rows_accepted, batch.rows_rejected, batch.rows_inserted) == (2, 0, 2)
@@ -41,7 +41,8 @@ def test_accepted_rows_are_stored_with_offence_codes(analyst):
     assert record.offence_code_id == "8N"
     assert record.force_id == analyst.organisation_id
     assert record.domestic_abuse is True and record.outcome_type == "caution"
-    assert batch.content == b""  # the file is not kept once imported
+    # The file is not kept once imported.
+    assert batch.stored_name == "" and not any(settings.RECORDS_UPLOAD_DIR.iterdir())
 
 
 def test_unknown_offence_codes_are_kept_and_counted(analyst):

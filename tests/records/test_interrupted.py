@@ -72,7 +72,11 @@ def test_sigkill_halfway_then_rerun_equals_one_clean_run(cast, tmp_path):
     settings = connection.settings_dict
     url = (f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/"
            f"{settings['NAME']}")
-    env = {**os.environ, "DATABASE_URL": url}
+    from django.conf import settings as django_settings
+
+    # The killed process and the resuming one share the upload directory, as web and worker do.
+    env = {**os.environ, "DATABASE_URL": url,
+           "RECORDS_UPLOAD_DIR": str(django_settings.RECORDS_UPLOAD_DIR)}
     process = subprocess.Popen(
         [sys.executable, "manage.py", "import_records", str(path), "--analyst",
          analyst.username, "--source", "Niche", "--no-link", "--chunk-rows", "500"],

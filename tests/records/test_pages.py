@@ -37,8 +37,10 @@ def test_upload_queues_the_import_and_the_worker_runs_it(analyst_client, run_wor
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response.url == reverse("records:batch",
                                                                    args=[batch.pk])
+    # The request only stored the file: nothing has been read from it yet.
+    assert batch.status == ImportBatch.Status.QUEUED and batch.rows_total == 0
     page = analyst_client.get(response.url).content.decode()
-    assert "Refresh now" in page and "<progress" in page and "0 of 2 rows" in page
+    assert "Refresh now" in page and "<progress" in page and "queued to be checked" in page
     run_worker()
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.DONE
@@ -54,20 +56,41 @@ def test_upload_queues_the_import_and_the_worker_runs_it(analyst_client, run_wor
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("extract.pdf", b"%PDF-1.4", "must be a CSV, Parquet or XLSX file"),
     ("extract.csv", b"", "The selected file is empty"),
-    ("extract.csv", csv_bytes([]), "header row but no records"),
     ("extract.csv", csv_bytes([row("A/1", family_name="Øster")], encoding="utf-16"),
      "not UTF-8"),
-    ("extract.csv", csv_bytes([row("A/1"), row("A/2", recorded_date="11/01/2026")]),
-     "more than one format"),
+    ("extract.csv", csv_bytes([row("A/1", family_name="Øster")], encoding="latin-1"),
+     "not UTF-8"),
+    ("extract.xlsx", b"not a workbook", "not a real XLSX file"),
 ])
-def test_bad_files_get_the_error_summary_and_nothing_is_stored(analyst_client, name, content,
-                                                               message):
+def test_bad_files_get_the_error_summary_and_nothing_is_stored(analyst_client, settings, name,
+                                                               content, message):
+    """The checks the request makes itself: type, magic bytes, emptiness, encoding."""
     response = _upload(analyst_client, name, content)
     page = response.content.decode()
     assert response.status_code == 200
     assert "govuk-error-summary" in page and message in page
     assert 'href="#id_extract"' in page
     assert not ImportBatch.objects.exists() and not CrimeRecord.objects.exists()
+    assert not any(settings.RECORDS_UPLOAD_DIR.iterdir())
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (csv_bytes([]), "header row but no records"),
+    (csv_bytes([row("A/1"), row("A/2", recorded_date="11/01/2026")]), "more than one format"),
+])
+def test_files_the_worker_refuses_say_why_on_the_import_page(
+        analyst_client, run_worker, settings, django_capture_on_commit_callbacks, content,
+        message):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(analyst_client, "extract.csv", content)
+    assert response.status_code == 302
+    run_worker()
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.FAILED and message in batch.problem
+    page = analyst_client.get(response.url).content.decode()
+    assert "The file was refused" in page and message in page
+    assert not CrimeRecord.objects.exists()
+    assert not any(settings.RECORDS_UPLOAD_DIR.iterdir())  # the refused file is deleted
 
 
 def test_a_source_must_be_chosen_or_named(analyst_client):
@@ -80,20 +103,25 @@ def test_unfamiliar_headings_are_mapped_once_per_source(analyst_client, run_work
     header = ["Crime No", "Surname", "DOB", "HO Code", "Committed", "Logged"]
     renamed = [{"Crime No": "A/1", "Surname": "Smith", "DOB": "1985-03-02", "HO Code": "105A",
                 "Committed": "2026-01-10", "Logged": "2026-01-11"}]
-    response = _upload(analyst_client, "odd.csv", csv_bytes(renamed, header=header))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(analyst_client, "odd.csv", csv_bytes(renamed, header=header))
     batch = ImportBatch.objects.get()
-    assert batch.status == ImportBatch.Status.NEEDS_MAPPING
-    assert response.url == reverse("records:mapping", args=[batch.pk])
-    form = analyst_client.get(response.url).content.decode()
+    assert response.url == reverse("records:batch", args=[batch.pk])
+    run_worker()  # the worker reads the header and finds required columns it cannot place
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.NEEDS_MAPPING and batch.headers == header
+    mapping_url = reverse("records:mapping", args=[batch.pk])
+    assert mapping_url in analyst_client.get(response.url).content.decode()
+    form = analyst_client.get(mapping_url).content.decode()
     assert "Match the columns" in form
     # Missing required choices get the error summary naming the field.
-    refused = analyst_client.post(response.url, {"crime_reference": "Crime No"})
+    refused = analyst_client.post(mapping_url, {"crime_reference": "Crime No"})
     assert "Choose the column that holds the offence date" in refused.content.decode()
     assert 'href="#id_offence_date"' in refused.content.decode()
     mapping = {"crime_reference": "Crime No", "family_name": "Surname", "date_of_birth": "DOB",
                "offence_code": "HO Code", "offence_date": "Committed", "recorded_date": "Logged"}
     with django_capture_on_commit_callbacks(execute=True):
-        saved = analyst_client.post(response.url, mapping)
+        saved = analyst_client.post(mapping_url, mapping)
     assert saved.url == reverse("records:batch", args=[batch.pk])
     run_worker()
     assert CrimeRecord.objects.get().family_name == "Smith"

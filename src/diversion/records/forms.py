@@ -3,10 +3,8 @@ from __future__ import annotations
 from django import forms
 
 from diversion.records.fields import FIELDS
-from diversion.records.readers import ExtractError
-from diversion.records.services import read_header
-
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+from diversion.records.limits import Limits, size
+from diversion.records.readers import HEAD_BYTES, ExtractError, decode_check, detect_format
 
 
 class UploadForm(forms.Form):
@@ -28,15 +26,21 @@ class UploadForm(forms.Form):
             (pk, s.name) for pk, s in self.sources.items()]
 
     def clean_extract(self):
+        """Only the cheap checks: the upload's size, its type and its first bytes. The file
+        is read, with the hard limits, by the task worker (services.queue_upload)."""
         upload = self.cleaned_data["extract"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError("The selected file must be smaller than 512 MB")
-        content = upload.read()
+        cap = Limits.from_settings().upload_bytes
+        if upload.size > cap:
+            raise forms.ValidationError(f"The selected file must be smaller than {size(cap)}")
+        upload.seek(0)
+        head = upload.read(HEAD_BYTES)
+        upload.seek(0)
         try:
-            self.file_format, self.headers = read_header(upload.name, content)
+            self.file_format = detect_format(upload.name, head)
+            if self.file_format == "csv":
+                decode_check(head)
         except ExtractError as exc:
             raise forms.ValidationError(str(exc)) from None
-        self.content = content
         return upload
 
     def clean(self):

@@ -47,6 +47,7 @@ class ImportBatch(models.Model):
     class Status(models.TextChoices):
         NEEDS_MAPPING = "needs_mapping", "Columns to map"
         QUEUED = "queued", "Waiting to start"
+        INSPECTING = "inspecting", "Checking the file"
         STAGING = "staging", "Checking rows"
         MERGING = "merging", "Saving records"
         LINKING = "linking", "Linking people"
@@ -59,8 +60,11 @@ class ImportBatch(models.Model):
     filename = models.CharField(max_length=255)
     file_format = models.CharField(max_length=8)
     sha256 = models.CharField(max_length=64)
-    # The uploaded file, kept only until the import finishes (then emptied: data minimisation).
-    content = models.BinaryField(editable=False, default=b"")
+    # The uploaded file's random name under RECORDS_UPLOAD_DIR (records/uploads.py), never the
+    # person's file name; the file is deleted when the import ends (data minimisation).
+    stored_name = models.CharField(max_length=32, blank=True, editable=False)
+    # The file's header row, read by the worker (the mapping page shows it without parsing).
+    headers = models.JSONField(default=list, blank=True)
     mapping = models.JSONField(default=dict, blank=True)  # the mapping this import used
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     problem = models.TextField(blank=True)
@@ -93,8 +97,8 @@ class ImportBatch(models.Model):
 
     @property
     def in_progress(self) -> bool:
-        return self.status in {self.Status.QUEUED, self.Status.STAGING, self.Status.MERGING,
-                               self.Status.LINKING}
+        return self.status in {self.Status.QUEUED, self.Status.INSPECTING, self.Status.STAGING,
+                               self.Status.MERGING, self.Status.LINKING}
 
     @property
     def unknown_code_rows(self) -> int:

@@ -36,8 +36,7 @@ def sources(actor) -> list[RecordSource]:
 
 
 def imports(actor, *, limit: int = 50) -> list[ImportBatch]:
-    return list(visible(actor, ImportBatch).select_related("source")
-                .defer("content")[:limit])
+    return list(visible(actor, ImportBatch).select_related("source")[:limit])
 
 
 def import_batch(request, pk: int) -> ImportBatch:

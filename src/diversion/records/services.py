@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import date
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,10 +13,11 @@ from django.utils import timezone
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import OffenceCode
-from diversion.records import merge, staging
+from diversion.records import merge, staging, uploads
 from diversion.records.fields import guess_mapping
+from diversion.records.limits import Limits
 from diversion.records.models import ImportBatch, RecordSource, RejectedRow
-from diversion.records.readers import Extract, ExtractError, detect_format
+from diversion.records.readers import HEAD_BYTES, Extract, ExtractError, decode_check, detect_format
 from diversion.records.validation import check_mapping, inspect, mapped_rows, validate_row
 
 CHUNK_ROWS = 20_000
@@ -36,61 +38,141 @@ def get_or_create_source(actor, name: str) -> RecordSource:
 
 
 def read_header(filename: str, content: bytes) -> tuple[str, list[str]]:
-    """The format and header row, or ExtractError (wrong type, encoding, empty)."""
-    fmt = detect_format(filename, content)
-    headers, _rows = Extract(fmt, content).header_and_rows()
+    """The format and header row, or ExtractError (wrong type, encoding, empty, a limit)."""
+    fmt = detect_format(filename, content[:HEAD_BYTES])
+    return fmt, _headers(Extract(fmt, content))
+
+
+def _headers(extract: Extract) -> list[str]:
+    headers, rows = extract.header_and_rows()
+    rows.close()
     if not any(headers):
         raise ExtractError("The selected file has no header row")
-    return fmt, headers
+    return headers
 
 
-def start_import(actor, source: RecordSource, filename: str, content: bytes,
-                 mapping: dict[str, str] | None = None, *, enqueue: bool = True) -> ImportBatch:
-    """Check the whole file, then create a queued import (its task is enqueued on commit).
+def _check_head(filename: str, head: bytes) -> str:
+    """The cheap checks on the first bytes: type, magic bytes, emptiness, CSV encoding."""
+    fmt = detect_format(filename, head)
+    if fmt == "csv":
+        decode_check(head)
+    return fmt
 
-    Raises ExtractError or ImportRefused before anything is stored if the file cannot be
-    imported. With no complete mapping yet, the import waits for one (status NEEDS_MAPPING).
+
+def _chunks(content: bytes | Path, size: int = 1 << 20) -> Iterator[bytes]:
+    if isinstance(content, bytes | bytearray | memoryview):
+        for offset in range(0, len(content), size):
+            yield bytes(content[offset:offset + size])
+        return
+    with open(content, "rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
+
+
+def queue_upload(actor, source: RecordSource, filename: str, chunks: Iterable[bytes]
+                 ) -> ImportBatch:
+    """Store an uploaded file and queue its import; nothing is parsed here.
+
+    This is all the upload request does: the size cap while writing, the type, magic bytes and
+    encoding of the first bytes. The worker reads the file (with the hard limits of
+    records.limits) and the import page shows what it found or why it refused the file.
     """
-    fmt, headers = read_header(filename, content)
-    # A new source starts from the headings we recognise; the mapping is saved with its
-    # first import, and an incomplete one is completed on the mapping page.
-    mapping = dict(mapping if mapping is not None else source.mapping or guess_mapping(headers))
-    batch = ImportBatch(force_id=source.force_id, source=source, filename=filename[:255],
-                        file_format=fmt, sha256=hashlib.sha256(content).hexdigest(),
-                        content=content, created_by=actor, mapping=mapping)
-    if check_mapping(headers, mapping):
-        batch.status = ImportBatch.Status.NEEDS_MAPPING
-        batch.save()
-        return batch
-    found = inspect(Extract(fmt, content), mapping)
-    if found.errors:
-        raise ImportRefused(found.errors)
-    batch.rows_total = found.rows
-    with transaction.atomic():
-        if not source.mapping:
-            source.mapping = mapping
-            source.save(update_fields=["mapping"])
-        batch.save()
-        if enqueue:
+    stored = uploads.store(chunks, Limits.from_settings().upload_bytes, HEAD_BYTES)
+    try:
+        fmt = _check_head(filename, stored.head)
+        with transaction.atomic():
+            batch = ImportBatch.objects.create(
+                force_id=source.force_id, source=source, filename=filename[:255],
+                file_format=fmt, sha256=stored.sha256, stored_name=stored.name,
+                created_by=actor, mapping={}, status=ImportBatch.Status.QUEUED)
             _enqueue_on_commit(batch)
+    except BaseException:
+        uploads.delete(stored.name)
+        raise
     return batch
 
 
-def apply_mapping(actor, batch: ImportBatch, mapping: dict[str, str]) -> ImportBatch:
-    """Save the mapping on the source (once per source) and queue the waiting import."""
-    extract = Extract(batch.file_format, bytes(batch.content))
+def start_import(actor, source: RecordSource, filename: str, content: bytes | Path,
+                 mapping: dict[str, str] | None = None, *, enqueue: bool = True) -> ImportBatch:
+    """Store the file and check all of it now (the command line), then create a queued import.
+
+    Raises ExtractError or ImportRefused, with the file removed and no import stored, if the
+    file cannot be imported. With no complete mapping yet, the import waits for one (status
+    NEEDS_MAPPING).
+    """
+    stored = uploads.store(_chunks(content), Limits.from_settings().upload_bytes, HEAD_BYTES)
+    batch = ImportBatch(force_id=source.force_id, source=source, filename=filename[:255],
+                        sha256=stored.sha256, stored_name=stored.name, created_by=actor,
+                        mapping=dict(mapping or {}))
+    try:
+        batch.file_format = _check_head(filename, stored.head)
+        _prepare(batch)
+        with transaction.atomic():
+            _save_prepared(batch)
+            if enqueue and batch.status == ImportBatch.Status.QUEUED:
+                _enqueue_on_commit(batch)
+    except BaseException:
+        uploads.delete(stored.name)
+        raise
+    return batch
+
+
+def _prepare(batch: ImportBatch) -> None:
+    """Read the header, settle the mapping and check the whole file (row count, date styles).
+
+    Sets the batch's headers, mapping, rows_total and status (QUEUED, or NEEDS_MAPPING) on the
+    instance; raises ExtractError or ImportRefused if the file cannot be imported.
+    """
+    extract = Extract(batch.file_format, uploads.path_of(batch.stored_name))
+    headers = _headers(extract)
+    # A new source starts from the headings we recognise; the mapping is saved with its
+    # first import, and an incomplete one is completed on the mapping page.
+    mapping = dict(batch.mapping or batch.source.mapping or guess_mapping(headers))
+    batch.headers, batch.mapping = headers, mapping
+    if check_mapping(headers, mapping):
+        batch.status = ImportBatch.Status.NEEDS_MAPPING
+        return
     found = inspect(extract, mapping)
     if found.errors:
         raise ImportRefused(found.errors)
+    batch.rows_total = found.rows
+    batch.status = ImportBatch.Status.QUEUED
+
+
+def _save_prepared(batch: ImportBatch) -> None:
+    source = batch.source
+    if batch.status == ImportBatch.Status.QUEUED and not source.mapping:
+        source.mapping = batch.mapping
+        source.save(update_fields=["mapping"])
+    if batch.pk is None:
+        batch.save()
+    else:
+        batch.save(update_fields=["headers", "mapping", "rows_total", "status"])
+
+
+def apply_mapping(actor, batch: ImportBatch, mapping: dict[str, str]) -> ImportBatch:
+    """Save the mapping on the source (once per source) and queue the waiting import; the
+    worker checks the file against it."""
+    problems = check_mapping(batch.headers, mapping)
+    if problems:
+        raise ImportRefused(problems)
     with transaction.atomic():
         batch.source.mapping = mapping
         batch.source.save(update_fields=["mapping"])
         batch.mapping = mapping
-        batch.rows_total = found.rows
+        batch.rows_total = 0
         batch.status = ImportBatch.Status.QUEUED
         batch.save(update_fields=["mapping", "rows_total", "status"])
         _enqueue_on_commit(batch)
     return batch
+
+
+def reread(batch: ImportBatch) -> None:
+    """Queue a waiting import whose header was never read by the worker (one stored before
+    uploads moved to disk): the worker reads it and sends it back to the mapping page."""
+    with transaction.atomic():
+        _set(batch, status=ImportBatch.Status.QUEUED, rows_total=0)
+        _enqueue_on_commit(batch)
 
 
 def _enqueue_on_commit(batch: ImportBatch) -> None:
@@ -106,25 +188,45 @@ def _set(batch: ImportBatch, **fields) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(**fields)
 
 
+def _fail(batch: ImportBatch, problem: str, stored_name: str) -> ImportBatch:
+    """The import stops for good: say why on its page, and delete the stored file."""
+    with transaction.atomic():
+        staging.clear(batch.pk)
+        _set(batch, status=ImportBatch.Status.FAILED, problem=problem,
+             finished_at=timezone.now(), stored_name="")
+    uploads.delete(stored_name)
+    return batch
+
+
 def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True) -> ImportBatch:
-    """Validate and stage every row (progress committed per chunk), then merge in one
-    transaction. Safe to re-run after a crash at any point: staging starts again from the top,
-    and the merge either happened whole or not at all."""
+    """Check the file if that is not done yet, validate and stage every row (progress committed
+    per chunk), then merge in one transaction. Safe to re-run after a crash at any point:
+    staging starts again from the top, and the merge either happened whole or not at all."""
     batch = ImportBatch.objects.select_related("source", "created_by").get(pk=batch_id)
-    if batch.status in {ImportBatch.Status.DONE, ImportBatch.Status.NEEDS_MAPPING}:
+    if batch.status in {ImportBatch.Status.DONE, ImportBatch.Status.NEEDS_MAPPING} \
+            or not batch.stored_name:
         return batch
+    stored_name = batch.stored_name
+    if not batch.rows_total:  # queued from the page: the file has not been read yet
+        _set(batch, status=ImportBatch.Status.INSPECTING, problem="")
+        try:
+            _prepare(batch)
+        except ExtractError as exc:
+            return _fail(batch, str(exc), stored_name)
+        except ImportRefused as exc:
+            return _fail(batch, "\n".join(exc.messages), stored_name)
+        with transaction.atomic():
+            _save_prepared(batch)
+        if batch.status == ImportBatch.Status.NEEDS_MAPPING:
+            return batch
     with transaction.atomic():
         staging.clear(batch.pk)
         RejectedRow.objects.filter(batch=batch).delete()
         _set(batch, status=ImportBatch.Status.STAGING, rows_processed=0, problem="")
     try:
-        _stage_all(batch, chunk_rows)
+        _stage_all(batch, chunk_rows, uploads.path_of(stored_name))
     except ExtractError as exc:
-        with transaction.atomic():
-            staging.clear(batch.pk)
-            _set(batch, status=ImportBatch.Status.FAILED, problem=str(exc),
-                 finished_at=timezone.now())
-        return batch
+        return _fail(batch, str(exc), stored_name)
 
     _set(batch, status=ImportBatch.Status.MERGING)
     with transaction.atomic():
@@ -142,7 +244,9 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
         _set(batch, rows_inserted=counts.inserted, rows_updated=counts.updated,
              rows_unchanged=counts.unchanged,
              status=ImportBatch.Status.LINKING if link else ImportBatch.Status.DONE,
-             finished_at=None if link else timezone.now(), content=b"")
+             finished_at=None if link else timezone.now(), stored_name="")
+    # The file is no longer needed once its rows are merged (data minimisation).
+    uploads.delete(stored_name)
     if link:
         from diversion.records.linkage import link_force
 
@@ -151,10 +255,10 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
     return batch
 
 
-def _stage_all(batch: ImportBatch, chunk_rows: int) -> None:
+def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> None:
     known = set(OffenceCode.objects.values_list("code", flat=True))
     today = date.today()
-    extract = Extract(batch.file_format, bytes(batch.content))
+    extract = Extract(batch.file_format, path)
     seen: set[str] = set()
     unknown: Counter[str] = Counter()
     staged: list[tuple] = []

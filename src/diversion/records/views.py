@@ -39,15 +39,12 @@ def upload(request: HttpRequest) -> HttpResponse:
         source = (form.sources[chosen] if chosen
                   else services.get_or_create_source(request.user,
                                                      form.cleaned_data["new_source"]))
+        upload = form.cleaned_data["extract"]
         try:
-            batch = services.start_import(request.user, source, form.cleaned_data["extract"].name,
-                                          form.content)
-        except (ExtractError, services.ImportRefused) as exc:
-            for message in getattr(exc, "messages", [str(exc)]):
-                form.add_error("extract", message)
+            batch = services.queue_upload(request.user, source, upload.name, upload.chunks())
+        except ExtractError as exc:
+            form.add_error("extract", str(exc))
         else:
-            if batch.status == ImportBatch.Status.NEEDS_MAPPING:
-                return redirect("records:mapping", pk=batch.pk)
             return redirect("records:batch", pk=batch.pk)
     return render(request, "records/upload.html", {"form": form})
 
@@ -58,7 +55,10 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     batch = selectors.import_batch(request, pk)
     if batch.status != ImportBatch.Status.NEEDS_MAPPING:
         return redirect("records:batch", pk=batch.pk)
-    _fmt, headers = services.read_header(batch.filename, bytes(batch.content))
+    if not batch.headers:
+        services.reread(batch)
+        return redirect("records:batch", pk=batch.pk)
+    headers = batch.headers
     from diversion.records.fields import guess_mapping
 
     initial = {**guess_mapping(headers), **{k: v for k, v in batch.mapping.items()

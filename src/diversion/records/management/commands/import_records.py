@@ -40,10 +40,11 @@ class Command(BaseCommand):
         else:
             if not path.is_file():
                 raise CommandError(f"No file at {path}")
-            content = path.read_bytes()
             record_source = services.get_or_create_source(actor, source)
             try:
-                batch = services.start_import(actor, record_source, path.name, content,
+                # The file is copied to the upload directory in chunks and checked with the
+                # same hard limits as an upload from the page, before the import is created.
+                batch = services.start_import(actor, record_source, path.name, path,
                                               enqueue=False)
             except ExtractError as exc:
                 raise CommandError(str(exc)) from None
