@@ -87,3 +87,9 @@ def run_worker(db):
 @pytest.fixture
 def vendor() -> str:
     return connection.vendor
+
+
+@pytest.fixture(autouse=True)
+def _log_checkpoint_dir(settings, tmp_path_factory):
+    """Each test writes processing-log checkpoints to its own directory, never to var/."""
+    settings.DIVERSION_LOG_CHECKPOINT_DIR = tmp_path_factory.mktemp("log-checkpoints")
