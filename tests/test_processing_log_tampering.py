@@ -226,3 +226,29 @@ def test_many_writers_keep_the_keyed_chain_intact(cast, capsys):
     assert errors == []
     assert ProcessingLog.objects.count() >= 60
     assert "chain intact" in _verify_passes(capsys)
+
+
+@pytest.mark.parametrize(("keys", "message"), [
+    (None, "DIVERSION_LOG_KEYS must be set in production"),
+    ("dev-only-processing-log-key-not-for-production",
+     "DIVERSION_LOG_KEYS must not use the development key in production"),
+    ("too-short", "DIVERSION_LOG_KEYS each key must be at least 32 characters"),
+])
+def test_production_refuses_a_missing_development_or_short_log_key(keys, message):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in {"DIVERSION_LOG_KEYS", "DATABASE_URL"}}
+    environment.update(DIVERSION_ENV="production", DEBUG="false", ALLOWED_HOSTS="example.org",
+                       SECRET_KEY="x" * 60,
+                       DIVERSION_FIELD_KEYS="Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk=")
+    if keys is not None:
+        environment["DIVERSION_LOG_KEYS"] = keys
+    result = subprocess.run([sys.executable, "-c", "import diversion.settings"], env=environment,
+                            capture_output=True, text=True, check=False,
+                            cwd=Path(__file__).resolve().parent.parent / "src")
+    assert result.returncode != 0
+    assert message in result.stderr
