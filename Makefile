@@ -35,6 +35,7 @@ demo: migrate
 run: demo
 	@echo "Diversion is starting on http://$(HOST):$(PORT)/ with a background task worker (Ctrl+C stops both)"
 	@$(BIN)/python manage.py delivery_sweep --schedule  # provider delivery (issue 4): repeating reminder sweep
+	@$(BIN)/python manage.py checkpoint_processing_log --schedule  # repeating signed checkpoint of the log
 	@$(BIN)/python manage.py db_worker --no-startup-delay --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -51,6 +52,7 @@ check-deploy: install
 	DIVERSION_ENV=production DEBUG=false ALLOWED_HOSTS=diversion.example.org \
 	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
 	DIVERSION_FIELD_KEYS=Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk= \
+	DIVERSION_LOG_KEYS=check-deploy-only-processing-log-key-0123456789 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## make assets: refresh the committed GOV.UK / MoJ Frontend and axe-core files from npm

@@ -93,3 +93,9 @@ def vendor() -> str:
 def _upload_dir(settings, tmp_path_factory):
     """Uploaded extracts go to a directory of the test's own, not the project's var/."""
     settings.RECORDS_UPLOAD_DIR = tmp_path_factory.mktemp("uploads")
+
+
+@pytest.fixture(autouse=True)
+def _log_checkpoint_dir(settings, tmp_path_factory):
+    """Each test writes processing-log checkpoints to its own directory, never to var/."""
+    settings.DIVERSION_LOG_CHECKPOINT_DIR = tmp_path_factory.mktemp("log-checkpoints")

@@ -52,7 +52,8 @@ def test_check_deploy_reports_nothing_in_production_mode():
                      ALLOWED_HOSTS="diversion.example.org",
                      SECRET_KEY="k" * 30 + "-test-only-" + "z" * 30,
                      # Victims (issue 5): production needs the field-encryption keys.
-                     DIVERSION_FIELD_KEYS="Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk=")
+                     DIVERSION_FIELD_KEYS="Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk=",
+                     DIVERSION_LOG_KEYS="check-deploy-only-processing-log-key-0123456789")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

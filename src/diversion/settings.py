@@ -245,6 +245,24 @@ for _key in DIVERSION_FIELD_KEYS:
         raise env.SettingsError("DIVERSION_FIELD_KEYS",
                                 "must list Fernet keys (32 url-safe base64 bytes)") from None
 
+# --- Processing log: keys of the HMAC chain and where its signed checkpoints go ---------------
+# Comma-separated secrets (each at least 32 characters), newest first: new rows are signed with
+# the first; every key listed verifies the rows that name it, so a rotation adds a key at the
+# front and keeps the old one for as long as its rows are kept. Never stored in the database.
+_DEV_LOG_KEY = "dev-only-processing-log-key-not-for-production"  # noqa: S105 (development only)
+DIVERSION_LOG_KEYS = env.csv_list("DIVERSION_LOG_KEYS", "" if PRODUCTION else _DEV_LOG_KEY)
+if not DIVERSION_LOG_KEYS:
+    raise env.SettingsError("DIVERSION_LOG_KEYS", "must be set in production")
+if PRODUCTION and _DEV_LOG_KEY in DIVERSION_LOG_KEYS:
+    raise env.SettingsError("DIVERSION_LOG_KEYS", "must not use the development key in production")
+if any(len(_key) < 32 for _key in DIVERSION_LOG_KEYS):
+    raise env.SettingsError("DIVERSION_LOG_KEYS", "each key must be at least 32 characters")
+# Append-only file of signed checkpoints (row count and newest MAC) that shows truncation. In
+# production put it on a volume the database's user cannot rewrite, or ship it to a log sink.
+DIVERSION_LOG_CHECKPOINT_DIR = Path(
+    env.text("DIVERSION_LOG_CHECKPOINT_DIR", str(VAR_DIR / "log-checkpoints")))
+DIVERSION_LOG_CHECKPOINT_MINUTES = env.integer("DIVERSION_LOG_CHECKPOINT_MINUTES", 15)
+
 # --- Provider delivery (issue 4)
 # The police compliance page lists cases this many days from their condition deadline, and
 # cases this many days from the prosecution time limit; the sweep task repeats at this interval.

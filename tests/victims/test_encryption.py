@@ -109,7 +109,8 @@ def test_malformed_field_keys_are_refused():
 
 def test_production_starts_with_a_key():
     result = _settings_in_subprocess(**PRODUCTION,
-                                     DIVERSION_FIELD_KEYS=Fernet.generate_key().decode())
+                                     DIVERSION_FIELD_KEYS=Fernet.generate_key().decode(),
+                                     DIVERSION_LOG_KEYS="production-processing-log-key-0123456789")
     assert result.returncode == 0, result.stderr
 
 

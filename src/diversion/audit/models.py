@@ -48,8 +48,10 @@ class AppendOnlyModel(models.Model):
 class ProcessingLog(AppendOnlyModel):
     """One row per operation on personal data, written in the same transaction as the operation.
 
-    Rows are chained by SHA-256 (`previous_hash` → `row_hash`) so an edit made behind the
-    application's back is detected by `manage.py verify_processing_log`.
+    Rows are chained by HMAC-SHA256 (`previous_hash` → `row_hash`, keyed by DIVERSION_LOG_KEYS,
+    the signing key named by `key_id`) so an edit made behind the application's back, even by
+    someone who can write to the database, is detected by `manage.py verify_processing_log`;
+    signed checkpoints outside the database show when the newest rows were removed.
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -69,6 +71,7 @@ class ProcessingLog(AppendOnlyModel):
     request_id = models.CharField(max_length=32, blank=True)
     previous_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
+    key_id = models.CharField(max_length=8, blank=True)  # blank: an unkeyed row from before keys
 
     class Meta:
         ordering = ["-id"]

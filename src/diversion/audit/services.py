@@ -8,12 +8,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Model
 
-from diversion.audit.chain import GENESIS, hashed_fields, row_digest
+from diversion.audit.chain import GENESIS, sign, subject_index_for
 from diversion.audit.context import get as request_context
 from diversion.audit.models import Operation, ProcessingLog
-
-# Any constant: serialises chain appends across connections on PostgreSQL.
-_CHAIN_LOCK_KEY = 620_182_062
+from diversion.audit.verification import CHAIN_LOCK_KEY as _CHAIN_LOCK_KEY
 
 
 class ProcessingLogError(Exception):
@@ -62,7 +60,7 @@ def record(
         actor_username=getattr(actor, "username", "") or "system",
         organisation_id=getattr(actor, "organisation_id", None),
         subjects=refs,
-        subject_index="".join(f" {ref['type']}:{ref['id']} " for ref in refs),
+        subject_index=subject_index_for(refs),
         object_type=obj._meta.label if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         justification=justification.strip(),
@@ -75,7 +73,7 @@ def record(
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
     last = ProcessingLog.objects.order_by("-id").values_list("row_hash", flat=True).first()
     row.previous_hash = last or GENESIS
-    row.row_hash = row_digest(row.previous_hash, hashed_fields(row))
+    sign(row)
     try:
         with transaction.atomic():
             row.save()

@@ -1,21 +1,31 @@
-"""Check the processing log's hash chain; run nightly. Exits 1 and names the first bad row."""
+"""Check the processing log's keyed chain and its signed checkpoints; run nightly.
+
+Exits non-zero and names every finding (changed rows, blanked subject_index, deleted rows,
+unknown keys, forged checkpoints). When the log is intact it appends a fresh checkpoint.
+"""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diversion.audit.chain import first_break
-from diversion.audit.models import ProcessingLog
+from diversion.audit.verification import verify, write_checkpoint
+
+SHOWN = 50
 
 
 class Command(BaseCommand):
     help = "Verify that no processing-log row has been edited, removed or inserted out of order."
 
     def handle(self, *args, **options):
-        rows = ProcessingLog.objects.order_by("id").iterator(chunk_size=2000)
-        problem = first_break(rows)
-        if problem is not None:
-            row_id, reason = problem
-            raise CommandError(f"Processing log tampered with at row {row_id}: {reason}")
-        count = ProcessingLog.objects.count()
-        self.stdout.write(f"Processing log verified: {count} rows, chain intact.")
+        report = verify()
+        if not report.intact:
+            lines = report.findings[:SHOWN]
+            if len(report.findings) > SHOWN:
+                lines.append(f"... and {len(report.findings) - SHOWN} more findings")
+            raise CommandError(
+                f"Processing log tampered with: {len(report.findings)} findings over "
+                f"{report.rows_checked} rows and {report.checkpoints_checked} checkpoints:\n  "
+                + "\n  ".join(lines))
+        write_checkpoint()
+        self.stdout.write(f"Processing log verified: {report.rows_checked} rows, chain intact, "
+                          f"{report.checkpoints_checked} checkpoints consistent.")
