@@ -82,7 +82,8 @@ def _files(rows: int) -> list[tuple[str, str, bytes]]:
         ("XLSX bomb: worksheet of zeros, 3.5 GB expanded", "bomb.xlsx", bombs.zeros_sheet(3.5)),
         ("XLSX bomb: 1 GB of rows, header claims 5 MB", "lying.xlsx",
          bombs.rows_sheet(1024, declared=5 * bombs.MB)),
-        ("XLSX bomb: one 40 MB row", "row.xlsx", bombs.one_huge_row(40)),
+        ("XLSX bomb: one 40 MB row of tiny cells", "row.xlsx", bombs.one_huge_row(40)),
+        ("XLSX bomb: one 40 MB row of long cells", "wide.xlsx", bombs.one_row_of_long_cells(40)),
         ("XLSX billion laughs", "laughs.xlsx", bombs.billion_laughs("xl/worksheets/sheet1.xml")),
         ("CSV: one 500 MB line", "line.csv", None),
     ]

@@ -314,7 +314,8 @@ def _victim_alerts(user) -> list[dict]:
 # how to reach it.
 SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     **{f"cases:{name}": _cases for name in
-       ("detail", "facts", "eligibility", "consultation", "randomise", "caution", "timeline")},
+       ("detail", "facts", "eligibility", "consultation", "randomise", "caution", "timeline",
+        "statement", "victim_view")},
     **{f"delivery:{name}": _provider_cases for name in
        ("case", "contact", "note", "goal", "onward", "complete", "book")},
     "delivery:assessment": _assessed_cases,
@@ -332,6 +333,7 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "victims:police_acknowledge": _alerts,
     "victims:police_case": _alert_cases,
     "evaluation:run_detail": _runs,
+    "evaluation:run_headline": _runs,
     "evaluation:run_report_html": _runs,
     "evaluation:run_table_csv": _run_tables,
     "records:batch": _rejected_batches,

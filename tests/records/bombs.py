@@ -130,6 +130,20 @@ def one_huge_row(megabytes: int) -> bytes:
                               megabytes, b"</row>" + SHEET_TAIL))
 
 
+def one_row_of_long_cells(megabytes: int) -> bytes:
+    """A worksheet whose single row holds `megabytes` in few cells of 30,000 random digits
+    each: under the cells-per-row limit, so only the row's size can stop it."""
+    import random
+
+    rng = random.Random(2)
+    unit = b""
+    while len(unit) < MB:
+        digits = bytes(rng.choices(b"0123456789", k=30_000))
+        unit += b'<c t="inlineStr"><is><t>%s</t></is></c>' % digits
+    return with_part(repeated("xl/worksheets/sheet1.xml", SHEET_HEAD + b"<row>", unit,
+                              megabytes, b"</row>" + SHEET_TAIL))
+
+
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
     + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)

@@ -144,6 +144,9 @@ def test_no_statement_means_s127_and_a_later_statement_recomputes_the_stored_lim
     case.refresh_from_db()
     arm = {} if case.trial_allocation.arm == "workshop" else {
         "programme_condition": "", "restrictive_condition": "No contact for 16 weeks"}
+    frozen_today = date(2026, 12, 3)  # caution_data's TODAY is the real date, not the frozen one
+    arm.update({**date_parts("disposal_date", frozen_today),
+                **date_parts("deadline", frozen_today + timedelta(weeks=16))})
     assert officer_client.post(reverse("cases:caution", args=[case.pk]),
                                caution_data(case, **arm)).status_code == 302
     disposal = Disposal.objects.get(case=case)

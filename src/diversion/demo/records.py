@@ -59,6 +59,14 @@ def build_extract(force: Organisation, seed: int = 2026) -> bytes:
             offence.offence_date.strftime("%d/%m/%Y"), offence.recorded_date.strftime("%d/%m/%Y"),
             "Y" if offence.domestic_abuse else "N", "N", offence.get_outcome_type_display(),
             offence.outcome_date.strftime("%d/%m/%Y") if offence.outcome_date else ""])
+    first = offences.first()
+    if first is not None:  # an alias and a move: always something in the review queue
+        person = first.person
+        writer.writerow([
+            "SOL/EX/ALIAS1", "", "", "Jordan" if person.given_name != "Jordan" else "Morgan",
+            person.family_name, person.date_of_birth.strftime("%d/%m/%Y"), person.sex,
+            "PO9" if person.postcode_district != "PO9" else "SO14", "105A", "01/03/2026",
+            "02/03/2026", "Y", "N", "Under investigation", ""])
     for index in range(8):  # people the force holds no case file on
         writer.writerow([f"SOL/EX/{index:04d}", "", "", rng.choice(["Kai", "Noor", "Ellis"]),
                          f"Unmatched{index}", f"{index + 1:02d}/06/1990", "M", "SO14",

@@ -104,6 +104,7 @@ def part_limit(name: str, limits: Limits) -> int:
 # a literal "<", so every match is markup.
 _ROW_TAG = re.compile(rb"<(?:/)?(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 _STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 
 
 class _CountingPart:
@@ -123,6 +124,7 @@ class _CountingPart:
         self._strings = name == "xl/sharedStrings.xml"
         self._string_count = 0
         self._since_row = 0
+        self._cells = 0  # cells since the last row tag
         self._tail = b""
 
     def read(self, n: int = -1) -> bytes:
@@ -168,11 +170,21 @@ class _CountingPart:
         if self._rows and data:
             window = self._tail + data
             ends = [match.end() for match in _ROW_TAG.finditer(window)]
+            # The parser holds a row's cells as objects until the row ends (a few hundred
+            # bytes each), so a row of many tiny cells costs far more memory than its XML:
+            # count cells as well as bytes. Every cell after the last row tag is in `window`.
             if ends:
                 self._since_row = len(window) - ends[-1]
+                self._cells = sum(1 for _ in _CELL_TAG.finditer(window, ends[-1]))
             else:
                 self._since_row += len(data)
+                self._cells += sum(1 for m in _CELL_TAG.finditer(window)
+                                   if m.end() > len(self._tail))
             self._tail = window[-32:]
+            if self._cells > limits.columns:
+                raise LimitExceeded(
+                    f"A row of the worksheet has more than {limits.columns:,} cells: the limit "
+                    f"is {limits.columns:,} columns")
             if self._since_row > limits.row_xml_bytes:
                 raise LimitExceeded(
                     f"A row of the worksheet is larger than {size(limits.row_xml_bytes)} (the "
