@@ -10,20 +10,14 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 
 from diversion.commissioning.tables import Table
+from diversion.core.spreadsheet import safe_row
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _safe_text(value):
-    # Spreadsheet formula injection: a cell starting with = + - @ would run as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
 def render(table: Table, fmt: str, filename: str) -> HttpResponse:
-    rows = [[_safe_text(v) for v in row] for row in table.export_rows()]
+    rows = [safe_row(row) for row in table.export_rows()]
     notes = [[table.title], [table.caption],
              ["[c] = withheld to protect confidentiality (small count, or to stop a total "
               "revealing one)"], []]

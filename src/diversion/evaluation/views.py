@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from diversion.accounts import policy
 from diversion.audit.models import Operation
 from diversion.audit.services import record
+from diversion.core.spreadsheet import safe_row
 from diversion.evaluation import report
 from diversion.evaluation.forms import EvaluationDefinitionForm, HeadlineForm
 from diversion.evaluation.models import EvaluationRun, HeadlineSignOff
@@ -131,6 +132,6 @@ def run_table_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
     with transaction.atomic():
         _disclose(request, run, f"table {table} (CSV)")
         writer = csv.writer(response)
-        writer.writerow(found.headers)
-        writer.writerows(found.rows)
+        writer.writerow(safe_row(found.headers))
+        writer.writerows(safe_row(row) for row in found.rows)
     return response

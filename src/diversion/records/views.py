@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from diversion.accounts import policy
+from diversion.core.spreadsheet import safe_row
 from diversion.records import selectors, services
 from diversion.records.forms import DecisionForm, MappingForm, UploadForm
 from diversion.records.models import ImportBatch, LinkCandidate
@@ -102,7 +103,7 @@ def rejections_csv(request: HttpRequest, pk: int) -> HttpResponse:
     def lines():
         yield writer.writerow(["row_number", "field", "reason"])
         for row in rows.iterator(chunk_size=5000):
-            yield writer.writerow(row)
+            yield writer.writerow(safe_row(row))  # a reason may quote the rejected value
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{found.pk}-rejected.csv"'
