@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate demo serve lint assets check-deploy clean
+.PHONY: run test install install-dev migrate demo serve lint assets check-deploy production-setup clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -48,12 +48,23 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 
-check-deploy: install
-	DIVERSION_ENV=production DEBUG=false ALLOWED_HOSTS=diversion.example.org \
+## make production-setup: with the production environment set (README), everything a server
+## needs before it serves: static files collected, database migrated, deployment checks
+production-setup: install
+	$(BIN)/python manage.py collectstatic --noinput --clear --verbosity 0
+	$(BIN)/python manage.py migrate --verbosity 0
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# CI: the deployment checks on production settings with throwaway keys (static files are
+# collected into var/ so the check that they exist has something to find).
+CHECK_DEPLOY_ENV := DIVERSION_ENV=production DEBUG=false ALLOWED_HOSTS=diversion.example.org \
 	SECRET_KEY=check-deploy-only-0123456789abcdefghijklmnopqrstuvwxyz-0123456789 \
 	DIVERSION_FIELD_KEYS=Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk= \
 	DIVERSION_LOG_KEYS=check-deploy-only-processing-log-key-0123456789 \
-	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	DIVERSION_STATIC_ROOT=var/check-deploy-static
+check-deploy: install
+	$(CHECK_DEPLOY_ENV) $(BIN)/python manage.py collectstatic --noinput --clear --verbosity 0
+	$(CHECK_DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 ## make assets: refresh the committed GOV.UK / MoJ Frontend and axe-core files from npm
 assets:

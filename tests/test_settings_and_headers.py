@@ -46,16 +46,47 @@ def test_production_needs_a_real_secret_key():
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 
-def test_check_deploy_reports_nothing_in_production_mode():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     DIVERSION_ENV="production", DEBUG="false",
-                     ALLOWED_HOSTS="diversion.example.org",
-                     SECRET_KEY="k" * 30 + "-test-only-" + "z" * 30,
-                     # Victims (issue 5): production needs the field-encryption keys.
-                     DIVERSION_FIELD_KEYS="Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk=",
-                     DIVERSION_LOG_KEYS="check-deploy-only-processing-log-key-0123456789")
+PRODUCTION = {"DIVERSION_ENV": "production", "DEBUG": "false",
+              "ALLOWED_HOSTS": "diversion.example.org",
+              "SECRET_KEY": "k" * 30 + "-test-only-" + "z" * 30,
+              "DIVERSION_FIELD_KEYS": "Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk=",
+              "DIVERSION_LOG_KEYS": "check-deploy-only-processing-log-key-0123456789"}
+
+
+def test_check_deploy_reports_nothing_in_production_mode(tmp_path):
+    static = {"DIVERSION_STATIC_ROOT": str(tmp_path / "static")}
+    collected = _manage("collectstatic", "--noinput", **PRODUCTION, **static)
+    assert collected.returncode == 0, collected.stderr
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **static)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_before_the_static_files_are_collected(tmp_path):
+    result = _manage("check", **PRODUCTION, DIVERSION_STATIC_ROOT=str(tmp_path / "empty"))
+    assert result.returncode != 0
+    assert "Static files have not been collected" in result.stderr
+    assert "make production-setup" in result.stderr
+
+
+_SERVE = """
+import django
+from django.test import Client
+django.setup()
+response = Client().get("/assets/govuk/govuk-frontend.min.css", secure=True,
+                        HTTP_HOST="diversion.example.org")
+print(response.status_code, response["Content-Type"])
+"""
+
+
+def test_after_the_production_set_up_the_app_serves_its_own_styles(tmp_path):
+    static = {"DIVERSION_STATIC_ROOT": str(tmp_path / "static"),
+              "DJANGO_SETTINGS_MODULE": "diversion.settings", "PYTHONPATH": str(ROOT / "src")}
+    assert _manage("collectstatic", "--noinput", **PRODUCTION, **static).returncode == 0
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    served = subprocess.run([sys.executable, "-c", _SERVE], capture_output=True, text=True,
+                            env={**environment, **PRODUCTION, **static}, timeout=120)
+    assert served.stdout.split() == ["200", "text/css;", "charset=\"utf-8\""], served.stderr
 
 
 def test_security_headers_on_every_page(cast, client):

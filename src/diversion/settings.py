@@ -167,8 +167,10 @@ USE_TZ = True
 
 STATIC_URL = "/assets/"  # GOV.UK Frontend's CSS refers to /assets/fonts and /assets/images
 STATICFILES_DIRS = [BASE_DIR / "static"]
-# collectstatic target in production; in development WhiteNoise serves from the finders.
-STATIC_ROOT = PROJECT_DIR / "staticfiles" if PRODUCTION else None
+# collectstatic target in production (`make production-setup` fills it; a system check
+# refuses to start without it); in development WhiteNoise serves from the finders.
+STATIC_ROOT = (Path(env.text("DIVERSION_STATIC_ROOT", str(PROJECT_DIR / "staticfiles")))
+               if PRODUCTION else None)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
