@@ -3,8 +3,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
+from diversion.core.forms import Form, TextLimits
 
-class SignInForm(AuthenticationForm):
+
+class SignInForm(TextLimits, AuthenticationForm):
     """Django's sign-in form with GOV.UK wording."""
 
     error_messages = {
@@ -22,7 +24,7 @@ class SignInForm(AuthenticationForm):
             attrs={"autocomplete": "current-password"})
 
 
-class CodeForm(forms.Form):
+class CodeForm(Form):
     """The six-digit code from an authenticator app. Spaces are allowed, as apps show them."""
 
     code = forms.CharField(
@@ -36,7 +38,7 @@ class CodeForm(forms.Form):
         return code
 
 
-class ChangePasswordForm(PasswordChangeForm):
+class ChangePasswordForm(TextLimits, PasswordChangeForm):
     """Django's password change form with GOV.UK wording; the rules are the service's own."""
 
     error_messages = {

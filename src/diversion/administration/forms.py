@@ -5,6 +5,7 @@ from django.contrib.auth import password_validation
 
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
+from diversion.core.forms import ModelForm
 
 
 class _RoleChoicesMixin:
@@ -19,7 +20,7 @@ class _RoleChoicesMixin:
         self.fields["role"].error_messages["required"] = "Choose a role"
 
 
-class UserCreateForm(_RoleChoicesMixin, forms.ModelForm):
+class UserCreateForm(_RoleChoicesMixin, ModelForm):
     password = forms.CharField(
         label="Temporary password", strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -58,7 +59,7 @@ class UserCreateForm(_RoleChoicesMixin, forms.ModelForm):
         return password
 
 
-class UserEditForm(_RoleChoicesMixin, forms.ModelForm):
+class UserEditForm(_RoleChoicesMixin, ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "email", "role", "is_active"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from diversion.audit.models import Operation, SecurityEventKind
+from diversion.core.forms import Form
 
 # DPA 2018 s.62(4): the only purposes for which the logs may be used.
 PURPOSES = [
@@ -14,7 +15,7 @@ PURPOSES = [
 ]
 
 
-class LogQueryForm(forms.Form):
+class LogQueryForm(Form):
     purpose = forms.ChoiceField(
         label="Why are you reading the log?", choices=PURPOSES,
         help_text="The law allows the log to be read only for these purposes. "

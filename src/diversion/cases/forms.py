@@ -12,6 +12,7 @@ from diversion.accounts.policy import visible
 from diversion.cases import pnc, regimes
 from diversion.cases.dates import GovukDateField
 from diversion.cases.models import DashRisk, OffenceCode, Relationship, Sex
+from diversion.core.forms import Form
 from diversion.programmes import registry
 
 TRI_STATE = [("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet")]
@@ -36,7 +37,7 @@ def _tri_state(label: str) -> forms.ChoiceField:
                              error_messages={"required": f"Answer: {label}"})
 
 
-class FactsMixin(forms.Form):
+class FactsMixin(Form):
     """The eligibility facts, each yes / no / not known yet."""
 
     def _add_fact_fields(self) -> None:
@@ -179,7 +180,7 @@ class RecordCaseForm(FactsMixin):
                 "relationship": d["relationship"]}
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(Form):
     """Carries the case version the form was built from (optimistic locking)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)

@@ -6,6 +6,7 @@ from django import forms
 
 from diversion.commissioning import figures, selectors
 from diversion.commissioning.models import Contract, Programme, UnitCostVersion
+from diversion.core.forms import Form, ModelForm
 
 EARLIEST_QUARTER = date(2018, 1, 1)
 
@@ -15,7 +16,7 @@ def quarter_choices(today: date) -> list[tuple[str, str]]:
             for q in reversed(figures.quarters(EARLIEST_QUARTER, today))]
 
 
-class ContractForm(forms.ModelForm):
+class ContractForm(ModelForm):
     class Meta:
         model = Contract
         fields = ["programme_code", "provider", "start_date", "end_date", "annual_value",
@@ -86,7 +87,7 @@ class ContractForm(forms.ModelForm):
         return data
 
 
-class UnitCostForm(forms.ModelForm):
+class UnitCostForm(ModelForm):
     class Meta:
         model = UnitCostVersion
         fields = ["da_victim_cost", "price_year", "source", "note"]
@@ -110,7 +111,7 @@ class UnitCostForm(forms.ModelForm):
         return value
 
 
-class FilterForm(forms.Form):
+class FilterForm(Form):
     from_quarter = forms.ChoiceField(label="From the quarter",
                                      error_messages={"invalid_choice": "Choose a quarter from "
                                                      "the list for the start of the period"})
@@ -153,7 +154,7 @@ class FilterForm(forms.Form):
                                  force=data.get("force"), provider=data.get("provider"))
 
 
-class ReleaseForm(forms.Form):
+class ReleaseForm(Form):
     quarter = forms.ChoiceField(label="Quarter to release",
                                 error_messages={"required": "Choose the quarter",
                                                 "invalid_choice": "Choose a quarter that has "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from diversion.cases.dates import GovukDateField
+from diversion.core.forms import Form
 from diversion.delivery.models import (
     AttendanceOutcome,
     BreachChoice,
@@ -14,7 +15,7 @@ from diversion.delivery.models import (
 )
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
     made_on = GovukDateField(label="Date of the contact attempt")
     method = forms.ChoiceField(label="Method", choices=ContactMethod.choices,
                                widget=forms.RadioSelect,
@@ -24,7 +25,7 @@ class ContactForm(forms.Form):
                                 error_messages={"required": "Choose the outcome"})
 
 
-class EventForm(forms.Form):
+class EventForm(Form):
     session_id = forms.ChoiceField(label="Session", error_messages={
         "required": "Choose the session"})
     starts_on = GovukDateField(label="Date")
@@ -46,7 +47,7 @@ class EventForm(forms.Form):
         self.fields["facilitators"].choices = facilitators
 
 
-class BookForm(forms.Form):
+class BookForm(Form):
     event = forms.ChoiceField(label="Event", widget=forms.RadioSelect,
                               error_messages={"required": "Choose an event",
                                               "invalid_choice": "Choose an event from the list"})
@@ -58,7 +59,7 @@ class BookForm(forms.Form):
                         f"({e.capacity - e.taken} of {e.capacity} places left)") for e in events]
 
 
-class AttendanceCorrectionForm(forms.Form):
+class AttendanceCorrectionForm(Form):
     outcome = forms.ChoiceField(label="Correct attendance", choices=AttendanceOutcome.choices,
                                 widget=forms.RadioSelect,
                                 error_messages={"required": "Choose the correct attendance"})
@@ -79,7 +80,7 @@ class AttendanceCorrectionForm(forms.Form):
         return data
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     """One outcome (and reason, for an excused absence) per booking."""
 
     def __init__(self, *args, bookings, **kwargs):
@@ -110,7 +111,7 @@ class RegisterForm(forms.Form):
         return [(b, self[f"mark_{b.pk}"], self[f"reason_{b.pk}"]) for b in self.bookings]
 
 
-class QuestionnaireForm(forms.Form):
+class QuestionnaireForm(Form):
     def __init__(self, *args, questionnaire, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [(str(o.value), o.label) for o in questionnaire.options]
@@ -121,7 +122,7 @@ class QuestionnaireForm(forms.Form):
                 error_messages={"required": f"Answer question {number}"})
 
 
-class AssessmentForm(forms.Form):
+class AssessmentForm(Form):
     summary = forms.CharField(label="Summary", required=False, widget=forms.Textarea,
                               max_length=4000)
 
@@ -134,17 +135,17 @@ class AssessmentForm(forms.Form):
         self.order_fields([f"need_{d.id}" for d in domains] + ["summary"])
 
 
-class NoteForm(forms.Form):
+class NoteForm(Form):
     text = forms.CharField(label="Case note", widget=forms.Textarea, max_length=4000,
                            error_messages={"required": "Enter the note"})
 
 
-class GoalForm(forms.Form):
+class GoalForm(Form):
     goal = forms.CharField(label="Goal", max_length=300,
                            error_messages={"required": "Enter the goal"})
 
 
-class OnwardForm(forms.Form):
+class OnwardForm(Form):
     service = forms.CharField(label="Service referred to", max_length=200,
                               error_messages={"required": "Enter the service"})
     reason = forms.CharField(label="Reason", max_length=300,
@@ -152,7 +153,7 @@ class OnwardForm(forms.Form):
     made_on = GovukDateField(label="Date of the onward referral")
 
 
-class BreachForm(forms.Form):
+class BreachForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     choice = forms.ChoiceField(label="Decision", choices=BreachChoice.choices,
                                widget=forms.RadioSelect,

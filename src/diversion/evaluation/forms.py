@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from diversion.core.forms import Form, ModelForm
 from diversion.evaluation.models import COVARIATES, Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
 
@@ -13,7 +14,7 @@ BASES = [("recorded", "Recorded (arrests or complaints naming the person)"),
 SCOPES = [("any", "Any offence"), ("da", "Domestic-abuse offences only")]
 
 
-class EvaluationDefinitionForm(forms.ModelForm):
+class EvaluationDefinitionForm(ModelForm):
     programme_code = forms.ChoiceField(label="Programme")
     window_days = forms.TypedChoiceField(label="Primary outcome window", choices=WINDOWS,
                                          coerce=int, widget=forms.RadioSelect)
@@ -88,7 +89,7 @@ class EvaluationDefinitionForm(forms.ModelForm):
         return data
 
 
-class HeadlineForm(forms.Form):
+class HeadlineForm(Form):
     """Why a run should be the programme's headline figure."""
 
     reason = forms.CharField(

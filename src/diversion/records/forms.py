@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django import forms
 
+from diversion.core.forms import Form
 from diversion.records.fields import FIELDS
 from diversion.records.limits import Limits, size
 from diversion.records.readers import HEAD_BYTES, ExtractError, decode_check, detect_format
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     source = forms.ChoiceField(
         label="Which system is the extract from?", required=False,
         help_text="Choose a source you have imported from before, or name a new one below.")
@@ -50,7 +51,7 @@ class UploadForm(forms.Form):
         return data
 
 
-class MappingForm(forms.Form):
+class MappingForm(Form):
     """One select per extract field, offering the file's column headings."""
 
     def __init__(self, *args, headers: list[str], initial_mapping: dict[str, str], **kwargs):
@@ -68,7 +69,7 @@ class MappingForm(forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value}
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     decision = forms.ChoiceField(
         label="Is this the same person?", widget=forms.RadioSelect,
         choices=[("accepted", "Yes, link the crime record to this person"),

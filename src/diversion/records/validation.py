@@ -10,6 +10,7 @@ from datetime import date
 
 from diversion.cases import pnc
 from diversion.cases.models import OutcomeType
+from diversion.core.text import without_direction_controls
 from diversion.records.fields import BY_NAME, FIELDS, REQUIRED
 from diversion.records.models import RECORD_FIELDS
 from diversion.records.readers import Extract, ExtractError
@@ -130,7 +131,9 @@ def validate_row(raw: dict[str, str], known_codes: set[str], today: date
     out: dict = {}
 
     def text(name: str, max_length: int) -> str:
-        value = raw.get(name, "").strip()
+        # An extract is kept as the force sent it, but not its hidden direction controls,
+        # which could disguise a name on every page that shows the record.
+        value = without_direction_controls(raw.get(name, "")).strip()
         if len(value) > max_length:
             errors.append((name, f"{BY_NAME[name].label} must be {max_length} characters or "
                                  "fewer"))

@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from diversion.core.forms import Form
 from diversion.victims import validators
 from diversion.victims.models import (
     BehaviourChange,
@@ -37,7 +38,7 @@ def _not_in_future(value: date | None, label: str) -> None:
         raise forms.ValidationError(f"{label} must be today or in the past")
 
 
-class NamedErrorsForm(forms.Form):
+class NamedErrorsForm(Form):
     """Every choice error names its field: an unknown value gets the "choose" message."""
 
     def __init__(self, *args, **kwargs):
