@@ -394,6 +394,22 @@ def load_demo() -> None:
     first = StatisticsRelease.objects.order_by("quarter_start").first()
     assert first is not None, "the walk needs a statistics release to walk"
     client.post(reverse("commissioning:release_publish", args=[first.pk]))
+    _a_pair_to_review()
+
+
+def _a_pair_to_review() -> None:
+    """A small demo's model may link or leave every near-match, so the review page would have
+    nothing to show: link again with a low lower threshold, as an analyst may."""
+    from diversion.accounts.models import Organisation
+    from diversion.accounts.roles import Role
+    from diversion.records.linkage import link_force
+    from diversion.records.models import LinkCandidate
+
+    if not LinkCandidate.objects.exists():
+        force = Organisation.objects.get(code="solent")
+        link_force(force, actor=User.objects.get(organisation=force, username="analyst.lindqvist",
+                                                 role=Role.ANALYST), lower=0.001)
+    assert LinkCandidate.objects.exists(), "the walk needs a pair in the review queue"
 
 
 def _body(response) -> str:

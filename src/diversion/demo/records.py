@@ -39,15 +39,19 @@ def build_extract(force: Organisation, seed: int = 2026) -> bytes:
     writer.writerow(HEADER)
     offences = (Offence.objects.filter(force=force).select_related("person")
                 .order_by("person_id", "crime_reference"))
+    # Styles follow each person's place in the force, not their id: ids depend on what the
+    # database handed out before (PostgreSQL sequences survive rolled-back tests).
+    place: dict[int, int] = {}
     for offence in offences:
         person = offence.person
-        style = person.pk % 4
+        index = place.setdefault(person.pk, len(place))
+        style = index % 4
         given, born, district = person.given_name, person.date_of_birth, person.postcode_district
-        if style == 3 and person.pk % 3 == 0:  # a typo and a move: probable, not certain
+        if style == 3 and index % 3 == 0:  # a typo and a move: probable, not certain
             given = given[:-1] + ("a" if given[-1] != "a" else "e")
             district = "PO9" if district != "PO9" else "SO14"
         family = person.family_name
-        if style == 3 and person.pk % 3 == 1:  # another given name (an alias?) and a move
+        if style == 3 and index % 3 == 1:  # another given name (an alias?) and a move
             given = "Jordan" if given != "Jordan" else "Morgan"
             district = "PO9" if district != "PO9" else "SO14"
         writer.writerow([
