@@ -188,7 +188,7 @@ def check_settings(*, design: str, windows: tuple[int, ...], ratio: int, caliper
 THREADS_FROM_ROWS = 50_000  # below this many people, threads cost more than they save
 
 
-def _now(fn, *args):
+def _now(fn: Callable[..., Any], *args: Any) -> Future:
     """A finished Future holding fn(*args) or its exception: the one-thread stand-in for
     `pool.submit`, so both paths share the code and raise the same errors in the same order."""
     fut: Future = Future()
@@ -555,11 +555,14 @@ def published_tables(ev: Evaluation, threshold: int) -> dict[str, Any]:
     tables = {}
     for name, table in counts.items():
         cells = disclosure.render(table.grid(), masks[name])
-        rates = []
+        rates: list[float | str] = []
         for row in cells[:2]:
             ok = all(not isinstance(v, str) for v in row)
-            rate = round(100 * row[0] / row[2], 1) if ok and row[2] else disclosure.SUPPRESSED
-            rates.append(rate)
+            reoffended, total = row[0], row[2]
+            if ok and isinstance(reoffended, int) and isinstance(total, int) and total:
+                rates.append(round(100 * reoffended / total, 1))
+            else:
+                rates.append(disclosure.SUPPRESSED)
         tables[name] = {
             "rows": ["treated", "control", "total"],
             "columns": ["reoffended", "did not reoffend", "total"],
@@ -626,7 +629,7 @@ def summary_table(ev: Evaluation) -> str:
             f"Matching: {m.treated_matched}/{m.treated} treated matched "
             f"({m.ratio}:1, {'with' if m.replace else 'without'} replacement, caliper "
             f"{m.caliper_sd} SD); controls used {m.controls_used}; flagged after: "
-            f"{', '.join(ev.balance.flagged_after) or 'none'}"
+            f"{', '.join(ev.balance.flagged_after if ev.balance else []) or 'none'}"
         )
     header = (f"{'window':>7} {'scope':<11} {'n T':>8} {'n C':>8} {'prev T':>7} {'prev C':>7} "
               f"{'RD (pp) [95% CI]':<22} {'RR [95% CI]':<20} {'rate ratio':>10} "
@@ -658,7 +661,7 @@ def summary_table(ev: Evaluation) -> str:
 def timed(progress: Progress | None = None) -> tuple[Progress, dict[str, float]]:
     """A progress callback that also records how long each step took."""
     times: dict[str, float] = {}
-    state = {"step": None, "t": time.perf_counter()}
+    state: dict[str, Any] = {"step": None, "t": time.perf_counter()}
 
     def cb(msg: str) -> None:
         now = time.perf_counter()

@@ -67,7 +67,9 @@ def tally(
     key += event
     if group is not None:
         key += 2 * np.asarray(group, dtype=np.int64)
-    count = np.bincount(key, minlength=4 * span)
+    count: np.ndarray = np.bincount(key, minlength=4 * span)
+    w: np.ndarray
+    w2: np.ndarray
     if weights is None:
         w = w2 = count.astype(np.float64)
     else:

@@ -97,6 +97,8 @@ def _cases(run: EvaluationRun):
 
 def _trial_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
     trial = registry.current(run.programme_code).trial
+    if trial is None:  # the definition form refuses this; a programme file may have changed
+        raise ValueError(f"programme {run.programme_code!r} has no randomised trial")
     allocations = (policy.visible(run.created_by, TrialAllocation)
                    .filter(programme_code=run.programme_code, trial_code=trial.code,
                            case__force_id=run.force_id)
@@ -120,8 +122,11 @@ def _matched_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
     rows = []
     flow.update(referred=0, not_counted=0, comparison_pool=0, outside_period=0,
                 no_index_date=0, repeat_people=0)
-    counted = {WhoCounts.REFERRED: None, WhoCounts.STARTED: {"started", "completed"},
-               WhoCounts.COMPLETED: {"completed"}}[run.who_counts]
+    # which of what the treated received counts them (None: everyone referred)
+    receipts: dict[str, set[str] | None] = {
+        WhoCounts.REFERRED: None, WhoCounts.STARTED: {"started", "completed"},
+        WhoCounts.COMPLETED: {"completed"}}
+    counted = receipts[run.who_counts]
     for case in cases:
         referral = getattr(case, "referral", None)
         if referral is not None and referral.programme_code == run.programme_code:

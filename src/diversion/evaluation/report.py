@@ -59,7 +59,7 @@ def group_names(run: EvaluationRun) -> tuple[str, str]:
 
 
 def primary(run: EvaluationRun) -> dict | None:
-    for outcome in run.result.get("outcomes", []):
+    for outcome in (run.result or {}).get("outcomes", []):
         if outcome["window_days"] == run.window_days and outcome["scope"] == run.scope:
             return outcome
     return None
