@@ -32,7 +32,6 @@ STARTED = frozenset({"in_progress", "breached", "decided"})
 # Police outcome types as the engine's disposal types (proven = conviction or caution).
 DISPOSALS = {"conviction": "conviction", "caution": "caution", "conditional_caution": "caution",
              "community_resolution": "caution", "charge": "charge"}
-COVARIATES = ("age", "male", "prior_offences", "da_index")
 
 
 @dataclass
@@ -269,7 +268,8 @@ def _offences(run: EvaluationRun, drawn: _People) -> tuple[pa.Table, pa.Table]:
     keep = keep[np.sort(first)]
     recorded_day = _days(pa.array(found["recorded_date"], pa.date32()))[keep]
     outcome = pa.array(found["outcome_type"], pa.string()).take(keep)
-    disposal = pc.fill_null(pc.take(pa.array(list(DISPOSALS.values()) + [None], pa.string()),
+    # an outcome type that is not a disposal has no index, so takes null, then "none"
+    disposal = pc.fill_null(pc.take(pa.array(list(DISPOSALS.values()), pa.string()),
                                     pc.index_in(outcome, pa.array(list(DISPOSALS)))), "none")
     disposed = pc.not_equal(disposal, "none")
     table = pa.table({
