@@ -46,7 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--scope", choices=["any", "da", "same_victim"], action="append",
                    dest="scopes", help="offences that count (repeatable; default any, da)")
     e.add_argument("--covariates", help="comma-separated cohort columns for the propensity "
-                   "model (matched design; default: every non-contract column)")  # fmt: skip
+                   "model (matched design; default: every non-contract column); in a trial, "
+                   "columns whose balance between the arms is reported")  # fmt: skip
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--data-end", help="last date the extract covers (YYYY-MM-DD; default: the "
                    "latest recorded date)")  # fmt: skip
@@ -61,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--publish-threshold", type=_publish_threshold, default=5,
                    help="smallest count published (at least 2; smaller counts are withheld)")
     e.add_argument("--bootstrap", type=int, default=1000)
+    e.add_argument("--at-risk-every", type=int, default=30,
+                   help="days between the numbers at risk under the survival curves")
     e.add_argument("--quiet", action="store_true", help="no progress messages")
     e.add_argument("--threads", type=int, default=2,
                    help="run independent steps side by side on this many threads (1: in order; "
@@ -150,6 +153,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         publish_threshold=args.publish_threshold,
         progress=progress,
         threads=args.threads,
+        at_risk_every=args.at_risk_every,
     )
     out = Path(args.out)
     out.write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")

@@ -59,7 +59,7 @@ class Table:
     """Counts published with their totals. Without row totals the grid's last column is not
     published (and so no grand total); likewise without column totals."""
 
-    cells: Sequence[Sequence[int]]
+    cells: Sequence[Sequence[int]] | np.ndarray
     row_totals: bool = True
     column_totals: bool = True
 

@@ -33,7 +33,16 @@ from .memory import no_hugepage_advice
 from .outcomes import PROVEN_DISPOSALS, WAITING_DAYS, compute_outcomes
 from .propensity import LogitResult, design_matrix, fit_logit
 from .results import Result
-from .survival import CoxResult, LogRank, cox_from, kaplan_meier_from, logrank_from, tally
+from .survival import (
+    CoxResult,
+    LogRank,
+    SurvivalCurves,
+    cox_from,
+    curves_from,
+    kaplan_meier_from,
+    logrank_from,
+    tally,
+)
 from .tables import Cohort, Labels, Offences, check_data_end, load_cohort, load_offences
 from .trial import (
     ComplierEffect,
@@ -84,6 +93,9 @@ class OutcomeResult(Result):
     treatment_received: BinaryEffect | None
     verdict: str
     note: str = ""
+    # Kaplan-Meier curves of the analysed sample (weighted in the matched design) with
+    # numbers at risk, so that a report draws the engine's own curves.
+    curves: SurvivalCurves | None = None
 
 
 @dataclass
@@ -126,6 +138,7 @@ def evaluate(
     progress: Progress | None = None,
     blas: int | None = 1,
     threads: int = 2,
+    at_risk_every: int = 30,
 ) -> Evaluation:
     """Evaluate an intervention. `cohort` and `offences` are Arrow-compatible tables or paths
     to CSV/Parquet files (see docs/engine.md for their columns). `blas` is the number of BLAS
@@ -133,15 +146,17 @@ def evaluate(
     depend on each other run concurrently (reading the offences and the outcomes beside the
     propensity model and matching; balance and each outcome's effects side by side): less
     wall time, the same CPU time, and the same result bit for bit as `threads=1`. Cohorts
-    under `THREADS_FROM_ROWS` people run in order: there threads cost more than they save."""
+    under `THREADS_FROM_ROWS` people run in order: there threads cost more than they save.
+    Each outcome's survival curves give the numbers at risk every `at_risk_every` days. In a
+    trial, `covariates` (when given) are only described: their balance between the arms."""
     check_settings(design=design, windows=windows, ratio=ratio, caliper_sd=caliper_sd,
-                   bootstrap=bootstrap, threads=threads)
+                   bootstrap=bootstrap, threads=threads, at_risk_every=at_risk_every)
     with blas_threads(blas), no_hugepage_advice(), contextlib.ExitStack() as stack:
         return _evaluate(
             cohort, offences, design, windows, basis, scopes, covariates, seed, data_end,
             harm_table, treated_label, control_label, ratio, replace, caliper_sd, complier,
             bootstrap, publish_threshold, waiting_days, proven_disposals, progress, threads,
-            stack,
+            at_risk_every, stack,
         )  # fmt: skip
 
 
@@ -151,7 +166,7 @@ def _whole(value: Any, name: str, least: int) -> None:
 
 
 def check_settings(*, design: str, windows: tuple[int, ...], ratio: int, caliper_sd: float,
-                   bootstrap: int, threads: int) -> None:  # fmt: skip
+                   bootstrap: int, threads: int, at_risk_every: int = 30) -> None:  # fmt: skip
     """Refuse out-of-range settings with a `SettingError` naming the setting, before any data
     is read. `bootstrap=0` is allowed and means no bootstrap: the harm difference then has only
     its normal-theory interval, which also gives its verdict."""
@@ -164,6 +179,7 @@ def check_settings(*, design: str, windows: tuple[int, ...], ratio: int, caliper
     _whole(ratio, "ratio (controls per treated person)", 1)
     _whole(threads, "threads", 1)
     _whole(bootstrap, "bootstrap (resamples; 0 for none)", 0)
+    _whole(at_risk_every, "days between the numbers at risk", 1)
     if not isinstance(caliper_sd, int | float) or not math.isfinite(caliper_sd) or caliper_sd <= 0:
         raise SettingError(f"caliper (SDs of the logit) must be a positive number, not "
                            f"{caliper_sd!r}")  # fmt: skip
@@ -172,7 +188,7 @@ def check_settings(*, design: str, windows: tuple[int, ...], ratio: int, caliper
 THREADS_FROM_ROWS = 50_000  # below this many people, threads cost more than they save
 
 
-def _now(fn, *args):
+def _now(fn: Callable[..., Any], *args: Any) -> Future:
     """A finished Future holding fn(*args) or its exception: the one-thread stand-in for
     `pool.submit`, so both paths share the code and raise the same errors in the same order."""
     fut: Future = Future()
@@ -186,7 +202,7 @@ def _now(fn, *args):
 def _evaluate(
     cohort, offences, design, windows, basis, scopes, covariates, seed, data_end, harm_table,
     treated_label, control_label, ratio, replace, caliper_sd, complier, bootstrap,
-    publish_threshold, waiting_days, proven_disposals, progress, threads, stack,
+    publish_threshold, waiting_days, proven_disposals, progress, threads, at_risk_every, stack,
 ) -> Evaluation:  # fmt: skip
     say = progress or (lambda _msg: None)
     windows = tuple(sorted({int(w) for w in windows}))
@@ -194,7 +210,7 @@ def _evaluate(
     harm = harm_table or load_harm_table()
 
     say("reading and checking the cohort")
-    if design == "matched" and covariates is not None:
+    if covariates is not None:  # in a trial only described (balance of the arms)
         c = load_cohort(cohort, covariates=covariates)
     else:
         c = load_cohort(cohort, covariates=[] if design == "trial" else None)
@@ -267,6 +283,8 @@ def _evaluate(
             raise
         weights = extras.pop("weights")
         f_bal = extras.pop("balance")
+    elif c.covariates:
+        f_bal = _trial_balance(c, t_mask, c_mask)
     o, end_day, outs = inputs()
     if design == "trial":
         extras["consort"] = _consort(c, t_mask, c_mask, outs, treated_label, control_label)
@@ -285,8 +303,9 @@ def _evaluate(
         say(f"effects and survival ({len(outs.outcomes)} outcomes, side by side)")
     step = (lambda _msg: None) if pool else say  # step names only when steps run in order
     end = (end_day, outs.waiting_days, data_end is not None)
+    curve = ((treated_label, control_label), at_risk_every)
     futures = [submit(_effects, oc, sample, t_mask, c_mask, complier, received, bootstrap, seed,
-                      step, end) for oc in outs.outcomes]  # fmt: skip
+                      step, end, curve) for oc in outs.outcomes]  # fmt: skip
     if f_bal is not None:
         extras["balance"] = f_bal.result()
     results = [f.result() for f in futures]
@@ -378,6 +397,15 @@ def _matched(c, t_mask, c_mask, weights, seed, ratio, replace, caliper_sd, say, 
             "overlap": ov}  # fmt: skip
 
 
+def _trial_balance(c: Cohort, t_mask: np.ndarray, c_mask: np.ndarray) -> tuple[Any, ...]:
+    """The covariates' balance between the randomised arms (no matching: nothing after)."""
+    rows = np.flatnonzero(t_mask | c_mask)
+    subset = {k: (Labels(v.codes[rows], v.levels) if isinstance(v, Labels) else v[rows])
+              for k, v in c.covariates.items()}  # fmt: skip
+    d = design_matrix(subset, len(rows))
+    return (balance, d.X, d.names, t_mask[rows], None)
+
+
 def _consort(c, t_mask, c_mask, outs, t_label, c_label) -> Consort:
     arms = {t_label: t_mask, c_label: c_mask}
     received: dict[str, dict[str, int]] = {}
@@ -450,7 +478,7 @@ def _follow_up_note(oc, eligible_t: int, eligible_c: int, rows_t: int, rows_c: i
             f"follow-up to accrue")  # fmt: skip
 
 
-def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, end):
+def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, end, curve):
     say(f"effects ({oc.window_days}d {oc.scope})")
     r = s.rows
     eligible, count, harm, severity = oc.eligible[r], oc.count[r], oc.harm[r], oc.severity[r]
@@ -481,6 +509,8 @@ def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, en
     say(f"survival ({oc.window_days}d {oc.scope})")
     tl = tally(oc.time[r], oc.event[r], s.treated, s.w)  # one pass: KM, log-rank and Cox
     lr = logrank_from(tl)
+    labels, every = curve
+    curves = curves_from(tl, labels, oc.window_days, every, s.w is not None)
     cx = None
     try:
         cx = cox_from(tl, "treated", robust=True)
@@ -502,7 +532,7 @@ def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, en
         oc.window_days, oc.scope, sums[0], sums[1],
         {"treated": int((t_mask & ~oc.eligible).sum()),
          "control": int((c_mask & ~oc.eligible).sum())},
-        prev, freq, harm_eff, lr, cx, cace, as_treated, prev.verdict, note,
+        prev, freq, harm_eff, lr, cx, cace, as_treated, prev.verdict, note, curves,
     )  # fmt: skip
 
 
@@ -525,11 +555,14 @@ def published_tables(ev: Evaluation, threshold: int) -> dict[str, Any]:
     tables = {}
     for name, table in counts.items():
         cells = disclosure.render(table.grid(), masks[name])
-        rates = []
+        rates: list[float | str] = []
         for row in cells[:2]:
             ok = all(not isinstance(v, str) for v in row)
-            rate = round(100 * row[0] / row[2], 1) if ok and row[2] else disclosure.SUPPRESSED
-            rates.append(rate)
+            reoffended, total = row[0], row[2]
+            if ok and isinstance(reoffended, int) and isinstance(total, int) and total:
+                rates.append(round(100 * reoffended / total, 1))
+            else:
+                rates.append(disclosure.SUPPRESSED)
         tables[name] = {
             "rows": ["treated", "control", "total"],
             "columns": ["reoffended", "did not reoffend", "total"],
@@ -596,7 +629,7 @@ def summary_table(ev: Evaluation) -> str:
             f"Matching: {m.treated_matched}/{m.treated} treated matched "
             f"({m.ratio}:1, {'with' if m.replace else 'without'} replacement, caliper "
             f"{m.caliper_sd} SD); controls used {m.controls_used}; flagged after: "
-            f"{', '.join(ev.balance.flagged_after) or 'none'}"
+            f"{', '.join(ev.balance.flagged_after if ev.balance else []) or 'none'}"
         )
     header = (f"{'window':>7} {'scope':<11} {'n T':>8} {'n C':>8} {'prev T':>7} {'prev C':>7} "
               f"{'RD (pp) [95% CI]':<22} {'RR [95% CI]':<20} {'rate ratio':>10} "
@@ -628,7 +661,7 @@ def summary_table(ev: Evaluation) -> str:
 def timed(progress: Progress | None = None) -> tuple[Progress, dict[str, float]]:
     """A progress callback that also records how long each step took."""
     times: dict[str, float] = {}
-    state = {"step": None, "t": time.perf_counter()}
+    state: dict[str, Any] = {"step": None, "t": time.perf_counter()}
 
     def cb(msg: str) -> None:
         now = time.perf_counter()

@@ -168,17 +168,18 @@ def _without_replacement(lt, sorted_logit, k, caliper, priority):
 @dataclass
 class Balance(Result):
     """Standardised mean differences (pooled SD before matching as the denominator, so before
-    and after are comparable) and variance ratios, with flags."""
+    and after are comparable) and variance ratios, with flags. Without matching (a trial's
+    arms) there is no "after": those fields are None and nothing is flagged after."""
 
     names: list[str]
     mean_treated_before: np.ndarray
     mean_control_before: np.ndarray
     smd_before: np.ndarray
     variance_ratio_before: np.ndarray
-    mean_treated_after: np.ndarray
-    mean_control_after: np.ndarray
-    smd_after: np.ndarray
-    variance_ratio_after: np.ndarray
+    mean_treated_after: np.ndarray | None
+    mean_control_after: np.ndarray | None
+    smd_after: np.ndarray | None
+    variance_ratio_after: np.ndarray | None
     flagged_before: list[str]
     flagged_after: list[str]
     smd_threshold: float = SMD_FLAG
@@ -218,9 +219,13 @@ def _wmoments(X: np.ndarray, treated: np.ndarray, weights: np.ndarray, chunk: in
     return mean, var
 
 
-def balance(X: np.ndarray, names: list[str], treated: np.ndarray, weights: np.ndarray) -> Balance:
+def balance(X: np.ndarray, names: list[str], treated: np.ndarray,
+            weights: np.ndarray | None) -> Balance:  # fmt: skip
+    """Balance of X's columns between treated and control rows, before and (with `weights`,
+    the matching's) after; `weights=None`: before only."""
     treated = np.asarray(treated, dtype=bool)
-    mean, var = _wmoments(X, treated, np.asarray(weights, dtype=np.float64))
+    w = np.ones(len(treated)) if weights is None else np.asarray(weights, dtype=np.float64)
+    mean, var = _wmoments(X, treated, w)
     (mt0, mc0, mt1, mc1), (vt0, vc0, vt1, vc1) = mean, var
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = np.sqrt((vt0 + vc0) / 2)
@@ -233,6 +238,8 @@ def balance(X: np.ndarray, names: list[str], treated: np.ndarray, weights: np.nd
         bad = (np.abs(smd) > SMD_FLAG) | (vr < VR_FLAG[0]) | (vr > VR_FLAG[1])
         return [n for n, b in zip(names, bad, strict=True) if b]
 
+    if weights is None:
+        return Balance(names, mt0, mc0, smd0, vr0, None, None, None, None, flagged(smd0, vr0), [])
     return Balance(
         names, mt0, mc0, smd0, vr0, mt1, mc1, smd1, vr1, flagged(smd0, vr0), flagged(smd1, vr1)
     )

@@ -117,6 +117,7 @@ def compute_outcomes(
     kp = p[idx]
     kd = d[idx].astype(np.int32, copy=False)
     if basis == "proven":
+        assert offences.disposal_day is not None  # refused above when missing
         disp_rel = (offences.disposal_day[idx].astype(np.int64) - cohort.index_day[kp]).astype(
             np.int64
         )

@@ -47,7 +47,8 @@ def design_matrix(covariates: dict[str, np.ndarray | Labels], n: int) -> Design:
         else:
             cols.append(values)
             names.append(name)
-    X = np.empty((n, len(cols)), dtype=_storage_type(cols), order="F")  # contiguous columns
+    # contiguous columns
+    X: np.ndarray = np.empty((n, len(cols)), dtype=_storage_type(cols), order="F")
     for j, c in enumerate(cols):
         X[:, j] = c
     return Design(X, names)

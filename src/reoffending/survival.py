@@ -67,7 +67,9 @@ def tally(
     key += event
     if group is not None:
         key += 2 * np.asarray(group, dtype=np.int64)
-    count = np.bincount(key, minlength=4 * span)
+    count: np.ndarray = np.bincount(key, minlength=4 * span)
+    w: np.ndarray
+    w2: np.ndarray
     if weights is None:
         w = w2 = count.astype(np.float64)
     else:
@@ -140,6 +142,59 @@ def kaplan_meier_from(t: Tally, group: int = 0, label: str = "") -> KaplanMeier:
     return KaplanMeier(
         label, float(leaving.sum()), float(deaths.sum()), uniq, at_risk, deaths, surv, lower,
         upper, median,
+    )  # fmt: skip
+
+
+@dataclass
+class Curve(Result):
+    """One group's survival (no reoffence) curve as a report draws it, with its numbers at
+    risk. Cumulative reoffending is 1 - survival."""
+
+    label: str
+    people: int  # rows in the group's analysis sample
+    points: list[list[float]]  # [day, survival]: [0, 1.0], then each day survival changes
+    at_risk: list[int]  # people with time to first >= each of the time points' days
+    weighted_at_risk: list[float] | None  # the same, summed weights (weighted curves only)
+
+
+@dataclass
+class SurvivalCurves(Result):
+    """Both groups' curves for one outcome; numbers at risk at `days` (0, then every
+    `at_risk_every` days to the window end)."""
+
+    days: list[int]
+    weighted: bool
+    treated: Curve
+    control: Curve
+
+
+def curve_from(t: Tally, group: int, label: str, days: np.ndarray, weighted: bool) -> Curve:
+    """The curve of one group of a tally, and who is still at risk on each of `days`: those
+    whose time (event or censoring) is on or after the day."""
+    km = kaplan_meier_from(t, group, label)
+    changes = km.observed > 0
+    points = [[0, 1.0]] + [[int(d), float(s)] for d, s in
+                           zip(km.times[changes], km.survival[changes], strict=True)]
+    leaving = t.count[:, group].sum(axis=1)
+    # people at risk from each distinct time on (a trailing 0 for days after the last time)
+    from_here = np.append(np.cumsum(leaving[::-1])[::-1], 0)
+    where = np.searchsorted(t.times, days, side="left")
+    weighted_at_risk = None
+    if weighted:
+        w_from_here = np.append(np.cumsum(t.w[:, group].sum(axis=1)[::-1])[::-1], 0.0)
+        weighted_at_risk = [float(v) for v in w_from_here[where]]
+    return Curve(label, int(leaving.sum()), points, [int(v) for v in from_here[where]],
+                 weighted_at_risk)
+
+
+def curves_from(t: Tally, labels: tuple[str, str], window: int, every: int,
+                weighted: bool) -> SurvivalCurves:  # fmt: skip
+    """Treated (group 1) and control (group 0) curves of a tally, numbers at risk every
+    `every` days from 0 to the window."""
+    days = np.arange(0, window + 1, every)
+    return SurvivalCurves(
+        [int(d) for d in days], weighted, curve_from(t, 1, labels[0], days, weighted),
+        curve_from(t, 0, labels[1], days, weighted),
     )  # fmt: skip
 
 

@@ -222,3 +222,70 @@ def test_engine_refusal_is_a_clear_failure(analyst_client, trial, monkeypatch):
     body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
     assert "The run failed" in body and "index_date" in body
     assert ProcessingLog.objects.filter(operation="combination").exists()
+
+
+def _survival_rows(body: str, slug: str) -> str:
+    start = body.index(f'id="table-{slug}"')
+    return body[start:body.index("</section>", start)]
+
+
+def test_report_shows_the_engines_curves_and_balance(analyst_client, trial):
+    run = run_evaluation(_define(analyst_client).pk)
+    assert run.status == "done", run.message
+    # what the engine carries is what the app stores: nothing computed beside it
+    assert "cohort_balance" not in run.result and "curves" not in run.result
+    primary = next(o for o in run.result["outcomes"]
+                   if o["window_days"] == 365 and o["scope"] == "any")
+    curves = primary["curves"]
+    assert curves["days"][:3] == [0, 30, 60] and not curves["weighted"]
+    everyone = primary["treated"]["people"] + primary["follow_up_incomplete"]["treated"]
+    assert curves["treated"]["at_risk"][0] == everyone
+    # the arms are described on the covariates that vary (here all men, every index offence
+    # domestic abuse, no prior offences: only age)
+    assert run.result["balance"]["names"] == ["age"]
+    assert run.result["balance"]["smd_after"] is None
+    for page in (analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])),
+                 analyst_client.get(reverse("evaluation:run_report_html", args=[run.pk]))):
+        body = page.content.decode()
+        table = _survival_rows(body, "survival_365")
+        for day, treated, control in zip(curves["days"], curves["treated"]["at_risk"],
+                                         curves["control"]["at_risk"], strict=True):
+            assert (f'<th scope="row" class="govuk-table__header">{day}</th>'
+                    f'<td class="govuk-table__cell">{treated}</td>') in table
+            assert f'<td class="govuk-table__cell">{control}</td>' in table
+        balance = _survival_rows(body, "balance")
+        smd = run.result["balance"]["smd_before"][0]
+        assert f"{smd:,.3f}" in balance and "<svg" in balance
+        assert "run the evaluation again" not in body
+    csv = analyst_client.get(reverse("evaluation:run_table_csv", args=[run.pk, "survival_182"]))
+    assert csv.content.decode().splitlines()[0].startswith('Day,"At risk, treatment"')
+
+
+def test_matched_report_draws_the_weighted_matched_sample(analyst_client, trial, cast):
+    _refer_workshop_arm(cast, trial)
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis="caution").pk)
+    primary = next(o for o in run.result["outcomes"]
+                   if o["window_days"] == 182 and o["scope"] == "any")
+    assert primary["curves"]["weighted"] and primary["curves"]["control"]["label"] == "comparison"
+    assert run.result["balance"]["smd_after"] is not None
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "matched sample, weighted" in body and "Balance after matching" in body
+
+
+def test_an_old_stored_result_still_renders_and_asks_for_a_re_run(analyst_client, trial):
+    run = run_evaluation(_define(analyst_client).pk)
+    old = dict(run.result)
+    # as stored before the engine carried curves and balance (the app added its own)
+    old["outcomes"] = [{k: v for k, v in o.items() if k != "curves"} for o in old["outcomes"]]
+    old["balance"] = None
+    old["curves"] = {"365": {"treatment": {"points": [[0, 1.0]], "at_risk": [[0, 5]]}}}
+    old["cohort_balance"] = [{"name": "age", "treated": 1.0, "control": 1.0, "smd": 0.0}]
+    EvaluationRun.objects.filter(pk=run.pk).update(result=old)
+    for name in ("run_detail", "run_report_html"):
+        page = analyst_client.get(reverse(f"evaluation:{name}", args=[run.pk]))
+        body = page.content.decode()
+        assert page.status_code == 200
+        assert "run the evaluation again to see them" in body
+        assert "reoffending was lower in the treated group" in body
+        assert 'id="table-survival_365"' not in body and 'id="table-balance"' not in body
+        assert 'id="table-effects"' in body

@@ -10,9 +10,14 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
+from django.db.models import IntegerField, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from diversion.accounts import policy
@@ -27,7 +32,6 @@ STARTED = frozenset({"in_progress", "breached", "decided"})
 # Police outcome types as the engine's disposal types (proven = conviction or caution).
 DISPOSALS = {"conviction": "conviction", "caution": "caution", "conditional_caution": "caution",
              "community_resolution": "caution", "charge": "charge"}
-COVARIATES = ("age", "male", "prior_offences", "da_index")
 
 
 @dataclass
@@ -92,6 +96,8 @@ def _cases(run: EvaluationRun):
 
 def _trial_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
     trial = registry.current(run.programme_code).trial
+    if trial is None:  # the definition form refuses this; a programme file may have changed
+        raise ValueError(f"programme {run.programme_code!r} has no randomised trial")
     allocations = (policy.visible(run.created_by, TrialAllocation)
                    .filter(programme_code=run.programme_code, trial_code=trial.code,
                            case__force_id=run.force_id)
@@ -115,8 +121,11 @@ def _matched_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
     rows = []
     flow.update(referred=0, not_counted=0, comparison_pool=0, outside_period=0,
                 no_index_date=0, repeat_people=0)
-    counted = {WhoCounts.REFERRED: None, WhoCounts.STARTED: {"started", "completed"},
-               WhoCounts.COMPLETED: {"completed"}}[run.who_counts]
+    # which of what the treated received counts them (None: everyone referred)
+    receipts: dict[str, set[str] | None] = {
+        WhoCounts.REFERRED: None, WhoCounts.STARTED: {"started", "completed"},
+        WhoCounts.COMPLETED: {"completed"}}
+    counted = receipts[run.who_counts]
     for case in cases:
         referral = getattr(case, "referral", None)
         if referral is not None and referral.programme_code == run.programme_code:
@@ -134,15 +143,15 @@ def _matched_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
 
 
 def build_inputs(run: EvaluationRun) -> Inputs:
-    """The run's cohort and offences, deterministic for the same data and definition."""
-    flow: dict = {}
+    """The run's cohort and offences, deterministic for the same data and definition. Each
+    column is gathered once from the queries and becomes one typed Arrow (or numpy) array;
+    sorting and the offence filters are done on the arrays."""
+    flow: dict[str, int] = {}
     rows = _trial_rows(run, flow) if run.design == Design.TRIAL else _matched_rows(run, flow)
     seen: set[int] = set()
-    cohort: dict[str, list] = {name: [] for name in
-                               ("person_id", "group", "arm", "index_date", "received")}
-    for name in COVARIATES:
-        cohort[name] = []
-    index_of: dict[int, tuple[dt.date, int, str]] = {}
+    columns: dict[str, list[Any]] = {name: [] for name in (
+        "person", "group", "arm", "index_date", "received", "age", "male", "da_index",
+        "index_offence")}
     for case, group, arm, received, allocation in rows:
         index = _index_date(case, run.index_basis, allocation)
         if index is None:
@@ -155,70 +164,125 @@ def build_inputs(run: EvaluationRun) -> Inputs:
             flow["repeat_people"] += 1
             continue
         seen.add(case.person_id)
-        index_of[case.person_id] = (index, case.offence_id, pseudonym(case.person_id))
-        cohort["person_id"].append(pseudonym(case.person_id))
-        cohort["group"].append(group)
-        cohort["arm"].append(arm or group)
-        cohort["index_date"].append(index)
-        cohort["received"].append(received)
-        cohort["age"].append(float(_age(case.person.date_of_birth, index)))
-        cohort["male"].append(1.0 if case.person.sex == "M" else 0.0)
-        cohort["prior_offences"].append(0.0)
-        cohort["da_index"].append(1.0 if case.offence.domestic_abuse else 0.0)
+        for name, value in (("person", case.person_id), ("group", group),
+                            ("arm", arm or group), ("index_date", index),
+                            ("received", received),
+                            ("age", _age(case.person.date_of_birth, index)),
+                            ("male", case.person.sex == "M"),
+                            ("da_index", case.offence.domestic_abuse),
+                            ("index_offence", case.offence_id)):
+            columns[name].append(value)
 
-    offences = _offences(run, index_of, cohort)
-    order = sorted(range(len(cohort["person_id"])), key=cohort["person_id"].__getitem__)
+    people = pa.array(columns["person"], pa.int64())
+    index_date = pa.array(columns["index_date"], pa.date32())
+    pseudonyms = pa.array([pseudonym(pk) for pk in columns["person"]], pa.string())
+    drawn = _People(people.to_numpy(), _days(index_date),
+                    pa.array(columns["index_offence"], pa.int64()).to_numpy(), pseudonyms)
+    offences, priors = _offences(run, drawn)
     data_end = run.created_at.date()
     meta = {b"data_end": data_end.isoformat().encode()}
-    cohort_table = pa.table({name: [values[i] for i in order] for name, values in
-                             cohort.items()}).replace_schema_metadata(meta)
-    cohort_table = cohort_table.set_column(
-        cohort_table.schema.get_field_index("index_date"), "index_date",
-        pa.array(cohort_table["index_date"].to_pylist(), pa.date32()))
+    cohort_table = pa.table({
+        "person_id": pseudonyms,
+        "group": pa.array(columns["group"], pa.string()),
+        "arm": pa.array(columns["arm"], pa.string()),
+        "index_date": index_date,
+        "received": pa.array(columns["received"], pa.string()),
+        "age": np.asarray(columns["age"], dtype=np.float64),
+        "male": np.asarray(columns["male"], dtype=np.float64),
+        # the priors table is in the cohort's row order
+        "prior_offences": priors["prior_offences"].to_numpy().astype(np.float64),
+        "da_index": np.asarray(columns["da_index"], dtype=np.float64),
+    }).sort_by("person_id").replace_schema_metadata(meta)
     flow["cohort"] = cohort_table.num_rows
     flow["offences"] = offences.num_rows
-    return Inputs(cohort_table, offences, flow, sorted(index_of), data_end)
+    return Inputs(cohort_table, offences, flow, sorted(columns["person"]), data_end)
 
 
-def _offences(run: EvaluationRun, index_of: dict, cohort: dict) -> pa.Table:
+@dataclass
+class _People:
+    """The cohort as drawn, one entry per person: person pks, index days (days since 1970),
+    index offence pks and pseudonyms."""
+
+    person: np.ndarray
+    index_day: np.ndarray
+    index_offence: np.ndarray
+    pseudonym: pa.Array
+
+
+def _days(dates: pa.Array) -> np.ndarray:
+    """Days since 1970 of a date32 array without nulls."""
+    return dates.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+OFFENCE_SCHEMA = pa.schema([
+    ("person_id", pa.string()), ("offence_date", pa.date32()), ("recorded_date", pa.date32()),
+    ("offence_code", pa.string()), ("domestic_abuse", pa.bool_()), ("same_victim", pa.bool_()),
+    ("disposal_type", pa.string()), ("disposal_date", pa.date32())])
+_SOURCE_FIELDS = ("person", "pk", "offence_date", "recorded_date", "crime_reference", "code",
+                  "domestic_abuse", "same_victim", "outcome_type", "outcome_date")
+
+
+def _offences(run: EvaluationRun, drawn: _People) -> tuple[pa.Table, pa.Table]:
     """Offences after each person's index date, from cases and linked crime records, once each
-    (the same crime reference from both sources counts once)."""
-    found: dict[tuple[int, str], dict] = {}
-    prior: dict[int, int] = {}
-    candidates = (policy.visible(run.created_by, Offence)
-                  .filter(person_id__in=list(index_of)).order_by("id"))
-    linked = (policy.visible(run.created_by, PersonLink)
-              .filter(person_id__in=list(index_of)).select_related("record").order_by("id"))
-    sources = [(o.person_id, o, o.offence_code_id, o.id) for o in candidates]
-    sources += [(link.person_id, link.record,
-                 link.record.offence_code_id or link.record.offence_code_raw, None)
-                for link in linked]
-    for person_id, offence, code, offence_pk in sources:
-        index, index_offence, _ = index_of[person_id]
-        if offence_pk == index_offence:
-            continue
-        if offence.offence_date <= index:
-            prior[person_id] = prior.get(person_id, 0) + 1
-            continue
-        key = (person_id, offence.crime_reference)
-        if key in found:
-            continue
-        disposal = DISPOSALS.get(offence.outcome_type, "none")
-        found[key] = {
-            "person_id": index_of[person_id][2], "offence_date": offence.offence_date,
-            "recorded_date": max(offence.recorded_date, offence.offence_date),
-            "offence_code": code, "domestic_abuse": bool(offence.domestic_abuse),
-            "same_victim": bool(getattr(offence, "same_victim", False)),
-            "disposal_type": disposal,
-            "disposal_date": offence.outcome_date if disposal != "none" else None,
-        }
-    pseudonyms = {value[2]: person for person, value in index_of.items()}
-    for i, pid in enumerate(cohort["person_id"]):
-        cohort["prior_offences"][i] = float(prior.get(pseudonyms[pid], 0))
-    rows = sorted(found.values(), key=lambda r: (r["person_id"], r["offence_date"],
-                                                 r["offence_code"]))
-    schema = pa.schema([("person_id", pa.string()), ("offence_date", pa.date32()),
-                        ("recorded_date", pa.date32()), ("offence_code", pa.string()),
-                        ("domestic_abuse", pa.bool_()), ("same_victim", pa.bool_()),
-                        ("disposal_type", pa.string()), ("disposal_date", pa.date32())])
-    return pa.Table.from_pylist(rows, schema=schema)
+    (the same crime reference from both sources counts once; cases' offences first), and a
+    table of each person's offences on or before the index date (other than the index offence)
+    in the cohort's row order: (offences, priors)."""
+    ids = drawn.person.tolist()
+    case_rows = (policy.visible(run.created_by, Offence).filter(person_id__in=ids)
+                 .order_by("id").values_list(
+                     "person_id", "id", "offence_date", "recorded_date", "crime_reference",
+                     "offence_code_id", "domestic_abuse", Value(False), "outcome_type",
+                     "outcome_date"))
+    link_rows = (policy.visible(run.created_by, PersonLink).filter(person_id__in=ids)
+                 .order_by("id").values_list(
+                     "person_id", Value(None, output_field=IntegerField()),
+                     "record__offence_date", "record__recorded_date",
+                     "record__crime_reference",
+                     Coalesce(NullIf("record__offence_code_id", Value("")),
+                              "record__offence_code_raw"),
+                     "record__domestic_abuse", "record__same_victim", "record__outcome_type",
+                     "record__outcome_date"))
+    found: dict[str, list[Any]] = {name: [] for name in _SOURCE_FIELDS}
+    for source in (case_rows, link_rows):
+        for row in source:
+            for name, value in zip(_SOURCE_FIELDS, row, strict=True):
+                found[name].append(value)
+    person = pa.array(found["person"], pa.int64()).to_numpy()
+    # cohort row of each offence's person
+    order = np.argsort(drawn.person, kind="stable")
+    row = order[np.searchsorted(drawn.person, person, sorter=order)]
+    offence_day = _days(pa.array(found["offence_date"], pa.date32()))
+    pk = pa.array(found["pk"], pa.int64())
+    not_index = ~(pk.is_valid().to_numpy(zero_copy_only=False)
+                  & (pk.fill_null(-1).to_numpy() == drawn.index_offence[row]))
+    after = offence_day > drawn.index_day[row]
+    prior = np.bincount(row[not_index & ~after], minlength=len(drawn.person))
+    priors = pa.table({"person_id": drawn.pseudonym, "prior_offences": prior})
+
+    keep = np.flatnonzero(not_index & after)
+    references = pa.array(found["crime_reference"], pa.string()).take(keep)
+    reference_code = references.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    # the first row of each (person, crime reference)
+    _, first = np.unique(row[keep].astype(np.int64) * (int(reference_code.max(initial=0)) + 1)
+                         + reference_code, return_index=True)
+    keep = keep[np.sort(first)]
+    recorded_day = _days(pa.array(found["recorded_date"], pa.date32()))[keep]
+    outcome = pa.array(found["outcome_type"], pa.string()).take(keep)
+    # an outcome type that is not a disposal has no index, so takes null, then "none"
+    disposal = pc.fill_null(pc.take(pa.array(list(DISPOSALS.values()), pa.string()),
+                                    pc.index_in(outcome, pa.array(list(DISPOSALS)))), "none")
+    disposed = pc.not_equal(disposal, "none")
+    table = pa.table({
+        "person_id": drawn.pseudonym.take(pa.array(row[keep])),
+        "offence_date": pa.array(offence_day[keep].astype(np.int32)).cast(pa.date32()),
+        "recorded_date": pa.array(np.maximum(recorded_day, offence_day[keep])
+                                  .astype(np.int32)).cast(pa.date32()),
+        "offence_code": pa.array(found["code"], pa.string()).take(keep),
+        "domestic_abuse": pa.array(found["domestic_abuse"], pa.bool_()).take(keep),
+        "same_victim": pa.array(found["same_victim"], pa.bool_()).take(keep),
+        "disposal_type": disposal,
+        "disposal_date": pc.if_else(disposed, pa.array(found["outcome_date"], pa.date32())
+                                    .take(keep), pa.scalar(None, pa.date32())),
+    }, schema=OFFENCE_SCHEMA)
+    return table.sort_by([("person_id", "ascending"), ("offence_date", "ascending"),
+                          ("offence_code", "ascending")]), priors

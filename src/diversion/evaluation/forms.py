@@ -28,7 +28,7 @@ class EvaluationDefinitionForm(ModelForm):
     match_ratio = forms.TypedChoiceField(
         label="Matched comparison: comparison people per treated person", coerce=int,
         choices=[(n, f"{n} to 1") for n in (1, 2, 3, 4, 5)], initial=1, required=False,
-        empty_value=1)
+        empty_value=1)  # type: ignore[arg-type]  # the stubs allow only text; Django any value
     caliper_sd = forms.FloatField(
         label="Matched comparison: caliper (standard deviations of the propensity score's "
               "logit)", initial=0.2, min_value=0.01, max_value=1.0, required=False,

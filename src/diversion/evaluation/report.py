@@ -4,6 +4,7 @@ engine result. Only aggregates: no pseudonym, let alone an identity, reaches the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.safestring import SafeString
 
@@ -58,7 +59,7 @@ def group_names(run: EvaluationRun) -> tuple[str, str]:
 
 
 def primary(run: EvaluationRun) -> dict | None:
-    for outcome in run.result.get("outcomes", []):
+    for outcome in (run.result or {}).get("outcomes", []):
         if outcome["window_days"] == run.window_days and outcome["scope"] == run.scope:
             return outcome
     return None
@@ -95,13 +96,16 @@ def tables(run: EvaluationRun) -> list[Table]:
             ["Treated not matched", matching["treated_unmatched"]],
             ["Comparison pool", matching["controls"]],
             ["Comparison people used", matching["controls_used"]]]))
-    found.append(Table("balance", "Balance of the groups as drawn",
-                       ["Characteristic", f"Mean, {treated}", f"Mean, {control}",
-                        "Standardised mean difference"],
-                       [[r["name"], _num(r["treated"], 2), _num(r["control"], 2),
-                         _num(r["smd"], 3)] for r in result.get("cohort_balance", [])]))
     balance = result.get("balance")
     if balance:
+        found.append(Table("balance", "Balance of the groups as drawn",
+                           ["Characteristic", f"Mean, {treated}", f"Mean, {control}",
+                            "Standardised mean difference"],
+                           [[name, _num(t, 2), _num(c, 2), _num(smd, 3)] for name, t, c, smd in
+                            zip(balance["names"], balance["mean_treated_before"],
+                                balance["mean_control_before"], balance["smd_before"],
+                                strict=False)]))
+    if balance and balance.get("smd_after") is not None:
         found.append(Table("balance_after", "Balance after matching",
                            ["Characteristic", "SMD before", "SMD after"],
                            [[name, _num(before, 3), _num(after, 3)] for name, before, after in
@@ -140,22 +144,42 @@ def tables(run: EvaluationRun) -> list[Table]:
                          _num(o["harm"]["mean_treated"]), _num(o["harm"]["mean_control"]),
                          _num(o["harm"]["difference"]), _ci(o["harm"]["bootstrap_ci"], False)]
                         for o in result.get("outcomes", [])]))
-    for window, curves in result.get("curves", {}).items():
-        days = [day for day, _ in next(iter(curves.values()))["at_risk"]]
+    for window, found_curves in curves(run).items():
+        arms = (found_curves["treated"], found_curves["control"])
         rows = []
-        for i, day in enumerate(days):
-            row = [day]
-            for label in curves:
-                row.append(curves[label]["at_risk"][i][1])
-                row.append(_pct(_survival_at(curves[label]["points"], day)))
+        for i, day in enumerate(found_curves["days"]):
+            row: list = [day]
+            for curve in arms:
+                row += [curve["at_risk"][i], _pct(_survival_at(curve["points"], day))]
             rows.append(row)
         headers = ["Day"]
-        for label in curves:
-            headers += [f"At risk, {label}", f"Not reoffended, {label}"]
-        drawn = "" if run.design == Design.TRIAL else ", groups as drawn, before matching"
+        for curve in arms:
+            headers += [f"At risk, {curve['label']}", f"Not reoffended, {curve['label']}"]
+        weighted = (", matched sample, weighted; people at risk unweighted"
+                    if found_curves["weighted"] else "")
         found.append(Table(f"survival_{window}", f"Time to first reoffence over {window} days "
-                           f"(Kaplan–Meier{drawn})", headers, rows))
+                           f"(Kaplan–Meier{weighted})", headers, rows))
     return found
+
+
+RERUN = ("This run's result was stored by an earlier version of the evaluation engine, which "
+         "did not record the survival curves or the balance of the groups: run the evaluation "
+         "again to see them.")
+
+
+def needs_rerun(run: EvaluationRun) -> str:
+    """Why the report lacks its curves and balance, when the stored result predates them."""
+    outcomes = (run.result or {}).get("outcomes", [])
+    return RERUN if any("curves" not in o for o in outcomes) else ""
+
+
+def curves(run: EvaluationRun) -> dict[str, dict[str, Any]]:
+    """The engine's survival curves of the run's scope, by window (days, as text)."""
+    found = {}
+    for outcome in (run.result or {}).get("outcomes", []):
+        if outcome["scope"] == run.scope and outcome.get("curves"):
+            found[str(outcome["window_days"])] = outcome["curves"]
+    return dict(sorted(found.items(), key=lambda item: int(item[0])))
 
 
 def _complier(outcome: dict) -> str:
@@ -194,15 +218,19 @@ def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
 
 def figures(run: EvaluationRun) -> dict[str, SafeString]:
     result = run.result or {}
-    found = {"balance": charts.balance_chart("Standardised mean differences of the groups",
-                                             result.get("cohort_balance", []))}
+    balance = result.get("balance") or {"names": [], "smd_before": []}
+    found = {"balance": charts.balance_chart(
+        "Standardised mean differences of the groups",
+        [{"name": name, "smd": smd} for name, smd in zip(balance["names"],
+                                                          balance["smd_before"], strict=False)])}
     found["forest"] = charts.forest_plot("Effects on reoffending with 95% confidence intervals", [
         {"label": f"{o['window_days']} days, {o['scope']}",
          "estimate": o["prevalence"]["risk_difference"],
          "low": (o["prevalence"]["risk_difference_ci"] or [None, None])[0],
          "high": (o["prevalence"]["risk_difference_ci"] or [None, None])[1]}
         for o in result.get("outcomes", [])])
-    for window, curves in result.get("curves", {}).items():
+    for window, found_curves in curves(run).items():
+        by_label = {c["label"]: c for c in (found_curves["treated"], found_curves["control"])}
         found[f"survival_{window}"] = charts.km_chart(
-            f"Share not yet reoffending over {window} days, by group", curves, int(window))
+            f"Share not yet reoffending over {window} days, by group", by_label, int(window))
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +12,6 @@ from django.utils import timezone
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.evaluation.cohort import build_inputs
-from diversion.evaluation.curves import covariate_balance, km_curves
 from diversion.evaluation.models import COVARIATES, Design, EvaluationRun, HeadlineSignOff
 
 logger = logging.getLogger(__name__)
@@ -101,12 +101,14 @@ def run_evaluation(run_id: int) -> EvaluationRun:
             run.message = (f"The cohort has {run.cohort_size} people; at least "
                            f"{minimum_cohort()} are needed before any numbers are reported.")
         else:
-            covariates = None
-            if run.design == Design.MATCHED:
-                # The analyst's choice (all when none chosen), less any that do not vary here.
-                chosen = run.covariates or list(COVARIATES)
-                covariates = [name for name in chosen
-                              if len(set(inputs.cohort[name].to_pylist())) > 1]
+            # Matched: what the propensity model balances on (the analyst's choice, all when
+            # none chosen); trial: what the engine describes the arms' balance on. Less any
+            # that do not vary here (the engine refuses a constant covariate).
+            chosen = list(COVARIATES)
+            if run.design == Design.MATCHED and run.covariates:
+                chosen = run.covariates
+            covariates = [name for name in chosen
+                          if pc.count_distinct(inputs.cohort[name]).as_py() > 1]
             evaluation = reoffending.evaluate(
                 inputs.cohort, inputs.offences, design=run.design, windows=run.windows,
                 basis=run.basis, scopes=(run.scope,) + (("da",) if run.scope == "any" else ()),
@@ -114,8 +116,6 @@ def run_evaluation(run_id: int) -> EvaluationRun:
                 complier=run.design == Design.TRIAL, bootstrap=500,
                 ratio=run.match_ratio, caliper_sd=run.caliper_sd)
             run.result = evaluation.to_dict()
-            run.result["curves"] = km_curves(inputs, run)
-            run.result["cohort_balance"] = covariate_balance(inputs, run)
             run.status = EvaluationRun.Status.DONE
             run.message = ""
     except reoffending.InputError as error:

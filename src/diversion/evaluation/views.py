@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+from typing import cast
 
 from django.contrib import messages
 from django.db import transaction
@@ -45,18 +46,24 @@ def run_new(request: HttpRequest) -> HttpResponse:
                    "minimum_match_rate": round(100 * minimum_match_rate())})
 
 
+def _visible_run(request: HttpRequest, pk: int) -> EvaluationRun:
+    """The run, when the user may see it (else a logged 404)."""
+    return cast(EvaluationRun, policy.get_visible_or_404(request, EvaluationRun, pk=pk))
+
+
 def _context(run: EvaluationRun) -> dict:
     done = run.status == EvaluationRun.Status.DONE
     return {"run": run, "done": done, "minimum": minimum_cohort(),
             "tables": report.tables(run) if done else [],
             "figures": report.figures(run) if done else {},
             "verdict": report.verdict_words(run) if done else "",
+            "rerun": report.needs_rerun(run) if done else "",
             "definitions": report.definitions(run)}
 
 
 @policy.rule(policy.ANALYSIS)
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
+    run = _visible_run(request, pk)
     return render(request, "evaluation/run_detail.html",
                   {**_context(run), **_headline(request, run)})
 
@@ -75,7 +82,7 @@ def _headline(request: HttpRequest, run: EvaluationRun, form: HeadlineForm | Non
 @require_POST
 def run_headline(request: HttpRequest, pk: int) -> HttpResponse:
     """Propose the run as the programme's headline, or approve another analyst's proposal."""
-    run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
+    run = _visible_run(request, pk)
     form = HeadlineForm(request.POST)
     try:
         if request.POST.get("action") == "approve":
@@ -89,7 +96,7 @@ def run_headline(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return render(request, "evaluation/run_detail.html",
                           {**_context(run), **_headline(request, run, form,
-                                                        form.errors["reason"][0])},
+                                                        str(form.errors["reason"][0]))},
                           status=400)
     except SignOffRefused as refusal:
         return render(request, "evaluation/run_detail.html",
@@ -107,7 +114,7 @@ def _disclose(request: HttpRequest, run: EvaluationRun, what: str) -> None:
 @policy.rule(policy.ANALYSIS)
 def run_report_html(request: HttpRequest, pk: int) -> HttpResponse:
     """The report as one self-contained HTML file: inline CSS, inline SVG, no links out."""
-    run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
+    run = _visible_run(request, pk)
     if run.status != EvaluationRun.Status.DONE:
         raise Http404
     with transaction.atomic():
@@ -121,7 +128,7 @@ def run_report_html(request: HttpRequest, pk: int) -> HttpResponse:
 
 @policy.rule(policy.ANALYSIS)
 def run_table_csv(request: HttpRequest, pk: int, table: str) -> HttpResponse:
-    run = policy.get_visible_or_404(request, EvaluationRun, pk=pk)
+    run = _visible_run(request, pk)
     if run.status != EvaluationRun.Status.DONE:
         raise Http404
     found = next((t for t in report.tables(run) if t.slug == table), None)
