@@ -47,6 +47,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 check-deploy: install
 	DIVERSION_ENV=production DEBUG=false ALLOWED_HOSTS=diversion.example.org \
