@@ -17,6 +17,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from diversion.accounts.models import User
 from diversion.accounts.policy import visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
@@ -43,8 +44,9 @@ FACT_FIELDS = ("admission", "on_bail", "court_order", "community_sentence",
                "appropriate_adult_needed", "dash_risk")
 
 
-def add_event(case: Case, actor, title: str, detail: str = "", from_status: str = "",
-           to_status: str = "") -> CaseEvent:
+def add_event(case: Case, actor: User | None, title: str, detail: str = "",
+              from_status: str = "", to_status: str = "") -> CaseEvent:
+    """One line on the case's timeline (no actor: the system, e.g. demo data)."""
     return CaseEvent.objects.create(case=case, actor=actor, title=title, detail=detail,
                                     from_status=from_status, to_status=to_status)
 
@@ -63,7 +65,7 @@ def transition(actor, case: Case, target: str, *, expected_version: int, title: 
     return case
 
 
-def bump(case: Case, expected_version: int, **fields) -> None:
+def bump(case: Case, expected_version: int, **fields: object) -> None:
     """Save `fields` and a new version, unless someone changed the case since `expected_version`."""
     updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
         version=expected_version + 1, **fields)
