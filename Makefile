@@ -47,6 +47,7 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## make production-setup: with the production environment set (README), everything a server
 ## needs before it serves: static files collected, database migrated, deployment checks

@@ -137,7 +137,7 @@ def _add_delivery(force, provider, officer, rng, today) -> int:
     from django.db import transaction
     from django.utils import timezone
 
-    from diversion.cases.models import Case, Disposal, Referral
+    from diversion.cases.models import Case
     from diversion.delivery.models import (
         Attendance,
         Booking,
@@ -145,6 +145,7 @@ def _add_delivery(force, provider, officer, rng, today) -> int:
         QuestionnaireResponse,
         WorkshopEvent,
     )
+    from diversion.disposals.models import Disposal, Referral
 
     todo = list(Case.objects.filter(force=force, referral__isnull=True,
                                     status__in=["referred", "in_progress", "completed",

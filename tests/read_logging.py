@@ -313,9 +313,9 @@ def _victim_alerts(user) -> list[dict]:
 # plus "?" for a query string. A URL with parameters and no entry here fails the walk: say here
 # how to reach it.
 SAMPLES: dict[str, Callable[[User], list[dict]]] = {
-    **{f"cases:{name}": _cases for name in
-       ("detail", "facts", "eligibility", "consultation", "randomise", "caution", "timeline",
-        "statement", "victim_view")},
+    **{f"cases:{name}": _cases for name in ("facts", "eligibility", "timeline")},
+    **{f"disposals:{name}": _cases for name in
+       ("detail", "consultation", "randomise", "caution", "statement", "victim_view")},
     **{f"delivery:{name}": _provider_cases for name in
        ("case", "contact", "note", "goal", "onward", "complete", "book")},
     "delivery:assessment": _assessed_cases,

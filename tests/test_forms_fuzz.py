@@ -174,7 +174,7 @@ def test_every_form_answers_junk_with_a_page_not_a_server_error(demo, role):
         for status in set(Case.objects.values_list("status", flat=True)):
             case = Case.objects.filter(status=status, force=user.organisation).first()
             if case is not None:
-                starts.append(reverse("cases:detail", args=[case.pk]))
+                starts.append(reverse("disposals:detail", args=[case.pk]))
     forms = _discover(client, starts)
     if role not in (Role.AUDITOR, Role.COMMISSIONER, Role.ANALYST):
         assert forms, f"no forms found for {role}"

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     # --- Offence to caution (issue 3)
     "diversion.programmes",
     "diversion.trials",
+    "diversion.disposals",
     # records (issue 7): police crime-record imports and identity linkage
     "diversion.records",
 ]

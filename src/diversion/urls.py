@@ -8,6 +8,7 @@ handler500 = "diversion.errors.server_error"
 urlpatterns = [
     path("", include("diversion.accounts.urls")),
     path("police/", include("diversion.cases.urls")),
+    path("police/", include("diversion.disposals.urls")),
     path("provider/", include("diversion.delivery.urls")),
     path("victims/", include("diversion.victims.urls")),
     path("analysis/", include("diversion.evaluation.urls")),

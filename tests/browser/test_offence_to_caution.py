@@ -14,7 +14,7 @@ from diversion.cases.models import Case
 from diversion.trials.models import TrialBlock
 from tests.browser.axe import serious_violations
 from tests.browser.signing_in import sign_in as _sign_in
-from tests.referral.helpers import commission, consult
+from tests.disposals.helpers import commission, consult
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from diversion.accounts.models import Organisation
 from diversion.accounts.roles import OrganisationKind, Role
-from diversion.cases.models import Case, Referral
+from diversion.cases.models import Case
 from diversion.commissioning import aggregates
 from diversion.commissioning.models import CommissionedForce, Contract
+from diversion.disposals.models import Referral
 from tests.factories import make_offence, make_person, make_user
 
 

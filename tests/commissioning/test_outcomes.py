@@ -15,13 +15,13 @@ from django.utils import timezone
 from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
 from diversion.cases.lifecycle import Status
-from diversion.cases.models import Disposal, Referral
 from diversion.cases.services import transition
 from diversion.commissioning import figures, selectors
 from diversion.commissioning.models import OutcomeAggregate, StatisticsRelease
 from diversion.delivery.booking import book
 from diversion.delivery.models import WorkshopEvent
 from diversion.delivery.services import record_contact, record_questionnaire, record_register
+from diversion.disposals.models import Disposal, Referral
 from diversion.victims.models import Victim
 from diversion.victims.services import record_follow_up
 from tests.commissioning.helpers import make_contract, oversee, refresh

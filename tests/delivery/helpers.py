@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from django.utils import timezone
 
 from diversion.accounts.roles import Role
-from diversion.cases.models import Case, Disposal, Referral
+from diversion.cases.models import Case
 from diversion.delivery.models import WorkshopEvent
+from diversion.disposals.models import Disposal, Referral
+from tests.cases.helpers import make_case
 from tests.factories import make_person
-from tests.referral.helpers import make_case
 
 _counter = iter(range(1, 10_000_000))
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def test_page_loads_raise_no_flags_the_worker_does(cast, client, run_worker):
     today = timezone.localdate()
     case = referred_case(cast, status="referred", deadline=today + timedelta(days=5))
-    from diversion.cases.models import Disposal
+    from diversion.disposals.models import Disposal
 
     Disposal.objects.filter(case=case).update(disposal_date=today - timedelta(days=20))
     client.force_login(cast.users[Role.FACILITATOR])

@@ -153,7 +153,7 @@ def test_another_forces_run_is_404(analyst_client, trial, client, cast):
 
 
 def _refer_workshop_arm(cast, force):
-    from diversion.cases.models import Referral
+    from diversion.disposals.models import Referral
     from diversion.trials.models import TrialAllocation
 
     allocations = TrialAllocation.objects.filter(case__force=force, arm="workshop")

@@ -205,9 +205,9 @@ SCOPES.update({
     "programmes.ProgrammeProvider": _programme_providers,
     "cases.EligibilityDecision": _case_records,
     "cases.CaseEvent": _case_records,
-    "cases.Disposal": _case_records,
-    "cases.VictimViewDecision": _case_records,
-    "cases.Referral": _referrals,
+    "disposals.Disposal": _case_records,
+    "disposals.VictimViewDecision": _case_records,
+    "disposals.Referral": _referrals,
     "trials.TrialAllocation": _case_records,
 })
 # --- end offence to caution
@@ -502,7 +502,7 @@ SCOPES.update({
     "evaluation.EvaluationRun": _force_analysts,
     "evaluation.HeadlineSignOff": _run_records,
     "trials.TrialAllocation": _with_force_analysts(SCOPES["trials.TrialAllocation"]),
-    "cases.Referral": _with_force_analysts(SCOPES["cases.Referral"]),
-    "cases.Disposal": _with_force_analysts(SCOPES["cases.Disposal"]),
+    "disposals.Referral": _with_force_analysts(SCOPES["disposals.Referral"]),
+    "disposals.Disposal": _with_force_analysts(SCOPES["disposals.Disposal"]),
 })
 # --- end evaluation runs

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from diversion.accounts.policy import visible
+from diversion.accounts.policy import get_visible_or_404, visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.cases.models import Offence
+from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence
 
 
 def recent_offences(actor, *, limit: int = 25, domestic_abuse_only: bool = True) -> list[Offence]:
@@ -35,8 +35,6 @@ def recent_offences(actor, *, limit: int = 25, domestic_abuse_only: bool = True)
 
 def open_cases(actor, *, limit: int = 50) -> list:
     """The force's OOCR cases, newest first (the police home page)."""
-    from diversion.cases.models import Case
-
     with transaction.atomic():
         cases = list(visible(actor, Case).select_related("person", "offence__offence_code")
                      .order_by("-created_at", "-id")[:limit])
@@ -49,9 +47,6 @@ def open_cases(actor, *, limit: int = 50) -> list:
 
 def case_for(request, pk: int, *, purpose: str):
     """One case the user may see (else a logged 404), its read written to the processing log."""
-    from diversion.accounts.policy import get_visible_or_404
-    from diversion.cases.models import Case
-
     with transaction.atomic():
         case = get_visible_or_404(request, Case, pk=pk)
         record(actor=request.user, operation=Operation.CONSULTATION, obj=case,
@@ -60,19 +55,9 @@ def case_for(request, pk: int, *, purpose: str):
 
 
 def timeline(actor, case) -> list:
-    from diversion.cases.models import CaseEvent
-
     return list(visible(actor, CaseEvent).filter(case=case).select_related("actor")
                 .order_by("-occurred_at", "-id"))
 
 
 def latest_decision(actor, case):
-    from diversion.cases.models import EligibilityDecision
-
     return visible(actor, EligibilityDecision).filter(case=case).first()
-
-
-def victim_view_decision_for(actor, case):
-    from diversion.cases.models import VictimViewDecision
-
-    return visible(actor, VictimViewDecision).filter(case=case).first()

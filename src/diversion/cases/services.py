@@ -1,4 +1,8 @@
-"""Writes for OOCR cases: record, decide eligibility, consult, randomise, caution and refer.
+"""Writes for OOCR cases: record, change the facts, decide eligibility, move the lifecycle on.
+
+The caution step (consultation gate, randomisation, caution and referral, the statement date and
+the victim-view decision) is in `disposals.services`, built on `transition`, `bump` and
+`add_event` here.
 
 Every change runs in one transaction with its processing-log row and its timeline event, and
 moves the case through `lifecycle` with an optimistic-lock check: a form carries the version
@@ -8,33 +12,19 @@ it was built from, and a case changed since then is refused with `StaleCase` (no
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from diversion.accounts.models import User
 from diversion.accounts.policy import visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases import lifecycle, regimes
 from diversion.cases.lifecycle import InvalidTransition, Status
-from diversion.cases.models import (
-    Case,
-    CaseEvent,
-    Disposal,
-    EligibilityDecision,
-    Offence,
-    Person,
-    Referral,
-    VictimViewDecision,
-)
-from diversion.cases.time_limits import prosecution_time_limit
+from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence, Person
 from diversion.programmes import registry, rules
-from diversion.programmes.selectors import provider_for
-from diversion.trials import services as trials
-from diversion.victims.selectors import police_outcome
-
-FIRST_CONTACT_DAYS = 14  # the provider's first-contact target (domain.md 1.2)
 
 
 class StaleCase(Exception):
@@ -54,8 +44,9 @@ FACT_FIELDS = ("admission", "on_bail", "court_order", "community_sentence",
                "appropriate_adult_needed", "dash_risk")
 
 
-def _event(case: Case, actor, title: str, detail: str = "", from_status: str = "",
-           to_status: str = "") -> CaseEvent:
+def add_event(case: Case, actor: User | None, title: str, detail: str = "",
+              from_status: str = "", to_status: str = "") -> CaseEvent:
+    """One line on the case's timeline (no actor: the system, e.g. demo data)."""
     return CaseEvent.objects.create(case=case, actor=actor, title=title, detail=detail,
                                     from_status=from_status, to_status=to_status)
 
@@ -70,11 +61,12 @@ def transition(actor, case: Case, target: str, *, expected_version: int, title: 
         raise StaleCase
     from_status = case.status
     case.status, case.version = target, expected_version + 1
-    _event(case, actor, title, detail, from_status, target)
+    add_event(case, actor, title, detail, from_status, target)
     return case
 
 
-def _bump(case: Case, expected_version: int, **fields) -> None:
+def bump(case: Case, expected_version: int, **fields: object) -> None:
+    """Save `fields` and a new version, unless someone changed the case since `expected_version`."""
     updated = Case.objects.filter(pk=case.pk, version=expected_version).update(
         version=expected_version + 1, **fields)
     if not updated:
@@ -110,7 +102,7 @@ def record_case(actor, *, submission_key, person: dict, offence: dict, programme
                 reference=_new_reference(force), force=force, person=subject, offence=crime,
                 programme_code=programme_code, created_by=actor, submission_key=submission_key,
                 **facts)
-            _event(case, actor, "Offence recorded",
+            add_event(case, actor, "Offence recorded",
                    f"{crime.offence_code} on {crime.offence_date:%-d %B %Y}",
                    to_status=Status.RECORDED)
             record(actor=actor, operation=Operation.COLLECTION, obj=case, subjects=[subject],
@@ -136,89 +128,12 @@ def update_facts(actor, case: Case, *, expected_version: int, facts: dict) -> Ca
                               "can change")
         facts = {name: facts[name] for name in changed}
     with transaction.atomic():
-        _bump(case, expected_version, **facts)
-        _event(case, actor, "Eligibility facts changed",
+        bump(case, expected_version, **facts)
+        add_event(case, actor, "Eligibility facts changed",
                ", ".join(name.replace("_", " ") for name in sorted(facts)))
         record(actor=actor, operation=Operation.ALTERATION, obj=case, subjects=[case.person],
                justification="Eligibility facts for an out-of-court resolution changed")
     return case
-
-
-def record_statement_date(actor, case: Case, *, expected_version: int,
-                          statement_date: date) -> Case:
-    """Record or correct the date of the victim's statement (or video-recorded interview), at
-    any point until the case is closed. It decides which time limit applies (CJA 1988 s.39A
-    from a statement, MCA 1980 s.127 until one exists), so after the caution the limit stored
-    on the disposal, which breach decisions use, is recomputed with it."""
-    if case.status == Status.CLOSED:
-        raise CaseRefused("The case is closed: its facts can no longer change")
-    if statement_date < case.offence.offence_date:
-        raise CaseRefused("The date of the victim's statement must be on or after the offence")
-    disposal = Disposal.objects.filter(case=case).first()
-    with transaction.atomic():
-        before = case.victim_statement_date
-        _bump(case, expected_version, victim_statement_date=statement_date)
-        detail = (f"{before:%-d %B %Y} corrected to " if before else "") + \
-            f"{statement_date:%-d %B %Y}"
-        if disposal is not None:
-            offence = case.offence
-            limit = prosecution_time_limit(offence_code=offence.offence_code_id,
-                                           offence_date=offence.offence_date,
-                                           domestic_abuse=offence.domestic_abuse,
-                                           victim_statement_date=statement_date)
-            old = disposal.prosecution_last_day
-            disposal.prosecution_last_day = limit.last_day
-            disposal.time_limit_basis = limit.basis
-            disposal.time_limit_explanation = limit.explanation
-            disposal.save(update_fields=["prosecution_last_day", "time_limit_basis",
-                                         "time_limit_explanation"])
-            if old != limit.last_day:
-                detail += (f"; prosecution time limit {_day(old)} recomputed to "
-                           f"{_day(limit.last_day)}")
-        _event(case, actor, "Victim's statement date recorded", detail)
-        record(actor=actor, operation=Operation.ALTERATION, obj=case, subjects=[case.person],
-               justification="Date of the victim's statement recorded: it sets the "
-                             "prosecution time limit")
-    return case
-
-
-def _day(value: date | None) -> str:
-    return "none" if value is None else f"{value:%-d %B %Y}"
-
-
-def record_victim_view_decision(actor, case: Case, *, expected_version: int,
-                                supervisor_name: str, supervisor_rank: str,
-                                reasons: str) -> VictimViewDecision:
-    """A supervisor's go-ahead, with reasons, for a case whose victim does not support an
-    out-of-court resolution. Needed before randomisation or the caution."""
-    outcome = police_outcome(case)
-    if not outcome.does_not_support:
-        raise CaseRefused("Only a case whose victim does not support an out-of-court "
-                          "resolution needs a supervisor's decision")
-    if supervisor_rank not in regimes.SENIOR_RANKS:
-        raise CaseRefused("Going ahead against the victim's view needs an inspector or above")
-    if not reasons.strip() or not supervisor_name.strip():
-        raise CaseRefused("Give the supervisor's name and the reasons for going ahead")
-    if VictimViewDecision.objects.filter(case=case).exists():
-        raise CaseRefused("A supervisor's decision is already recorded for this case")
-    with transaction.atomic():
-        _bump(case, expected_version)
-        decision = VictimViewDecision.objects.create(
-            case=case, supervisor_name=supervisor_name.strip(), supervisor_rank=supervisor_rank,
-            reasons=reasons.strip(), decided_by=actor)
-        _event(case, actor, "Go-ahead despite the victim's view",
-               f"Decided by {decision.supervisor_name} ({supervisor_rank})")
-        record(actor=actor, operation=Operation.COLLECTION, obj=decision, subjects=[case.person],
-               justification="Supervisor's decision to go ahead although the victim does not "
-                             "support an out-of-court resolution")
-    return decision
-
-
-def _victim_view_gate(case: Case, outcome) -> None:
-    if outcome.does_not_support and not VictimViewDecision.objects.filter(case=case).exists():
-        raise CaseRefused("The victim does not support an out-of-court resolution: an "
-                          "inspector or above must record a decision to go ahead, with "
-                          "reasons, first")
 
 
 def _age_on(born: date, day: date) -> int:
@@ -288,120 +203,6 @@ def decide_eligibility(actor, case: Case, *, expected_version: int, override: st
     return decision
 
 
-def confirm_consultation(actor, case: Case, *, expected_version: int,
-                         person_consents: bool) -> Case:
-    """Lock the victim consultation and the person's consent (police see the outcome only)."""
-    outcome = police_outcome(case)
-    if not outcome.consulted:
-        raise CaseRefused("The victim service has not yet recorded a completed consultation "
-                          "for this case")
-    if not person_consents:
-        raise CaseRefused("The person must consent to an out-of-court resolution")
-    with transaction.atomic():
-        _bump(case, expected_version, person_consents=True)
-        transition(actor, case, Status.CONSULTED, expected_version=case.version,
-                   title="Victim consulted; person consents",
-                   detail=f"{outcome.outcome_label}. Risk raised: "
-                          f"{'yes' if outcome.risk_raised else 'no'}")
-        record(actor=actor, operation=Operation.ALTERATION, obj=case, subjects=[case.person],
-               justification="Victim consultation outcome and the person's consent recorded")
-    return case
-
-
-def trial_for(case: Case):
-    definition = registry.current(case.programme_code)
-    trial = definition.trial
-    return (trial if trial and trial.running else None), definition
-
-
-def randomise(actor, case: Case, *, expected_version: int):
-    """Allocate the case (once) in the programme's running trial. Returns the allocation."""
-    trial, definition = trial_for(case)
-    if trial is None:
-        raise CaseRefused(f"{definition.name} is not running a trial")
-    existing = trials.existing_allocation(case)
-    if existing is not None:
-        return existing  # the same answer on a repeat request: never drawn again
-    if case.status != Status.CONSULTED:
-        lifecycle.check(case.status, Status.RANDOMISED)
-    _victim_view_gate(case, police_outcome(case))
-    with transaction.atomic():
-        allocation, _new = trials.allocate(actor=actor, case=case, trial=trial,
-                                           programme_version=definition.version,
-                                           facts=facts_for(case))
-        transition(actor, case, Status.RANDOMISED, expected_version=expected_version,
-                   title=f"Randomised: {allocation.arm}", detail=trial.name)
-    return allocation
-
-
-# CJA 2003 s.23(5): the offender signs a document with the offence, their admission, their
-# consent to the caution and its conditions. The PCSC Act 2022 cautions have the same
-# requirement for a signed admission and consent; without it no caution is given.
-SIGNED_DOCUMENT_REQUIRED = (
-    "The person must sign the caution document (the offence, their admission, their consent "
-    "and the conditions): without it no caution can be given (CJA 2003 s.23)")
-
-
-def caution(actor, case: Case, *, expected_version: int, disposal: dict) -> Disposal:
-    """Record the caution and its conditions; with a programme condition, refer to the provider.
-
-    `disposal` holds the Disposal fields from the form (regime, date, officer, conditions,
-    deadline, signed_document).
-    """
-    outcome = police_outcome(case)
-    if not outcome.consulted:
-        raise CaseRefused("The victim has not been consulted: a case cannot be cautioned "
-                          "until the victim service records a completed consultation")
-    if outcome.risk_raised:
-        raise CaseRefused("The victim consultation raised a risk: an out-of-court resolution "
-                          "cannot go ahead without a new decision")
-    _victim_view_gate(case, outcome)
-    if not disposal.get("signed_document"):
-        raise CaseRefused(SIGNED_DOCUMENT_REQUIRED)
-    lifecycle.check(case.status, Status.CAUTIONED)
-    trial, definition = trial_for(case)
-    allocation = trials.existing_allocation(case)
-    if trial is not None and allocation is None:
-        raise CaseRefused(f"{definition.name} is running a trial: randomise the case first")
-    if allocation is not None and allocation.arm != trial.programme_arm \
-            and disposal["programme_condition"]:
-        raise CaseRefused(f"The case was allocated to {allocation.arm}: no programme condition")
-    provider = None
-    if disposal["programme_condition"]:
-        provider = provider_for(actor, case.programme_code)
-        if provider is None:
-            raise CaseRefused(f"Your force has no provider set up for {definition.name}")
-    offence = case.offence
-    limit = prosecution_time_limit(offence_code=offence.offence_code_id,
-                                   offence_date=offence.offence_date,
-                                   domestic_abuse=offence.domestic_abuse,
-                                   victim_statement_date=case.victim_statement_date)
-    with transaction.atomic():
-        made = Disposal.objects.create(
-            case=case, recorded_by=actor, prosecution_last_day=limit.last_day,
-            time_limit_basis=limit.basis, time_limit_explanation=limit.explanation, **disposal)
-        regime = regimes.REGIMES[made.regime]
-        transition(actor, case, Status.CAUTIONED, expected_version=expected_version,
-                   title=f"Cautioned: {regime.label}",
-                   detail=f"Authorised by {made.authorising_officer} "
-                          f"({made.authorising_rank}); complete by {made.deadline:%-d %B %Y}")
-        record(actor=actor, operation=Operation.COLLECTION, obj=made, subjects=[case.person],
-               justification="Out-of-court disposal and its conditions recorded")
-        if provider is not None:
-            referral = Referral.objects.create(
-                case=case, programme_code=case.programme_code,
-                programme_version=definition.version, provider=provider, referred_by=actor,
-                first_contact_due=made.disposal_date + timedelta(days=FIRST_CONTACT_DAYS))
-            transition(actor, case, Status.REFERRED, expected_version=case.version,
-                       title=f"Referred to {provider.name}", detail=definition.name)
-            record(actor=actor, operation=Operation.DISCLOSURE, obj=referral,
-                   subjects=[case.person], recipient=provider.name,
-                   justification=f"Referral to the {definition.name} provider under the "
-                                 "caution's programme condition")
-    return made
-
-
-__all__ = ["CaseRefused", "InvalidTransition", "StaleCase", "caution", "confirm_consultation",
-           "decide_eligibility", "evaluate", "facts_for", "randomise", "record_case",
-           "record_statement_date", "record_victim_view_decision", "transition",
+__all__ = ["CaseRefused", "InvalidTransition", "StaleCase", "add_event", "bump",
+           "decide_eligibility", "evaluate", "facts_for", "record_case", "transition",
            "update_facts"]

@@ -24,7 +24,7 @@ from datetime import date
 from django.db.models import Min, Q
 from django.utils import timezone
 
-from diversion.cases.models import CaseEvent, Disposal
+from diversion.cases.models import CaseEvent
 from diversion.commissioning.models import OutcomeAggregate
 from diversion.delivery.models import (
     Attendance,
@@ -33,6 +33,7 @@ from diversion.delivery.models import (
     ContactOutcome,
     QuestionnaireResponse,
 )
+from diversion.disposals.models import Disposal
 from diversion.victims.models import FollowUp
 
 M = OutcomeAggregate.Measure

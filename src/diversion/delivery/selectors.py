@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from diversion.accounts.policy import visible
+from diversion.accounts.policy import get_visible_or_404, visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.cases.models import Referral
+from diversion.cases.models import CaseEvent
+from diversion.disposals.models import Referral
+from diversion.programmes import registry
 
 
 def referral_queue(actor, *, limit: int = 100) -> list[Referral]:
@@ -29,7 +31,6 @@ def referral_queue(actor, *, limit: int = 100) -> list[Referral]:
 def with_waiting(referrals: list[Referral], today) -> list[Referral]:
     """Annotate each referral with days waited, the programme's target and the sweep's flag."""
     from diversion.delivery.models import Reminder, ReminderKind
-    from diversion.programmes import registry
 
     flagged = set(Reminder.objects.filter(case__in=[r.case for r in referrals],
                                           kind=ReminderKind.FIRST_CONTACT_OVERDUE)
@@ -58,7 +59,6 @@ def active_cases(actor, *, limit: int = 100) -> list[Referral]:
 
 def provider_case(request, case_id: int, *, purpose: str):
     """The case referred to the user's provider (a logged 404 otherwise), read-logged."""
-    from diversion.accounts.policy import get_visible_or_404
 
     referral = get_visible_or_404(request, Referral, case_id=case_id)
     case = referral.case
@@ -70,7 +70,6 @@ def provider_case(request, case_id: int, *, purpose: str):
 
 def provider_timeline(actor, case) -> list[dict]:
     """Status events and provider notes, newest first: notes are provider-only."""
-    from diversion.cases.models import CaseEvent
     from diversion.delivery.models import CaseNote
 
     items = [{"at": e.occurred_at, "title": e.title, "detail": e.detail, "note": False}

@@ -10,7 +10,7 @@ from diversion.accounts import policy
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
 from diversion.cases.lifecycle import Status
-from diversion.cases.models import Case, Referral
+from diversion.cases.models import Case
 from diversion.cases.services import StaleCase
 from diversion.delivery import booking as booking_rules
 from diversion.delivery import compliance, forms, selectors, services
@@ -24,6 +24,7 @@ from diversion.delivery.models import (
     WorkshopEvent,
 )
 from diversion.delivery.selectors import referral_queue
+from diversion.disposals.models import Referral
 from diversion.programmes import registry
 
 

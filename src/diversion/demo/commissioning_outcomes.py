@@ -18,10 +18,11 @@ from django.utils import timezone
 from diversion.accounts.models import Organisation, User
 from diversion.cases import pnc
 from diversion.cases.lifecycle import Status
-from diversion.cases.models import Case, CaseEvent, Disposal, Offence, Person, Referral
+from diversion.cases.models import Case, CaseEvent, Offence, Person
 from diversion.cases.services import transition
 from diversion.delivery.models import Attendance, Booking
 from diversion.delivery.services import create_event, record_contact, record_questionnaire
+from diversion.disposals.models import Disposal, Referral
 from diversion.victims.models import CaseVictim, Victim
 from diversion.victims.services import add_contact, record_follow_up
 

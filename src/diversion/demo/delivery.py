@@ -13,10 +13,11 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from diversion.accounts.models import Organisation, User
-from diversion.cases.models import Case, Disposal
+from diversion.cases.models import Case
 from diversion.delivery.models import Attendance, Booking, ContactAttempt, WorkshopEvent
 from diversion.delivery.services import create_event, record_contact
 from diversion.demo.referrals import PREFIX
+from diversion.disposals.models import Disposal
 
 VENUE = "Harbour Trust Centre, Southampton"
 

@@ -20,6 +20,7 @@ from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Case, Offence, Person
 from diversion.evaluation.models import Design, EvaluationRun, IndexBasis
+from diversion.evaluation.services import approve_headline, propose_headline, run_evaluation
 from diversion.trials.models import TrialAllocation, TrialBlock
 
 TRIAL, PROGRAMME, STRATUM = "cara-trial-1", "cara", "historical-demo"
@@ -88,8 +89,6 @@ def build_historical_trial(force: Organisation, actor: User, people: int, *,
 
 def load_demo_evaluation() -> None:
     """The historical cohort for Solent, and one finished run on it."""
-    from diversion.evaluation.services import approve_headline, propose_headline, run_evaluation
-
     force = Organisation.objects.filter(code="solent").first()
     analyst = User.objects.filter(organisation=force, role=Role.ANALYST).order_by("pk").first()
     officer = User.objects.filter(organisation=force, role=Role.DECISION_MAKER).first()

@@ -17,6 +17,7 @@ from diversion.cases import pnc, services
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case, Offence, Person
 from diversion.demo.victims import consult_demo_case
+from diversion.disposals import services as caution_step
 from diversion.programmes.models import ProgrammeProvider
 from diversion.programmes.services import sync_versions
 
@@ -99,8 +100,8 @@ def _build_one(index, target, programme, given, family, sex, code, risk, force, 
         # Recorded the day after the offence, so later dates (follow-ups) fall after it.
         created_at=timezone.make_aware(datetime.combine(offence_date + timedelta(days=1),
                                                         time(10))))
-    services._event(case, officer, "Offence recorded", str(offence.offence_code_id),
-                    to_status=Status.RECORDED)
+    services.add_event(case, officer, "Offence recorded", str(offence.offence_code_id),
+                       to_status=Status.RECORDED)
     if target == Status.RECORDED:
         return
     services.decide_eligibility(officer, case, expected_version=case.version)
@@ -108,26 +109,28 @@ def _build_one(index, target, programme, given, family, sex, code, risk, force, 
         return
     consult_demo_case(case, index=index, relationship=(
         "current_partner" if sex == "M" else "family_member"))
-    services.confirm_consultation(officer, case, expected_version=case.version,
-                                  person_consents=True)
+    caution_step.confirm_consultation(actor=officer, case=case, expected_version=case.version,
+                                      person_consents=True)
     if target == Status.CONSULTED:
         return
-    trial, _definition = services.trial_for(case)
+    trial, _definition = caution_step.trial_for(case)
     allocation = None
     if trial is not None:
-        allocation = services.randomise(officer, case, expected_version=case.version)
+        allocation = caution_step.randomise(actor=officer, case=case,
+                                            expected_version=case.version)
     if target == Status.RANDOMISED:
         return
     programme_condition = target != Status.CAUTIONED and (
         allocation is None or allocation.arm == trial.programme_arm)
     caution_date = offence_date + timedelta(days=14)
-    services.caution(officer, case, expected_version=case.version, disposal={
-        "regime": "cja2003_conditional", "disposal_date": caution_date,
-        "authorising_officer": "Sgt G Okafor 4471", "authorising_rank": "sergeant",
-        "programme_condition": programme_condition,
-        "reparative_condition": "" if programme_condition else "Write a letter of apology",
-        "restrictive_condition": "", "unpaid_work_hours": 0,
-        "deadline": caution_date + timedelta(weeks=16), "signed_document": True})
+    caution_step.caution(
+        actor=officer, case=case, expected_version=case.version,
+        regime="cja2003_conditional", disposal_date=caution_date,
+        authorising_officer="Sgt G Okafor 4471", authorising_rank="sergeant",
+        programme_condition=programme_condition,
+        reparative_condition="" if programme_condition else "Write a letter of apology",
+        restrictive_condition="", unpaid_work_hours=0,
+        deadline=caution_date + timedelta(weeks=16), signed_document=True)
     case.refresh_from_db()
     if case.status != Status.REFERRED:
         return  # control arm or no programme condition: cautioned only

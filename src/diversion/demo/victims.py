@@ -18,6 +18,7 @@ from django.utils import timezone
 from faker import Faker
 
 from diversion.accounts.models import Organisation, User
+from diversion.cases.models import Case
 from diversion.victims import services
 from diversion.victims.models import (
     CaseVictim,
@@ -69,8 +70,6 @@ def consult_demo_case(case, *, index: int, relationship: str) -> None:
 
 def build_victims(today: date, seed: int = 2026) -> int:
     """Fill in the victim side of the demo cases. Returns the number of records added."""
-    from diversion.cases.models import Case
-
     service = Organisation.objects.filter(code=SERVICE).first()
     force = Organisation.objects.filter(code=FORCE).first()
     worker = _worker()

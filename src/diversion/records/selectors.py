@@ -9,7 +9,7 @@ from django.db import transaction
 from diversion.accounts.policy import can_read_field, get_visible_or_404, visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.cases.models import Person
+from diversion.cases.models import Offence, Person
 from diversion.records.models import (
     CrimeRecord,
     ImportBatch,
@@ -133,8 +133,6 @@ def _shown(value) -> str:
 
 def person_context(actor, pair: LinkCandidate) -> dict:
     """Non-identifying context for the decision: the person's offences on cases."""
-    from diversion.cases.models import Offence
-
     offences = visible(actor, Offence).filter(person_id=pair.person_id)
     return {"offences": offences.count(),
             "codes": sorted(set(offences.values_list("offence_code_id", flat=True)))[:10]}

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
+from diversion.cases.models import Case
 from diversion.victims import selectors, services
 from diversion.victims.models import SafeguardingAlert
 from diversion.victims.views import fail_closed
@@ -24,8 +25,6 @@ def alerts(request: HttpRequest) -> HttpResponse:
 @fail_closed
 def case_outcome(request: HttpRequest, case_pk: int) -> HttpResponse:
     """The consultation outcome and risk flag for one of the force's cases."""
-    from diversion.cases.models import Case
-
     case = policy.get_visible_or_404(request, Case, pk=case_pk)
     return render(request, "victims/police_case.html", {
         "case": case, "outcome": selectors.police_case_outcome(request.user, case),

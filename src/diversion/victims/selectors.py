@@ -16,6 +16,7 @@ from django.utils import timezone
 from diversion.accounts.policy import visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
+from diversion.cases.models import Case
 from diversion.victims.models import (
     CONTACT_FIELDS,
     CaseVictim,
@@ -127,8 +128,6 @@ def police_alerts(actor, *, case=None) -> list[PoliceAlert]:
 
 def find_cases(actor, reference: str):
     """Cases visible to the actor whose case or crime reference matches exactly."""
-    from diversion.cases.models import Case
-
     reference = reference.strip()
     if not reference:
         return Case.objects.none()

@@ -1,15 +1,11 @@
-"""Builders for the offence-to-caution tests (kept out of the shared factories)."""
+"""Builders for the case tests (kept out of the shared factories)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.utils import timezone
-
 from diversion.accounts.roles import Role
 from diversion.cases.models import Case
-from diversion.programmes.models import ProgrammeProvider
-from diversion.victims.models import CaseVictim, Consultation, Victim
 from tests.factories import make_offence, make_person
 
 ELIGIBLE_FACTS = dict(admission=True, on_bail=False, court_order=False, community_sentence=False,
@@ -29,22 +25,6 @@ def make_case(cast, *, programme: str = "cara", status: str = "recorded", person
     return Case.objects.create(reference=f"T-{n}", force=force, person=person, offence=offence,
                                programme_code=programme, status=status,
                                created_by=cast.users[Role.DECISION_MAKER], **fields)
-
-
-def consult(cast, case, *, risk: bool = False, outcome: str = "supports") -> Consultation:
-    """What the victim worker records (issue 5 builds the page); police see only the outcome."""
-    victim = Victim.objects.create(victim_service=cast.orgs["victim_service"],
-                                   given_name="Vic", family_name="Tim")
-    CaseVictim.objects.create(case=case, victim=victim, relationship="current_partner")
-    return Consultation.objects.create(
-        case=case, victim=victim, is_draft=False, views="Wants him to get help",
-        consents_to_programme=True, risk_raised=risk, outcome=outcome,
-        recorded_by=cast.users[Role.VICTIM_WORKER], completed_at=timezone.now())
-
-
-def commission(cast, programme: str = "cara") -> None:
-    ProgrammeProvider.objects.get_or_create(force=cast.orgs["force"], programme_code=programme,
-                                            defaults={"provider": cast.orgs["provider"]})
 
 
 def date_parts(prefix: str, value: date) -> dict[str, str]:

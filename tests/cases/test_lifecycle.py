@@ -8,7 +8,7 @@ from diversion.accounts.roles import Role
 from diversion.cases import lifecycle, services
 from diversion.cases.lifecycle import InvalidTransition, Status
 from diversion.cases.models import CaseEvent
-from tests.referral.helpers import make_case
+from tests.cases.helpers import make_case
 
 ALL = Status.values
 INVALID = [(a, b) for a in ALL for b in ALL if b not in lifecycle.allowed(a)]

@@ -12,11 +12,13 @@ from diversion.accounts.roles import Role
 from diversion.audit.models import AppendOnlyError, ProcessingLog
 from diversion.cases import services
 from diversion.cases.services import CaseRefused
+from diversion.disposals import services as caution_step
 from diversion.programmes.schema import TrialSpec
 from diversion.trials.models import TrialAllocation, TrialBlock
 from diversion.trials.randomisation import make_block, stratum_key
 from diversion.trials.services import allocate
-from tests.referral.helpers import consult, make_case
+from tests.cases.helpers import make_case
+from tests.disposals.helpers import consult
 
 TRIAL = TrialSpec(code="t-1", name="Test trial", arms=["workshop", "control"], ratio=[1, 1],
                   strata=["dash_risk"], block_multiples=[1, 2, 3], programme_arm="workshop")
@@ -133,7 +135,7 @@ def test_randomising_needs_eligibility_and_consent_locked(cast):
     for status in ("recorded", "eligible", "ineligible"):
         case = make_case(cast, status=status)
         with pytest.raises(services.InvalidTransition):
-            services.randomise(officer, case, expected_version=case.version)
+            caution_step.randomise(actor=officer, case=case, expected_version=case.version)
         assert not TrialAllocation.objects.filter(case=case).exists()
 
 
@@ -142,21 +144,23 @@ def test_randomising_through_the_case_is_logged_and_repeatable(cast):
     case = make_case(cast)
     consult(cast, case)
     services.decide_eligibility(officer, case, expected_version=case.version)
-    services.confirm_consultation(officer, case, expected_version=case.version,
+    caution_step.confirm_consultation(actor=officer, case=case, expected_version=case.version,
                                   person_consents=True)
     before = ProcessingLog.objects.count()
-    allocation = services.randomise(officer, case, expected_version=case.version)
+    allocation = caution_step.randomise(actor=officer, case=case,
+                                        expected_version=case.version)
     assert ProcessingLog.objects.filter(object_type="trials.TrialAllocation").count() == 1
     assert ProcessingLog.objects.count() > before
     case.refresh_from_db()
     assert case.status == "randomised"
-    assert services.randomise(officer, case, expected_version=1).pk == allocation.pk
+    assert caution_step.randomise(actor=officer, case=case, expected_version=1).pk == allocation.pk
 
 
 def test_a_programme_without_a_trial_cannot_randomise(cast):
     case = make_case(cast, programme="juno", status="consulted")
     with pytest.raises(CaseRefused, match="not running a trial"):
-        services.randomise(cast.users[Role.DECISION_MAKER], case, expected_version=1)
+        caution_step.randomise(actor=cast.users[Role.DECISION_MAKER], case=case,
+                               expected_version=1)
 
 
 @pytest.mark.postgres

@@ -14,8 +14,8 @@ from diversion.cases.models import EligibilityDecision
 from diversion.cases.services import CaseRefused
 from diversion.programmes import registry
 from diversion.programmes.rules import evaluate, overall
+from tests.cases.helpers import make_case
 from tests.factories import make_person
-from tests.referral.helpers import make_case
 
 BASE = {"sex": "M", "age_at_offence": 30, "relationship": "current_partner",
         "domestic_abuse": True, "offence_code": "105A", "admission": True, "on_bail": False,
@@ -153,4 +153,4 @@ def test_another_force_cannot_see_the_case(cast, client):
     client.force_login(cast.outsider_officer)
     assert client.get(reverse("cases:eligibility", args=[case.pk])).status_code == 404
     client.force_login(cast.users[Role.FACILITATOR])
-    assert client.get(reverse("cases:detail", args=[case.pk])).status_code == 403
+    assert client.get(reverse("disposals:detail", args=[case.pk])).status_code == 403

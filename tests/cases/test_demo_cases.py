@@ -7,7 +7,8 @@ from io import StringIO
 from django.core.management import call_command
 
 from diversion.cases.lifecycle import Status
-from diversion.cases.models import Case, CaseEvent, Referral
+from diversion.cases.models import Case, CaseEvent
+from diversion.disposals.models import Referral
 
 
 def test_demo_cases_cover_every_stage_and_rerun_is_harmless(db):
