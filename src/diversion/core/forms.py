@@ -15,6 +15,15 @@ class _LengthLimit(MaxLengthValidator):
         super().__init__(limit, message=f"{label} must be {limit:,} characters or fewer "
                                         "(it has %(show_value)s)")
 
+    def __call__(self, value: object) -> None:
+        if isinstance(value, str):
+            super().__call__(value)
+
+
+# CharField subclasses whose cleaned value is not the text typed (a UUID, parsed JSON): their
+# own parsing bounds them.
+_NOT_TEXT = (forms.UUIDField, forms.JSONField)
+
 
 def _label(field: forms.Field) -> str:
     return str(field.label) if field.label else "This answer"
@@ -22,7 +31,8 @@ def _label(field: forms.Field) -> str:
 
 def limit_text(field: forms.Field) -> None:
     """Give a text field its limits (idempotent)."""
-    if not isinstance(field, forms.CharField) or getattr(field, "_text_limits", False):
+    if (not isinstance(field, forms.CharField) or isinstance(field, _NOT_TEXT)
+            or getattr(field, "_text_limits", False)):
         return
     field._text_limits = True  # type: ignore[attr-defined]
     if field.max_length is None:
