@@ -69,7 +69,7 @@ SUPPORTED_ENGINES = {
 }
 
 
-def database(name: str, default_sqlite_path: str) -> dict:
+def database(name: str, default_sqlite_path: str) -> dj_database_url.DBConfig:
     """Parse DATABASE_URL: PostgreSQL in production, an embedded SQLite file by default."""
     raw = os.environ.get(name, "").strip()
     if not raw:

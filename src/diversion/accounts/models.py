@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar, Self
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -36,7 +38,7 @@ class User(AbstractUser):
     # Bumped when an administrator changes the role, so it takes effect on the next request.
     role_changed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]
@@ -46,7 +48,7 @@ class User(AbstractUser):
         org = self.organisation if self.organisation_id else None
         if org is not None and self.role and self.role not in org.allowed_roles():
             raise ValidationError(
-                {"role": f"A {self.organisation.get_kind_display().lower()} cannot have the "
+                {"role": f"A {org.get_kind_display().lower()} cannot have the "
                          f"role {self.get_role_display()}."}
             )
 

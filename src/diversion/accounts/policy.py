@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.dispatch import Signal
 from django.http import Http404
@@ -24,6 +26,8 @@ from diversion.accounts.roles import Role
 ALL_ROLES = frozenset(Role.values)
 POLICE = frozenset({Role.DECISION_MAKER})
 PROVIDER = frozenset({Role.FACILITATOR, Role.PROVIDER_MANAGER})
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -273,24 +277,26 @@ SCOPES.update({
 # --- end provider delivery
 
 
-def visible(user, model: type[Model]) -> QuerySet:
+def visible(user, model: type[M]) -> QuerySet[M]:
     """The one queryset of `model` that `user` may see. Views never use Model.objects."""
+    # `_default_manager` is `objects` for every model here; the stubs only type it generically.
     if not getattr(user, "is_authenticated", False) or not user.is_active or not user.role:
-        return model.objects.none()
+        return model._default_manager.none()
     scope = SCOPES.get(model._meta.label)
     if scope is None:
-        return model.objects.none()
-    return model.objects.filter(scope(user))
+        return model._default_manager.none()
+    return model._default_manager.filter(scope(user))
 
 
 access_denied = Signal()  # sent with request, reason, status; the audit app records it
 
 
-def get_visible_or_404(request, model: type[Model], **lookup) -> Model:
+def get_visible_or_404(request, model: type[M], **lookup) -> M:
     """Fetch one object the user may see; anything else is a logged 404 (no existence leak)."""
     try:
         return visible(request.user, model).get(**lookup)
-    except (model.DoesNotExist, ValueError, TypeError):
+    # The queryset's `get` raises only `model.DoesNotExist`, which the stubs cannot see on type[M].
+    except (ObjectDoesNotExist, ValueError, TypeError):
         access_denied.send(
             sender=model, request=request, status=404,
             reason=f"{model._meta.label} not visible or not found: {sorted(lookup)}",
@@ -473,10 +479,11 @@ PUBLIC_SCOPES: dict[str, Q] = {
 }
 
 
-def public_visible(model: type[Model]) -> QuerySet:
+def public_visible(model: type[M]) -> QuerySet[M]:
     """What the public may see of `model`: nothing unless PUBLIC_SCOPES says otherwise."""
     condition = PUBLIC_SCOPES.get(model._meta.label)
-    return model.objects.none() if condition is None else model.objects.filter(condition)
+    manager = model._default_manager  # `objects` for every model here (see `visible`)
+    return manager.none() if condition is None else manager.filter(condition)
 
 # --- evaluation runs (issue 7, later part): analysts of a police force see their force's runs,
 # and, to build a run's pseudonymised cohort, their force's trial allocations, referrals and

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from diversion.accounts import mfa, policy, sessions
 from diversion.accounts.forms import ChangePasswordForm, CodeForm, SignInForm
+from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.accounts.passwords import password_changed
 
 
@@ -30,8 +31,8 @@ class SignInView(auth_views.LoginView):
                                                         self.get_redirect_url()))
 
 
-def _code_page(request: HttpRequest, template: str, device, context: dict) -> HttpResponse:
-    """Shared by the second step and set-up: check the posted code, then continue."""
+def _code_page(request: HttpRequest, template: str, device, context: dict) -> HttpResponse | None:
+    """Shared by the second step and set-up: the page again, or None once the code is right."""
     form = CodeForm(request.POST or None)
     next_url = request.POST.get("next") or request.GET.get("next", "")
     if request.method == "POST" and form.is_valid():
@@ -114,7 +115,7 @@ def extend_session(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(policy.SIGNED_IN)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each role to its own home page."""
     target = policy.ROLE_HOMES.get(request.user.role)
     if target is None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import password_validation
 
@@ -9,9 +11,12 @@ from diversion.core.forms import ModelForm
 
 
 class _RoleChoicesMixin:
+    fields: dict[str, forms.Field]  # the ModelForm it is mixed into provides them
+
     def limit_roles(self, organisation) -> None:
         allowed = organisation.allowed_roles()
-        self.fields["role"].choices = [("", "Choose a role")] + [
+        # The model's `role` has choices, so the form field is a (typed) choice field.
+        cast(forms.ChoiceField, self.fields["role"]).choices = [("", "Choose a role")] + [
             (value, label) for value, label in Role.choices if value in allowed
         ]
         self.fields["role"].error_messages["invalid_choice"] = (

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from diversion.accounts import mfa, sessions
+from diversion.accounts.models import User
 from diversion.accounts.policy import visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-
-User = get_user_model()
 
 
 def list_users(actor) -> list:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import mfa, policy
+from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.accounts.models import User
 from diversion.administration import services
 from diversion.administration.forms import UserCreateForm, UserEditForm
@@ -18,7 +19,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(policy.USER_ADMIN)
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None, organisation=request.user.organisation)
     if request.method == "POST" and form.is_valid():
         user = services.create_user(request.user, form)

@@ -73,7 +73,8 @@ def line_chart(title: str, points: Sequence[tuple[str, float | None]]) -> SafeSt
     top = _scale_max(values)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(points), 1)
-    body, labels, run = [], [], []
+    body, labels = [], []
+    run: list[str] = []
 
     def flush():
         if len(run) > 1:

@@ -32,9 +32,9 @@ def render(table: Table, fmt: str, filename: str) -> HttpResponse:
         sheet.title = re.sub(r"[^A-Za-z0-9 ]", "", table.title)[:31] or "Table"
         for row in notes + rows:
             sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        body = buffer.getvalue()
+        stream = io.BytesIO()
+        book.save(stream)
+        body = stream.getvalue()
     else:
         raise ValueError(f"unknown format {fmt}")
     response = HttpResponse(body, content_type=FORMATS[fmt])

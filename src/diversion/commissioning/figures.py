@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
+from typing import cast
 
 PENCE = Decimal("0.01")
 
@@ -185,7 +186,8 @@ def benefit_cost_interval(avoided: Interval, unit_cost: Decimal, cost: Decimal
     ends = [benefit_cost(v, unit_cost, cost) for v in (avoided.estimate, avoided.low,
                                                         avoided.high)]
     benefit = Interval(*(e.benefit for e in ends))
-    ratio = None if ends[0].ratio is None else Interval(*(e.ratio for e in ends))
+    # The three share one cost, so either every ratio is None or none is.
+    ratio = None if ends[0].ratio is None else Interval(*(cast(Decimal, e.ratio) for e in ends))
     return BenefitCostInterval(avoided, benefit, Decimal(cost), ratio)
 
 

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import cast
 
 from django import forms
 
+from diversion.accounts.models import Organisation
 from diversion.commissioning import figures, selectors
 from diversion.commissioning.models import Contract, Programme, UnitCostVersion
 from diversion.core.forms import Form, ModelForm
@@ -120,23 +122,23 @@ class FilterForm(Form):
                                                    "list for the end of the period: it cannot "
                                                    "be in the future"})
     programme = forms.ChoiceField(label="Programme", required=False)
-    force = forms.ModelChoiceField(label="Police force", queryset=None, required=False,
-                                   empty_label="All forces",
-                                   error_messages={"invalid_choice": "Choose a force from the "
-                                                   "list"})
-    provider = forms.ModelChoiceField(label="Provider", queryset=None, required=False,
-                                      empty_label="All providers",
-                                      error_messages={"invalid_choice": "Choose a provider from "
-                                                      "the list"})
+    force: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label="Police force", queryset=None, required=False, empty_label="All forces",
+        error_messages={"invalid_choice": "Choose a force from the list"})
+    provider: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label="Provider", queryset=None, required=False, empty_label="All providers",
+        error_messages={"invalid_choice": "Choose a provider from the list"})
 
     def __init__(self, *args, user, today: date, **kwargs):
         super().__init__(*args, **kwargs)
         choices = quarter_choices(today)
-        self.fields["from_quarter"].choices = choices
-        self.fields["to_quarter"].choices = choices
-        self.fields["programme"].choices = [("", "All programmes"), *Programme.choices]
-        self.fields["force"].queryset = selectors.overseen_forces(user)
-        self.fields["provider"].queryset = selectors.providers(user)
+        fields = self.fields  # typed as plain Fields; each is the class declared above
+        cast(forms.ChoiceField, fields["from_quarter"]).choices = choices
+        cast(forms.ChoiceField, fields["to_quarter"]).choices = choices
+        cast(forms.ChoiceField, fields["programme"]).choices = [("", "All programmes"),
+                                                                *Programme.choices]
+        cast(forms.ModelChoiceField, fields["force"]).queryset = selectors.overseen_forces(user)
+        cast(forms.ModelChoiceField, fields["provider"]).queryset = selectors.providers(user)
 
     def clean(self):
         data = super().clean()
@@ -163,5 +165,5 @@ class ReleaseForm(Form):
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
         finished = figures.quarter_start(today)
-        self.fields["quarter"].choices = [
+        cast(forms.ChoiceField, self.fields["quarter"]).choices = [
             (v, label) for v, label in quarter_choices(today) if date.fromisoformat(v) < finished]

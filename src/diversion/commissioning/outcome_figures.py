@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from django.db.models import QuerySet
 
@@ -164,7 +165,9 @@ def compute(user, filters, limit: int, contracts: list[Contract],
             ["Victims"], [[positive], [none], [negative]], limit),
     ]
 
-    attitude, victims = built[1].protected, built[2].protected
+    # Grids built alone are protected as they are built.
+    attitude = cast(disclosure.ProtectedTable, built[1].protected)
+    victims = cast(disclosure.ProtectedTable, built[2].protected)
     outcome_figures = [
         share("Said the workshops changed their attitude to their partner", partner_yes,
               partner_yes + partner_no, limit,

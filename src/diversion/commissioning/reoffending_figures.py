@@ -17,6 +17,7 @@ from decimal import Decimal
 from diversion.accounts import policy
 from diversion.accounts.models import Organisation
 from diversion.commissioning import disclosure, figures, tables
+from diversion.commissioning.figures import BenefitCostInterval, Figure
 from diversion.commissioning.models import ReoffendingSummary
 from diversion.evaluation.models import Design, IndexBasis, WhoCounts
 from diversion.evaluation.report import SCOPE_NAMES, VERDICTS
@@ -66,8 +67,9 @@ class Section:
     verdict: str = ""
     figures: list[figures.Figure] = field(default_factory=list)
     tables: list[tables.Table] = field(default_factory=list)
-    benefit: figures.BenefitCostInterval | None = None
-    money: list[figures.Figure] = field(default_factory=list)
+    # Below the `figures` field, that name is the field rather than the module.
+    benefit: BenefitCostInterval | None = None
+    money: list[Figure] = field(default_factory=list)
     # what links this section's tables, for protecting them with the rest of the dashboard
     relations: list[disclosure.Relation] = field(default_factory=list)
 
@@ -144,7 +146,8 @@ def _window_figures(summary: ReoffendingSummary, window: int, label: str,
             unit="%", empty=WITHHELD))
     low, high = o["risk_difference_ci"] or (None, None)
     difference = (f"{_signed(100 * o['risk_difference'])} percentage points "
-                  f"(95% CI {_interval(100 * low, 100 * high)})") if low is not None else None
+                  f"(95% CI {_interval(100 * low, 100 * high)})"
+                  ) if low is not None and high is not None else None  # both ends, or neither
     found.append(figures.Figure(
         f"Difference within {label} ({treated} {MINUS} {control})",
         difference if shown else None, "", empty=WITHHELD,

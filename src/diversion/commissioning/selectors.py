@@ -35,6 +35,7 @@ from diversion.commissioning.models import (
     StatisticsRelease,
     UnitCostVersion,
 )
+from diversion.commissioning.tables import Table
 
 DEFAULT_UNIT_COSTS = Path(__file__).parent / "data" / "unit_costs_default.json"
 
@@ -132,7 +133,7 @@ class Dashboard:
     contracts_in_period: int = 0
     reoffending: list[reoffending_figures.Section] = field(default_factory=list)
 
-    def table(self, key: str) -> tables.Table | None:
+    def table(self, key: str) -> Table | None:  # `tables` here is the field above
         return next((t for t in self.tables if t.key == key), None)
 
 

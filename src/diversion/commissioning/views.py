@@ -5,7 +5,7 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -20,7 +20,8 @@ from diversion.commissioning.models import Contract, StatisticsRelease
 
 def _filter_form(request: HttpRequest) -> FilterForm:
     today = timezone.localdate()
-    data = request.GET.copy() if "from_quarter" in request.GET else None
+    data: QueryDict | dict[str, str] | None = (
+        request.GET.copy() if "from_quarter" in request.GET else None)
     if data is None:
         # Default: the last four quarters, ending with the current one.
         this = figures.quarter_start(today)

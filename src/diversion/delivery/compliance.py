@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -113,7 +114,8 @@ def decide_breach(actor, case: Case, *, choice: str, rationale: str,
                    title=f"Breach decision: {BreachChoice(choice).label}",
                    detail=rationale.strip())
         if choice == BreachChoice.REBOOK:
-            case.disposal.deadline = new_deadline
+            # A re-booking without a new deadline was refused above.
+            case.disposal.deadline = cast(date, new_deadline)
             case.disposal.save(update_fields=["deadline"])
             transition(actor, case, Status.IN_PROGRESS, expected_version=case.version,
                        title="Re-booked: every part of the programme is repeated",

@@ -54,6 +54,8 @@ class WorkshopEvent(models.Model):
     capacity = models.PositiveSmallIntegerField(default=12)
     sex = models.CharField("Group", max_length=1, choices=[("M", "Men only"), ("F", "Women only")])
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    # Not a column: views that list events set it to the places booked and not cancelled.
+    taken: int
 
     class Meta:
         ordering = ["starts_on", "id"]

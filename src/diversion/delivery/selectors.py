@@ -37,9 +37,11 @@ def with_waiting(referrals: list[Referral], today) -> list[Referral]:
                   .values_list("case_id", flat=True))
     for referral in referrals:
         definition = registry.get(referral.programme_code, referral.programme_version)
-        referral.target_days = definition.first_contact_days
-        referral.waited_days = (today - referral.case.disposal.disposal_date).days
-        referral.overdue = referral.case_id in flagged
+        # Read by the home template only; Referral (cases app) declares none of the three.
+        referral.target_days = definition.first_contact_days  # type: ignore[attr-defined]
+        referral.waited_days = (  # type: ignore[attr-defined]
+            today - referral.case.disposal.disposal_date).days
+        referral.overdue = referral.case_id in flagged  # type: ignore[attr-defined]
     return referrals
 
 

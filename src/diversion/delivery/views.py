@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -7,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
+from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.accounts.models import User
 from diversion.accounts.roles import Role
 from diversion.cases.lifecycle import Status
@@ -166,9 +169,10 @@ def _session_choices() -> list[tuple[str, str]]:
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def event_new(request: HttpRequest) -> HttpResponse:
+def event_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    # PROVIDER_WORK admits only users who belong to an organisation.
     staff = policy.visible(request.user, User) if request.user.role == Role.ADMINISTRATOR \
-        else User.objects.filter(organisation_id=request.user.organisation_id,
+        else User.objects.filter(organisation_id=cast(int, request.user.organisation_id),
                                  role__in=policy.PROVIDER, is_active=True)
     form = forms.EventForm(request.POST or None, sessions=_session_choices(),
                            facilitators=[(str(u.pk), u.get_full_name() or u.username)

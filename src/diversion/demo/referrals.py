@@ -55,10 +55,10 @@ def build_demo_cases(today: date | None = None) -> int:
     """Create the demo cases if they are not there yet. Returns how many were created."""
     sync_versions()
     orgs = {o.code: o for o in Organisation.objects.all()}
-    for force, programme, provider in COMMISSIONS:
-        if force in orgs and provider in orgs:
+    for force_code, programme, provider in COMMISSIONS:
+        if force_code in orgs and provider in orgs:
             ProgrammeProvider.objects.get_or_create(
-                force=orgs[force], programme_code=programme,
+                force=orgs[force_code], programme_code=programme,
                 defaults={"provider": orgs[provider]})
     force = orgs.get("solent")
     officer = User.objects.filter(username="sgt.okafor").first()

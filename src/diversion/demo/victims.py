@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from typing import cast
 
 from django.utils import timezone
 from faker import Faker
@@ -59,7 +60,7 @@ def _new_victim(worker: User, index: int) -> Victim:
 
 def consult_demo_case(case, *, index: int, relationship: str) -> None:
     """Record a victim and a completed consultation supporting the OOCR (inside an atomic)."""
-    worker = _worker()
+    worker = cast(User, _worker())  # build_demo_cases stops early when there is none
     victim = _new_victim(worker, index)
     services.link_case(worker, victim, case, relationship=relationship)
     services.save_consultation(worker, victim=victim, case=case, complete=True, values={

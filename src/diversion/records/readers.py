@@ -9,7 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePath
@@ -77,7 +77,7 @@ class Extract:
             return io.BytesIO(self.source)
         return open(self.source, "rb")  # noqa: SIM115 (closed by the row iterator)
 
-    def header_and_rows(self) -> tuple[list[str], Iterator[list[str]]]:
+    def header_and_rows(self) -> tuple[list[str], Generator[list[str], None, None]]:
         """The header row, and an iterator of the data rows (each a list of text cells).
 
         Raises ExtractError (LimitExceeded for a limit) from either, at the first problem.
@@ -267,7 +267,7 @@ def _xlsx_problem(exc: BaseException) -> ExtractError:
     """The person's message for whatever stopped openpyxl (it wraps errors in ValueError)."""
     from defusedxml import DefusedXmlException
 
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ExtractError):
             return seen

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -286,6 +287,7 @@ def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> None:
             rejects.extend(RejectedRow(batch=batch, row_number=number, field=f,
                                        reason=r[:300]) for f, r in errors)
         else:
+            clean = cast(dict, clean)  # validate_row returns the row whenever it finds no error
             accepted += 1
             seen.add(clean["crime_reference"])
             if clean["offence_code_id"] is None:

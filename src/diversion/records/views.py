@@ -89,7 +89,7 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.ANALYSIS)
-def rejections_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def rejections_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     found = selectors.import_batch(request, pk)
     rows = selectors.rejections(request.user, found).values_list("row_number", "field", "reason")
     selectors.log_rejections_download(request.user, found)

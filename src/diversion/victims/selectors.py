@@ -294,7 +294,7 @@ class PositiveChangeFigure:
 
     @property
     def percentage(self) -> int | None:
-        if self.suppressed or not self.followed_up:
+        if self.suppressed or self.positive is None or not self.followed_up:
             return None
         return round(100 * self.positive / self.followed_up)
 

@@ -67,7 +67,7 @@ def save_consultation(actor, *, victim: Victim, case, values: dict,
         consultation = (Consultation.objects.select_for_update()
                         .filter(victim=victim, case=case, is_draft=True).order_by("-id").first())
         created = consultation is None
-        if created:
+        if consultation is None:
             consultation = Consultation(victim=victim, case=case, recorded_by=actor)
         for name, value in values.items():
             setattr(consultation, name, value)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import authenticate
 from django.db import DatabaseError
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -131,8 +133,9 @@ def contact_details(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         details = selectors.contact_details(request.user, victim,
                                             justification=form.justification())
-    rows = [] if details is None else [
-        (Victim._meta.get_field(name).verbose_name.capitalize(), details.display(name))
+    rows = [] if details is None else [  # the contact fields are Victim's own columns
+        (cast(Field, Victim._meta.get_field(name)).verbose_name.capitalize(),
+         details.display(name))
         for name in CONTACT_FIELDS]
     context = {"victim": victim, "form": form, "details": details, "rows": rows}
     if details is not None:  # selectors.contact_details logged this read with its reason
@@ -203,8 +206,8 @@ def consultation(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
         if draft is not None:
             initial = {name: getattr(draft, name) for name in forms.ConsultationForm.base_fields
                        if name != "consents_to_programme"}
-            initial["consents_to_programme"] = {True: "yes", False: "no"}.get(
-                draft.consents_to_programme, "")
+            answers: dict[bool | None, str] = {True: "yes", False: "no"}
+            initial["consents_to_programme"] = answers.get(draft.consents_to_programme, "")
         form = forms.ConsultationForm(initial=initial)
     return _render_about(request, "victims/consultation.html",
                          {"form": form, "victim": victim, "case": case, "draft": draft},
