@@ -59,7 +59,8 @@ class FactsMixin(Form):
         return value
 
     def facts(self) -> dict:
-        data = {name: TO_BOOL[self.cleaned_data[name]] for name in FACT_QUESTIONS}
+        data: dict[str, object] = {name: TO_BOOL[self.cleaned_data[name]]
+                                   for name in FACT_QUESTIONS}
         data["dash_risk"] = self.cleaned_data.get("dash_risk") or ""
         data["victim_statement_date"] = self.cleaned_data.get("victim_statement_date")
         return data

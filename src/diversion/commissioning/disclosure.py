@@ -70,7 +70,7 @@ def is_small(value: int, threshold: int) -> bool:
     return 0 < value < threshold
 
 
-def _validated(counts: Sequence[Sequence[int]]) -> list[list[int]]:
+def _validated(counts: Sequence[Sequence[int]] | np.ndarray) -> list[list[int]]:
     rows = [list(row) for row in counts]
     if not rows or not rows[0]:
         raise ValueError("a table needs at least one row and one column")

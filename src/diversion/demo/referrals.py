@@ -121,7 +121,7 @@ def _build_one(index, target, programme, given, family, sex, code, risk, force, 
     if target == Status.RANDOMISED:
         return
     programme_condition = target != Status.CAUTIONED and (
-        allocation is None or allocation.arm == trial.programme_arm)
+        allocation is None or (trial is not None and allocation.arm == trial.programme_arm))
     caution_date = offence_date + timedelta(days=14)
     caution_step.caution(
         actor=officer, case=case, expected_version=case.version,

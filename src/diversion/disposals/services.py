@@ -185,8 +185,8 @@ def caution(*, actor: User, case: Case, expected_version: int, regime: str,
     allocation = trials.existing_allocation(case)
     if trial is not None and allocation is None:
         raise CaseRefused(f"{definition.name} is running a trial: randomise the case first")
-    if allocation is not None and allocation.arm != trial.programme_arm \
-            and programme_condition:
+    if (allocation is not None and trial is not None
+            and allocation.arm != trial.programme_arm and programme_condition):
         raise CaseRefused(f"The case was allocated to {allocation.arm}: no programme condition")
     provider = None
     if programme_condition:

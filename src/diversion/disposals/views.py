@@ -8,12 +8,13 @@ from datetime import date
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
+from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.cases import lifecycle, regimes
 from diversion.cases.forms import VersionedForm
 from diversion.cases.models import Case
@@ -39,7 +40,7 @@ def _time_limit(case: Case) -> tuple[date | None, str]:
 
 
 @policy.rule(policy.POLICE_WORK)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Police OOCR case page")
     return _detail_with(request, case, status=200)
 
@@ -49,7 +50,7 @@ def _refusal(form: Form, exc: Exception) -> None:
 
 
 @policy.rule(policy.POLICE_WORK)
-def statement(request: HttpRequest, pk: int) -> HttpResponse:
+def statement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Recording the date of the victim's statement")
     form = forms.StatementForm(request.POST or None, case=case)
     if request.method == "POST" and form.is_valid():
@@ -66,7 +67,7 @@ def statement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.POLICE_WORK)
-def victim_view_decision(request: HttpRequest, pk: int) -> HttpResponse:
+def victim_view_decision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Supervisor's decision on the victim's view")
     form = forms.VictimViewDecisionForm(request.POST or None,
                                         initial={"version": case.version})
@@ -88,7 +89,7 @@ def victim_view_decision(request: HttpRequest, pk: int) -> HttpResponse:
 
 @policy.rule(policy.POLICE_WORK)
 @require_POST
-def consultation(request: HttpRequest, pk: int) -> HttpResponse:
+def consultation(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Recording the victim consultation outcome")
     form = forms.ConsultationForm(request.POST)
     if form.is_valid():
@@ -104,7 +105,7 @@ def consultation(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_with(request, case, consult_form=form)
 
 
-def _detail_with(request: HttpRequest, case: Case, status: int = 400,
+def _detail_with(request: AuthenticatedHttpRequest, case: Case, status: int = 400,
                  **extra: object) -> HttpResponse:
     last_day, explanation = _time_limit(case)
     trial, definition = services.trial_for(case)
@@ -125,7 +126,7 @@ def _detail_with(request: HttpRequest, case: Case, status: int = 400,
 
 @policy.rule(policy.POLICE_WORK)
 @require_POST
-def randomise(request: HttpRequest, pk: int) -> HttpResponse:
+def randomise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Trial randomisation")
     form = VersionedForm(request.POST)
     if form.is_valid():
@@ -141,7 +142,7 @@ def randomise(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.POLICE_WORK)
-def caution(request: HttpRequest, pk: int) -> HttpResponse:
+def caution(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Recording the caution")
     # A repeated submit, or the back button: the first caution stands, no second one.
     if has_disposal(request.user, case):

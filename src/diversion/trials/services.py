@@ -39,15 +39,18 @@ def allocate(*, actor, case, trial: TrialSpec, programme_version: int,
     if found is not None:
         return found, False
     # The stratum's latest block and how much of it is used, in one query.
-    block = (TrialBlock.objects.filter(trial_code=trial.code, stratum=stratum)
-             .annotate(used=Count("allocations")).order_by("-index").first())
-    used = block.used if block else 0
-    if block is None or used >= len(block.arms):
+    latest = (TrialBlock.objects.filter(trial_code=trial.code, stratum=stratum)
+              .annotate(used=Count("allocations")).order_by("-index").first())
+    used = latest.used if latest is not None else 0
+    block: TrialBlock
+    if latest is None or used >= len(latest.arms):
         block = TrialBlock.objects.create(
             trial_code=trial.code, stratum=stratum,
-            index=0 if block is None else block.index + 1,
+            index=0 if latest is None else latest.index + 1,
             arms=make_block(trial.arms, trial.ratio, trial.block_multiples))
         used = 0
+    else:
+        block = latest
     allocation = TrialAllocation.objects.create(
         trial_code=trial.code, programme_code=case.programme_code,
         programme_version=programme_version, case=case, stratum=stratum, block=block,
