@@ -45,9 +45,11 @@ PYTEST_WORKERS ?= auto
 test: install-dev
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+## make lint: ruff, the layers contract (import-linter) and the type check (mypy)
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## make production-setup: with the production environment set (README), everything a server
 ## needs before it serves: static files collected, database migrated, deployment checks
