@@ -1,4 +1,4 @@
-"""Every URL here leads to a view that declares its access rule (accounts/policy.py)."""
+"""Every URL here leads to a view that declares its access rule (accounts/policy/rules.py)."""
 
 from django.urls import include, path
 

@@ -24,7 +24,7 @@ def render() -> str:
     lines = [
         "# Access policy",
         "",
-        "Generated from `src/diversion/accounts/policy.py` by "
+        "Generated from `src/diversion/accounts/policy/` by "
         "`manage.py access_matrix > docs/access-policy.md`. Do not edit by hand.",
         "",
         "## Rules by role",

@@ -1,4 +1,4 @@
-"""The roles and kinds of organisation. Rules about them live in policy.py."""
+"""The roles and kinds of organisation. Rules about them live in the policy package."""
 
 from django.db import models
 

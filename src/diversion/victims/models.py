@@ -1,6 +1,6 @@
 """Victims, their cases, consultation before a caution, safe contact, follow-up and safeguarding.
 
-Sealed: see accounts/policy.py. Victim workers see these records; police see only
+Sealed: see accounts/policy/scopes.py. Victim workers see these records; police see only
 `selectors.police_outcome(case)` and a dated "risk raised" alert. Contact details and free-text
 accounts are encrypted at rest (crypto.EncryptedTextField).
 """

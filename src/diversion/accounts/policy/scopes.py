@@ -1,0 +1,285 @@
+"""Which rows of each model a user may see, by app and model. A model with no entry in
+SCOPES is visible to nobody; each scope returns a Q over its model, and its docstring's first
+line is what docs/access-policy.md says of it.
+
+Who sees what, in short: police see their force's records; providers see the cases referred
+to them (attendance and completion are shared with the police; notes, questionnaires,
+assessments and contact attempts are not); victims' records are sealed to their own victim
+service; analysts of a force see its records pseudonymised (field rules) and its runs;
+commissioners see their own office's contracts and releases, and case counts only as
+aggregates for the forces their office oversees; auditors see their organisation's logs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Q
+
+from diversion.accounts.policy.rules import COMMISSIONER, POLICE, PROVIDER
+from diversion.accounts.roles import Role
+
+NOBODY = Q(pk__in=[])
+
+
+def _is_force_analyst(user) -> bool:
+    return user.role == Role.ANALYST and user.organisation.kind == "police_force"
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+def _users(user) -> Q:
+    """Administrators: their organisation's users. Everyone else: themselves."""
+    if user.role == Role.ADMINISTRATOR:
+        return Q(organisation_id=user.organisation_id)
+    return Q(pk=user.pk)
+
+
+def _organisations(user) -> Q:
+    """Everyone: their own organisation; commissioners also the names of providers and of the
+    forces their office oversees (to choose in contracts and filters)."""
+    found = Q(pk=user.organisation_id)
+    if user.role in COMMISSIONER:
+        found |= Q(kind="provider") | Q(
+            commissioned_by__commissioner_office_id=user.organisation_id)
+    return found
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+def _processing_log(user) -> Q:
+    """Auditors: their own organisation's rows. Nobody else."""
+    if user.role == Role.AUDITOR:
+        return Q(organisation_id=user.organisation_id)
+    return NOBODY
+
+
+# --- programmes -------------------------------------------------------------------------------
+
+def _everyone(user) -> Q:
+    """Reference data with no personal data in it (programme definitions)."""
+    return Q()
+
+
+def _programme_providers(user) -> Q:
+    """Which provider a force refers a programme to: that force and that provider."""
+    return Q(force_id=user.organisation_id) | Q(provider_id=user.organisation_id)
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+def _force_records(user) -> Q:
+    """Police decision makers and the force's own analysts: their force's records."""
+    if user.role in POLICE or _is_force_analyst(user):
+        return Q(force_id=user.organisation_id)
+    return NOBODY
+
+
+def _cases(user) -> Q:
+    """Police and the force's analysts: their force's cases; victim workers: cases of the
+    forces their service serves."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(force__victim_services__victim_service_id=user.organisation_id)
+    return _force_records(user)
+
+
+def _case_records(user) -> Q:
+    """Records hanging off a case: police in the case's force only."""
+    if user.role in POLICE:
+        return Q(case__force_id=user.organisation_id)
+    return NOBODY
+
+
+def _case_records_with_analysts(user) -> Q:
+    """Records hanging off a case: police and analysts in the case's force (no identifying
+    field; analysts need them to build a run's pseudonymised cohort)."""
+    if user.role in POLICE or _is_force_analyst(user):
+        return Q(case__force_id=user.organisation_id)
+    return NOBODY
+
+
+def _case_events(user) -> Q:
+    """The timeline: police in the case's force, and the provider the case is referred to
+    (it carries statuses and attendance only; notes are CaseNote rows, provider-only)."""
+    if user.role in PROVIDER:
+        return Q(case__referral__provider_id=user.organisation_id)
+    return _case_records(user)
+
+
+# --- victims (sealed: only the victim service's own workers) ---------------------------------
+
+def _victim_service_records(user) -> Q:
+    """Victim workers: their own victim service's victims. Nobody else (sealed)."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(victim_service_id=user.organisation_id)
+    return NOBODY
+
+
+def _victim_case_records(user) -> Q:
+    """Victim workers: links and consultations of their own service's victims."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(victim__victim_service_id=user.organisation_id)
+    return NOBODY
+
+
+def _own_partnerships(user) -> Q:
+    """Victim workers: the forces their own service serves."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(victim_service_id=user.organisation_id)
+    return NOBODY
+
+
+def _safeguarding_alerts(user) -> Q:
+    """Victim workers: their own service's alerts. Police: alerts on their force's cases
+    (the date only; details are a field police cannot read)."""
+    if user.role == Role.VICTIM_WORKER:
+        return Q(victim__victim_service_id=user.organisation_id)
+    if user.role in POLICE:
+        return Q(case__force_id=user.organisation_id)
+    return NOBODY
+
+
+# --- disposals --------------------------------------------------------------------------------
+
+def _referrals(user) -> Q:
+    """Referrals: the referring force's police and analysts, and the provider referred to."""
+    if user.role in POLICE or _is_force_analyst(user):
+        return Q(case__force_id=user.organisation_id)
+    if user.role in PROVIDER:
+        return Q(provider_id=user.organisation_id)
+    return NOBODY
+
+
+# --- delivery ---------------------------------------------------------------------------------
+
+def _provider_case_records(user) -> Q:
+    """Provider-only records of a case: the provider the case is referred to. Police: none."""
+    if user.role in PROVIDER:
+        return Q(case__referral__provider_id=user.organisation_id)
+    return NOBODY
+
+
+def _shared_case_records(user) -> Q:
+    """Attendance and completion: the case's provider and the referring force's police."""
+    if user.role in PROVIDER:
+        return Q(case__referral__provider_id=user.organisation_id)
+    if user.role in POLICE:
+        return Q(case__force_id=user.organisation_id)
+    return NOBODY
+
+
+def _attendance(user) -> Q:
+    """Attendance marks: the case's provider and the referring force's police."""
+    if user.role in PROVIDER:
+        return Q(booking__case__referral__provider_id=user.organisation_id)
+    if user.role in POLICE:
+        return Q(booking__case__force_id=user.organisation_id)
+    return NOBODY
+
+
+def _workshop_events(user) -> Q:
+    """Events and their venues: the provider running them only."""
+    if user.role in PROVIDER:
+        return Q(provider_id=user.organisation_id)
+    return NOBODY
+
+
+# --- records and evaluation: the force's analysts ---------------------------------------------
+
+def _force_analysts(user) -> Q:
+    """Analysts in a police force: their own force's imports, sources and linkage runs."""
+    if _is_force_analyst(user):
+        return Q(force_id=user.organisation_id)
+    return NOBODY
+
+
+def _batch_of_force_analysts(user) -> Q:
+    """Rejection reports: whoever may see the import."""
+    if _is_force_analyst(user):
+        return Q(batch__force_id=user.organisation_id)
+    return NOBODY
+
+
+def _run_records(user) -> Q:
+    """Records hanging off an evaluation run: the analysts who may see the run."""
+    if _is_force_analyst(user):
+        return Q(run__force_id=user.organisation_id)
+    return NOBODY
+
+
+# --- commissioning: never a case or a person --------------------------------------------------
+
+def _commissioner_office(user) -> Q:
+    """Commissioners: their own office's contracts, unit costs and releases. Nobody else."""
+    if user.role in COMMISSIONER:
+        return Q(commissioner_office_id=user.organisation_id)
+    return NOBODY
+
+
+def _overseen_aggregates(user) -> Q:
+    """Commissioners: aggregate counts for the forces their office oversees. Nobody else."""
+    if user.role in COMMISSIONER:
+        return Q(force__commissioned_by__commissioner_office_id=user.organisation_id)
+    return NOBODY
+
+
+SCOPES: dict[str, Callable[..., Q]] = {
+    "accounts.Organisation": _organisations,
+    "accounts.User": _users,
+    "audit.IntegrityCheck": _processing_log,
+    "audit.ProcessingLog": _processing_log,
+    "audit.SecurityEvent": _processing_log,
+    "programmes.ProgrammeProvider": _programme_providers,
+    "programmes.ProgrammeVersion": _everyone,
+    "cases.Case": _cases,
+    "cases.CaseEvent": _case_events,
+    "cases.EligibilityDecision": _case_records,
+    "cases.Offence": _force_records,
+    "cases.Person": _force_records,
+    "trials.TrialAllocation": _case_records_with_analysts,
+    "victims.CaseVictim": _victim_case_records,
+    "victims.Consultation": _victim_case_records,
+    "victims.ContactLogEntry": _victim_case_records,
+    "victims.Disclosure": _victim_case_records,
+    "victims.FollowUp": _victim_case_records,
+    "victims.InformationEvent": _victim_case_records,
+    "victims.SafeguardingAlert": _safeguarding_alerts,
+    "victims.ServedForce": _own_partnerships,
+    "victims.Victim": _victim_service_records,
+    "disposals.Disposal": _case_records_with_analysts,
+    "disposals.Referral": _referrals,
+    "disposals.VictimViewDecision": _case_records,
+    "delivery.Attendance": _attendance,
+    "delivery.Booking": _shared_case_records,
+    "delivery.BreachDecision": _shared_case_records,
+    "delivery.CaseNote": _provider_case_records,
+    "delivery.ContactAttempt": _provider_case_records,
+    "delivery.Goal": _provider_case_records,
+    "delivery.NeedsAssessment": _provider_case_records,
+    "delivery.OnwardReferral": _provider_case_records,
+    "delivery.QuestionnaireResponse": _provider_case_records,
+    "delivery.Reminder": _shared_case_records,
+    "delivery.WorkshopEvent": _workshop_events,
+    "records.CrimeRecord": _force_records,
+    "records.CrimeRecordVersion": _force_records,
+    "records.ImportBatch": _force_analysts,
+    "records.LinkCandidate": _force_analysts,
+    "records.LinkageRun": _force_analysts,
+    "records.PersonLink": _force_analysts,
+    "records.RecordSource": _force_analysts,
+    "records.RejectedRow": _batch_of_force_analysts,
+    "evaluation.EvaluationRun": _force_analysts,
+    "evaluation.HeadlineSignOff": _run_records,
+    "commissioning.CommissionedForce": _commissioner_office,
+    "commissioning.Contract": _commissioner_office,
+    "commissioning.DashboardAggregate": _overseen_aggregates,
+    "commissioning.OutcomeAggregate": _overseen_aggregates,
+    "commissioning.ReoffendingSummary": _overseen_aggregates,
+    "commissioning.StatisticsRelease": _commissioner_office,
+    "commissioning.UnitCostVersion": _commissioner_office,
+}
+
+# Rows anyone may read without signing in. Only frozen, published aggregates belong here.
+PUBLIC_SCOPES: dict[str, Q] = {
+    "commissioning.StatisticsRelease": Q(status="published"),
+}
