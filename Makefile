@@ -34,7 +34,7 @@ demo: migrate
 ## make run: set everything up, load the demo data, start the task worker, serve on :8000
 run: demo
 	@echo "Diversion is starting on http://$(HOST):$(PORT)/ with a background task worker (Ctrl+C stops both)"
-	@$(BIN)/python manage.py delivery_sweep --schedule  # provider delivery (issue 4): repeating reminder sweep
+	@$(BIN)/python manage.py delivery_sweep --schedule  # provider delivery: repeating reminder sweep
 	@$(BIN)/python manage.py checkpoint_processing_log --schedule  # repeating signed checkpoint of the log
 	@$(BIN)/python manage.py db_worker --no-startup-delay --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

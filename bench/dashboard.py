@@ -9,7 +9,7 @@ queue does); then requests the dashboard and the public statistics list through 
 client, signed in as the same commissioner with the same middleware, interleaved, and prints
 each page's p50 and p95 and the ratio. The dashboard is measured twice: cold (its cached
 rendering cleared before each request, as on the first view after a recount) and as a repeat
-view (the cached rendering). Target (issue 8): dashboard p95 within 300 ms.
+view (the cached rendering). Target: dashboard p95 within 300 ms.
 Use --small for a quick run (the test suite uses it on a test database).
 """
 
@@ -132,8 +132,8 @@ def scale_up(offences: int, cases: int, seed: int = 8, out=sys.stdout):
 
 def _add_delivery(force, provider, officer, rng, today) -> int:
     """Referrals, cautions, first contacts, attendance and post-workshop questionnaires for the
-    bench cases past referral that have none yet, so the outcome measures have data to count
-    (commissioning issue 8, second part). Made in bulk, not through the services."""
+    bench cases past referral that have none yet, so the outcome measures have data to count.
+    Made in bulk, not through the services."""
     from django.db import transaction
     from django.utils import timezone
 

@@ -45,7 +45,7 @@ def integer(name: str, default: int) -> int:
 
 
 def iso_date(name: str, default: str):
-    """A date written YYYY-MM-DD (offence to caution, issue 3)."""
+    """A date written YYYY-MM-DD ."""
     from datetime import date
 
     raw = os.environ.get(name) or default

@@ -15,10 +15,10 @@ urlpatterns = [
     path("commissioning/", include("diversion.commissioning.urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
-    # --- Offence to caution (issue 3)
+    # --- Offence to caution
     path("programmes/", include("diversion.programmes.urls")),
-    # records (issue 7): police crime-record imports and identity linkage
+    # records: police crime-record imports and identity linkage
     path("analysis/records/", include("diversion.records.urls")),
-    # commissioning (issue 8): the public statistics pages
+    # commissioning: the public statistics pages
     path("statistics/", include("diversion.commissioning.public_urls")),
 ]

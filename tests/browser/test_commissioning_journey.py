@@ -1,4 +1,4 @@
-"""Key journey (issue 8): the commissioner records a contract, filters the dashboard, publishes a
+"""Key journey: the commissioner records a contract, filters the dashboard, publishes a
 quarter's statistics and downloads them from the public page; every page passes axe."""
 
 from __future__ import annotations

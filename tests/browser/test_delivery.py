@@ -1,4 +1,4 @@
-"""Provider delivery journeys (issue 4) in a real browser; every page checked with axe.
+"""Provider delivery journeys in a real browser; every page checked with axe.
 
 Events are created in the future (booking refuses past events) and then moved to today, as
 if the days had passed, before the register is marked.

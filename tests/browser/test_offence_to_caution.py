@@ -1,4 +1,4 @@
-"""Key journey (issue 3): record an offence, check eligibility, consult, randomise, caution and
+"""Key journey: record an offence, check eligibility, consult, randomise, caution and
 refer, then see the case in the provider's queue. Every page passes axe."""
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def test_offence_to_caution_to_provider_queue(cast, page, browser, live_server):
     assert "Waiting for the victim service" in page.content()
 
     case = Case.objects.get()
-    consult(cast, case)  # the victim worker records the victim's views (issue 5's page)
+    consult(cast, case)  # the victim worker records the victim's views (on the victims pages)
     page.reload()
     assert "Victim supports" in page.locator("#consultation").inner_text()
     page.get_by_label("The person consents").check()

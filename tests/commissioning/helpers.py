@@ -44,7 +44,7 @@ def make_cases(cast, force, n: int, *, status="recorded", programme="CARA", sex=
                born=date(1990, 1, 1), ethnicity="W1", on=date(2026, 5, 1),
                provider=None) -> None:
     """Cases at `status`; from "referred" on, each has a referral (dated `on`) to `provider`
-    (the cast's provider by default), as the lifecycle (issue 3) makes them."""
+    (the cast's provider by default), as the lifecycle makes them."""
     author = cast.users[Role.DECISION_MAKER]
     for _ in range(n):
         _serial[0] += 1

@@ -1,4 +1,4 @@
-"""Issue 8, second part: the delivery and outcome figures, built through the services that
+"""The delivery and outcome figures, built through the services that
 record contacts, attendance, questionnaires, completions and victims' follow-ups."""
 
 from __future__ import annotations

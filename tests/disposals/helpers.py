@@ -10,7 +10,7 @@ from diversion.victims.models import CaseVictim, Consultation, Victim
 
 
 def consult(cast, case, *, risk: bool = False, outcome: str = "supports") -> Consultation:
-    """What the victim worker records (issue 5 builds the page); police see only the outcome."""
+    """What the victim worker records ; police see only the outcome."""
     victim = Victim.objects.create(victim_service=cast.orgs["victim_service"],
                                    given_name="Vic", family_name="Tim")
     CaseVictim.objects.create(case=case, victim=victim, relationship="current_partner")

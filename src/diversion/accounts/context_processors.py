@@ -16,13 +16,13 @@ def navigation(request) -> dict:
     items = [{"label": "Home", "href": home}]
     extra = {
         "administrator": [("Users", "administration:user_list"),
-                          ("Programmes", "programmes:list")],  # offence to caution (issue 3)
+                          ("Programmes", "programmes:list")],  # offence to caution
         "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
     }.get(user.role, [])
-    # Victims (issue 5): police see the safeguarding alerts victim services raise.
+    # Victims: police see the safeguarding alerts victim services raise.
     if user.role == "decision_maker":
         extra = [*extra, ("Safeguarding alerts", "victims:police_alerts")]
-    # --- Provider delivery (issue 4)
+    # --- Provider delivery
     extra = extra + {
         "decision_maker": [("Compliance", "delivery:compliance")],
         "facilitator": [("Workshops and sessions", "delivery:events")],
@@ -33,7 +33,7 @@ def navigation(request) -> dict:
         href = reverse(name)
         if href != home:
             items.append({"label": label, "href": href})
-    # records (issue 7): analysts import police records and review links
+    # records: analysts import police records and review links
     if user.role == "analyst":
         items.append({"label": "Police records", "href": reverse("records:home")})
     for item in items:

@@ -11,7 +11,7 @@
 CaseEvent. Guards that need other records (the victim consultation before a caution, the
 eligibility decision) live in the services that perform the transition.
 
-Provider delivery (issue 4) moves referred cases to in_progress, completed and breached; the
+Provider delivery moves referred cases to in_progress, completed and breached; the
 breach decision moves breached to decided, using the time limit stored on the Disposal.
 """
 
@@ -48,7 +48,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.COMPLETED: frozenset({S.CLOSED}),
     # back to in progress only when the provider corrects the missed mark before police decide
     S.BREACHED: frozenset({S.DECIDED, S.IN_PROGRESS}),
-    S.DECIDED: frozenset({S.IN_PROGRESS}),  # only by a "re-book" breach decision (issue 4)
+    S.DECIDED: frozenset({S.IN_PROGRESS}),  # only by a "re-book" breach decision
     S.CLOSED: frozenset(),
 }
 

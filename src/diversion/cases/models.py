@@ -160,7 +160,7 @@ class Case(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     # Optimistic locking: every change bumps it; a stale form is refused, so no update is lost.
     version = models.PositiveIntegerField(default=1)
-    # --- Offence to caution (issue 3)
+    # --- Offence to caution
     # The record form's one-time key: a repeated submission finds this case instead of a new one.
     submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # Facts for the eligibility rules; None means not yet known (the rule shows as unknown).
@@ -183,7 +183,7 @@ class Case(models.Model):
         return self.reference
 
 
-# --- Offence to caution (issue 3): eligibility decisions and the timeline. The caution, the
+# --- Offence to caution: eligibility decisions and the timeline. The caution, the
 # referral and the victim-view decision are in `disposals`.
 
 class EligibilityDecision(models.Model):

@@ -31,7 +31,7 @@ def recent_offences(actor, *, limit: int = 25, domestic_abuse_only: bool = True)
     return offences
 
 
-# --- Offence to caution (issue 3)
+# --- Offence to caution
 
 def open_cases(actor, *, limit: int = 50) -> list:
     """The force's OOCR cases, newest first (the police home page)."""

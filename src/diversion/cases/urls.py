@@ -6,7 +6,7 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    # --- Offence to caution (issue 3); the case page and the caution step: disposals.urls
+    # --- Offence to caution; the case page and the caution step: disposals.urls
     path("cases/new/", views.record_offence, name="record"),
     path("cases/<int:pk>/facts/", views.edit_facts, name="facts"),
     path("cases/<int:pk>/eligibility/", views.eligibility, name="eligibility"),

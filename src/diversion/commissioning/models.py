@@ -13,7 +13,7 @@ from django.utils import timezone
 
 
 class Programme(models.TextChoices):
-    # A plain code until the programmes app (issue 3) lands; then this becomes a foreign key.
+    # Fixed here for now, not read from the programme files: a new programme needs an entry.
     CARA = "CARA", "CARA (Cautioning and Relationship Abuse)"
     JUNO = "JUNO", "JUNO (women's diversion)"
 
@@ -122,7 +122,7 @@ class StatisticsRelease(models.Model):
 
 class DashboardAggregate(models.Model):
     """Case counts per force, programme, quarter and group, precomputed by the task queue so the
-    dashboard does not scan every case on each request (issue 8's 300 ms target)."""
+    dashboard does not scan every case on each request (the 300 ms target for the page)."""
 
     force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
                               related_name="+")

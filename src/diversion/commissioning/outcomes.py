@@ -1,4 +1,4 @@
-"""Precomputing the delivery and outcome measures (issue 8, second part), beside aggregates.py.
+"""Precomputing the delivery and outcome measures, beside aggregates.py.
 
 Runs as the system. It reads delivery, case-event and victim follow-up rows only to count them
 per referred case's group (force, provider, programme, referral quarter, sex, age band, ethnic

@@ -1,4 +1,4 @@
-"""Which case statuses (cases.lifecycle.Status, issue 3) count as which stage of the programme.
+"""Which case statuses (cases.lifecycle.Status) count as which stage of the programme.
 
 One place, so the dashboard follows the lifecycle if it changes. "closed" follows either a
 completion or a caution with no programme condition; aggregates.py tells them apart by whether
@@ -31,7 +31,7 @@ def counts_by_stage(status_counts: dict[str, int]) -> dict[str, int]:
     """Referrals, starts, completions and breaches from counts per case status.
 
     Every later stage was referred; completed people had started; breaches are counted apart
-    (a breach may come before or after a start: delivery, issue 4, will say which).
+    (a breach may come before or after a start).
     """
     stage = {REFERRED: 0, STARTED: 0, COMPLETED: 0, BREACHED: 0}
     for status, count in status_counts.items():

@@ -6,7 +6,7 @@ app_name = "delivery"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    # --- Provider delivery (issue 4)
+    # --- Provider delivery
     path("case/<int:pk>/", views.case_detail, name="case"),
     path("case/<int:pk>/contact/", views.contact, name="contact"),
     path("case/<int:pk>/note/", views.note, name="note"),

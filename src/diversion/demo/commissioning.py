@@ -1,4 +1,4 @@
-"""Demo contracts for the Solent PCC office (issue 8): CARA £125K a year for 3 years and JUNO
+"""Demo contracts for the Solent PCC office: CARA £125K a year for 3 years and JUNO
 £90K a year for 4 years, both with Harbour Trust. Idempotent: existing rows are left alone."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A demo cohort for the commissioner's delivery and outcome figures (issue 8, second part).
+"""A demo cohort for the commissioner's delivery and outcome figures.
 
 24 synthetic CARA referrals to Harbour Trust for Solent, spread over the last nine months, with
 first contacts, attended workshops, completions, post-workshop questionnaires and victims'

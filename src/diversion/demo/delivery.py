@@ -1,4 +1,4 @@
-"""Demo provider delivery (issue 4), on top of the referral demo cases (idempotent).
+"""Demo provider delivery, on top of the referral demo cases (idempotent).
 
 Harbour Trust gets upcoming CARA and JUNO events; the in-progress JUNO case (Kelly Nash) has
 its first contact and a deadline 10 days away, so it is on the police compliance page's

@@ -134,7 +134,7 @@ def _build_one(index, target, programme, given, family, sex, code, risk, force, 
     case.refresh_from_db()
     if case.status != Status.REFERRED:
         return  # control arm or no programme condition: cautioned only
-    # Provider delivery (issue 4) will drive these; the demo shows the later stages exist.
+    # Straight through the lifecycle, so every later stage has a case to show.
     steps = {
         Status.IN_PROGRESS: [Status.IN_PROGRESS],
         Status.COMPLETED: [Status.IN_PROGRESS, Status.COMPLETED],

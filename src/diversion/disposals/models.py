@@ -49,7 +49,7 @@ class Disposal(models.Model):
 class Referral(models.Model):
     """A cautioned case referred to the programme's provider. One per case.
 
-    Provider delivery (issue 4) picks referrals up from `delivery` by provider; `first_contact_due`
+    Provider delivery picks referrals up from `delivery` by provider; `first_contact_due`
     is the 14-day first-contact target (domain.md 1.2).
     """
 

@@ -6,7 +6,7 @@ app_name = "evaluation"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    # evaluation runs (issue 7, later part)
+    # evaluation runs
     path("runs/new/", views.run_new, name="run_new"),
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/headline/", views.run_headline, name="run_headline"),

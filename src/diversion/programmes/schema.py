@@ -140,9 +140,9 @@ class ProgrammeDefinition(_Strict):
     default_deadline_weeks: int = Field(ge=1, le=52)
     outcome_measures: list[OutcomeMeasure] = Field(min_length=1)
     trial: TrialSpec | None = None
-    # Victim voice (issue 5): when victim workers follow up with the victim.
+    # Victim voice: when victim workers follow up with the victim.
     victim_follow_ups: list[VictimFollowUp] = Field(default_factory=list)
-    # Provider delivery (issue 4): first-contact target and the needs-assessment domains.
+    # Provider delivery: first-contact target and the needs-assessment domains.
     first_contact_days: int = Field(default=14, ge=1, le=90)
     default_capacity: int = Field(default=12, ge=1, le=100)
     assessment_domains: list[AssessmentDomain] = Field(default_factory=list)
@@ -162,7 +162,7 @@ class ProgrammeDefinition(_Strict):
     def ruleset_version(self) -> str:
         return f"{self.code}-v{self.version}"
 
-    # Provider delivery (issue 4): lookups used by delivery.
+    # Provider delivery: lookups used by delivery.
     def session(self, session_id: str) -> Session:
         return next(s for s in self.sessions if s.id == session_id)
 

@@ -13,9 +13,9 @@ from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Person
 from diversion.demo.commissioning import load as load_commissioning
-from diversion.demo.commissioning_outcomes import build_outcome_cohort  # issue 8, second part
-from diversion.demo.delivery import build_demo_delivery  # provider delivery (issue 4)
-from diversion.demo.evaluation import load_demo_evaluation  # evaluation runs (issue 7)
+from diversion.demo.commissioning_outcomes import build_outcome_cohort
+from diversion.demo.delivery import build_demo_delivery
+from diversion.demo.evaluation import load_demo_evaluation
 from diversion.demo.organisations import (
     DEMO_AUTHENTICATOR_KEY,
     DEMO_PASSWORD,
@@ -23,9 +23,9 @@ from diversion.demo.organisations import (
     USERS,
 )
 from diversion.demo.people import build_force_people
-from diversion.demo.records import load_demo_records  # records (issue 7)
-from diversion.demo.referrals import build_demo_cases  # offence to caution (issue 3)
-from diversion.demo.victims import build_victims  # Victims (issue 5)
+from diversion.demo.records import load_demo_records
+from diversion.demo.referrals import build_demo_cases
+from diversion.demo.victims import build_victims
 
 
 def give_demo_authenticator(user: User) -> None:
@@ -74,14 +74,14 @@ class Command(BaseCommand):
                        justification=f"Synthetic demo data for {force.name}: "
                                      f"{made_people} people, {made_offences} offences",
                        obj=force)
-        build_demo_cases(today)  # offence to caution (issue 3): cases at every stage
+        build_demo_cases(today)  # offence to caution: cases at every stage
         with transaction.atomic():
-            build_victims(today)  # Victims (issue 5): victims on the demo cases
-        load_demo_records(None if quiet else self.stdout)  # records (issue 7)
-        build_demo_delivery(today)  # provider delivery (issue 4): events, compliance cases
-        build_outcome_cohort(today)  # commissioning (issue 8, second part): delivered cohort
-        load_commissioning(today)  # commissioning (issue 8): contracts, aggregates
-        load_demo_evaluation()  # evaluation runs (issue 7, later part): injected-effect trial
+            build_victims(today)  # Victims: victims on the demo cases
+        load_demo_records(None if quiet else self.stdout)  # records
+        build_demo_delivery(today)  # provider delivery: events, compliance cases
+        build_outcome_cohort(today)  # commissioning: delivered cohort
+        load_commissioning(today)  # commissioning: contracts, aggregates
+        load_demo_evaluation()  # evaluation runs: injected-effect trial
         if not quiet:
             self.print_sign_ins()
 
