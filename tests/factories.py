@@ -1,4 +1,5 @@
-"""A fixed cast: one user per role in a home area, plus an outsider organisation (tests/README)."""
+"""A fixed cast: one user per role in a home area, plus an outsider organisation that must get
+404 everywhere."""
 
 from __future__ import annotations
 
