@@ -29,6 +29,7 @@ from diversion.cases.models import (
     VictimViewDecision,
 )
 from diversion.cases.time_limits import prosecution_time_limit
+from diversion.core.ages import age_on
 from diversion.programmes import registry, rules
 from diversion.programmes.selectors import provider_for
 from diversion.trials import services as trials
@@ -221,16 +222,12 @@ def _victim_view_gate(case: Case, outcome) -> None:
                           "reasons, first")
 
 
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def facts_for(case: Case) -> dict:
     """The facts the programme rules read, from the case's person, offence and assessment."""
     person, offence = case.person, case.offence
     facts = {
         "sex": person.sex if person.sex in ("M", "F") else None,
-        "age_at_offence": _age_on(person.date_of_birth, offence.offence_date),
+        "age_at_offence": age_on(person.date_of_birth, offence.offence_date),
         "relationship": offence.relationship,
         "domestic_abuse": offence.domestic_abuse,
         "offence_code": offence.offence_code_id,

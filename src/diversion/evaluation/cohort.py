@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 from dataclasses import dataclass, field
 
 import pyarrow as pa
-from django.conf import settings
 from django.utils import timezone
 
 from diversion.accounts import policy
 from diversion.cases.models import Case, Offence
+from diversion.core.ages import age_on
+from diversion.core.pseudonyms import pseudonym as keyed_pseudonym
 from diversion.evaluation.models import Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
 from diversion.records.models import PersonLink
@@ -51,8 +51,7 @@ class Inputs:
 
 def pseudonym(person_id: int) -> str:
     """A stable keyed pseudonym: the same person gets the same id across runs."""
-    key = ("evaluation-pseudonym:" + settings.SECRET_KEY).encode()
-    return hmac.new(key, str(person_id).encode(), hashlib.sha256).hexdigest()[:16]
+    return keyed_pseudonym(str(person_id), length=16, key_prefix="evaluation-pseudonym:")
 
 
 def received_of(case: Case) -> str:
@@ -78,10 +77,6 @@ def _index_date(case: Case, basis: str, allocation: TrialAllocation | None) -> d
     if basis == IndexBasis.REFERRAL and referral is None or basis == IndexBasis.CAUTION:
         return case.offence.outcome_date
     return None
-
-
-def _age(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _cases(run: EvaluationRun):
@@ -161,7 +156,7 @@ def build_inputs(run: EvaluationRun) -> Inputs:
         cohort["arm"].append(arm or group)
         cohort["index_date"].append(index)
         cohort["received"].append(received)
-        cohort["age"].append(float(_age(case.person.date_of_birth, index)))
+        cohort["age"].append(float(age_on(case.person.date_of_birth, index)))
         cohort["male"].append(1.0 if case.person.sex == "M" else 0.0)
         cohort["prior_offences"].append(0.0)
         cohort["da_index"].append(1.0 if case.offence.domestic_abuse else 0.0)
