@@ -15,7 +15,11 @@ def processing_log(request: HttpRequest) -> HttpResponse:
     form = LogQueryForm(request.GET or None)
     rows = None
     if form.is_bound and form.is_valid():
-        rows = selectors.query_processing_log(request.user, form.cleaned_data)
+        data = form.cleaned_data
+        rows = selectors.query_processing_log(
+            actor=request.user, purpose=data["purpose"], operation=data["operation"],
+            username=data["username"], subject=data["subject"], date_from=data["date_from"],
+            date_to=data["date_to"])
     return render(request, "audit/processing_log.html",
                   {"form": form, "rows": rows, "page_size": selectors.PAGE_SIZE,
                    "checks": selectors.recent_integrity_checks(request.user)})
@@ -34,6 +38,9 @@ def security_events(request: HttpRequest) -> HttpResponse:
     form = SecurityQueryForm(request.GET or None)
     rows = None
     if form.is_bound and form.is_valid():
-        rows = selectors.query_security_events(request.user, form.cleaned_data)
+        data = form.cleaned_data
+        rows = selectors.query_security_events(
+            actor=request.user, purpose=data["purpose"], kind=data["kind"],
+            username=data["username"], date_from=data["date_from"], date_to=data["date_to"])
     return render(request, "audit/security_events.html",
                   {"form": form, "rows": rows, "page_size": selectors.PAGE_SIZE})

@@ -36,6 +36,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "active": selectors.active_cases(request.user), "today": today})
 
 
+def _provider_case(request: HttpRequest, pk: int, purpose: str) -> Case:
+    """The case referred to the user's provider (a logged 404 otherwise), read-logged."""
+    referral = policy.get_visible_or_404(request, Referral, case_id=pk)
+    return selectors.provider_case(actor=request.user, referral=referral, purpose=purpose)
+
+
 def _case_context(request, case: Case, **extra) -> dict:
     user = request.user
     definition = booking_rules.definition_for(case)
@@ -63,12 +69,12 @@ def _case_context(request, case: Case, **extra) -> dict:
 
 @policy.rule(policy.PROVIDER_WORK)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Provider case page")
+    case = _provider_case(request, pk, "Provider case page")
     return render(request, "delivery/case.html", _case_context(request, case))
 
 
 def _post_on_case(request, pk: int, form_class, context_key: str, action, purpose: str):
-    case = selectors.provider_case(request, pk, purpose=purpose)
+    case = _provider_case(request, pk, purpose)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -119,7 +125,7 @@ def onward(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @policy.rule(policy.PROVIDER_WORK)
 def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Complete the programme")
+    case = _provider_case(request, pk, "Complete the programme")
     try:
         services.complete(request.user, case)
     except (services.DeliveryRefused, StaleCase) as refused:
@@ -131,7 +137,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @policy.rule(policy.PROVIDER_WORK)
 def book(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Book a session")
+    case = _provider_case(request, pk, "Book a session")
     events = booking_rules.bookable_events(request.user, case)
     for event in events:
         event.taken = event.bookings.filter(cancelled=False).count()
@@ -233,7 +239,7 @@ def correct_attendance(request: HttpRequest, pk: int, booking_pk: int) -> HttpRe
 
 @policy.rule(policy.PROVIDER_WORK)
 def questionnaire(request: HttpRequest, pk: int, qid: str) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Questionnaire")
+    case = _provider_case(request, pk, "Questionnaire")
     definition = booking_rules.definition_for(case)
     spec = definition.questionnaire(qid)
     if spec is None:
@@ -253,7 +259,7 @@ def questionnaire(request: HttpRequest, pk: int, qid: str) -> HttpResponse:
 
 @policy.rule(policy.PROVIDER_WORK)
 def assessment(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Needs assessment")
+    case = _provider_case(request, pk, "Needs assessment")
     domains = booking_rules.definition_for(case).assessment_domains
     if not domains:
         raise Http404
