@@ -2,8 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """Shared pieces with no models: the GOV.UK date field and its template, the SVG chart kit,
-    ages and keyed pseudonyms. An app only so Django finds its template."""
+    """Shared pieces with no models. An app only so Django finds the GOV.UK date field's
+    template (core/date_field.html)."""
 
     name = "diversion.core"
     label = "core"
