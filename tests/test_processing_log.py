@@ -11,6 +11,7 @@ from django.urls import reverse
 from diversion.accounts.roles import Role
 from diversion.audit.models import AppendOnlyError, Operation, ProcessingLog
 from diversion.audit.services import ProcessingLogError, record
+from tests.dates import with_date_inputs
 from tests.factories import make_offence, make_person
 
 
@@ -161,8 +162,9 @@ def test_auditor_filters_by_subject_and_rejects_impossible_dates(cast, client):
     page = client.get(reverse("audit:log"), {"purpose": "lawfulness",
                                              "subject": f"cases.Person:{person.pk}"})
     assert "about S9" in page.content.decode()
-    page = client.get(reverse("audit:log"), {"purpose": "lawfulness",
-                                             "date_from": "2026-02-10", "date_to": "2026-02-01"})
+    page = client.get(reverse("audit:log"), with_date_inputs(
+        {"purpose": "lawfulness", "date_from": "2026-02-10", "date_to": "2026-02-01"},
+        "date_from", "date_to"))
     assert "must be the same as or after" in page.content.decode()
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "diversion.core",
     "diversion.accounts",
     "diversion.audit",
     "diversion.administration",

@@ -3,6 +3,7 @@ quarter's statistics and downloads them from the public page; every page passes 
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
 from diversion.commissioning.models import Contract
 from tests.browser.axe import serious_violations
+from tests.browser.dates import fill_date
 from tests.browser.signing_in import sign_in
 from tests.commissioning.helpers import make_cases, oversee, refresh
 from tests.commissioning.test_reoffending import make_run
@@ -34,8 +36,8 @@ def test_commissioner_records_contract_filters_and_downloads_public_statistics(c
     page.get_by_role("button", name="Record a contract").click()
     page.get_by_label("Programme").select_option("CARA")
     page.get_by_label("Provider").select_option(label="Test Provider")
-    page.get_by_label("Start date").fill("2025-04-01")
-    page.get_by_label("End date").fill("2025-01-01")
+    fill_date(page, "start_date", date(2025, 4, 1))
+    fill_date(page, "end_date", date(2025, 1, 1))
     page.get_by_label("Annual value (£)").fill("125000")
     page.get_by_label("Referrals a year").fill("240")
     page.get_by_label("Starts a year").fill("200")
@@ -45,7 +47,7 @@ def test_commissioner_records_contract_filters_and_downloads_public_statistics(c
     summary = page.locator(".govuk-error-summary")
     assert "The end date must be the same as or after the start date" in summary.inner_text()
     assert serious_violations(page) == []
-    page.get_by_label("End date").fill("2028-03-31")
+    fill_date(page, "end_date", date(2028, 3, 31))
     page.get_by_role("button", name="Save contract").click()
     page.wait_for_load_state("load")
     assert "Contract recorded" in page.content()

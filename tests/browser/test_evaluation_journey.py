@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from diversion.accounts.roles import Role
 from diversion.demo.evaluation import build_historical_trial
 from diversion.evaluation.models import EvaluationRun
 from tests.browser.axe import serious_violations
+from tests.browser.dates import fill_date
 from tests.browser.test_sign_in_journeys import _sign_in
 from tests.factories import PASSWORD
 
@@ -29,8 +32,8 @@ def test_analyst_defines_runs_and_reads_an_evaluation(cast, page, run_worker):
     assert serious_violations(page) == []
     page.get_by_label("Programme", exact=True).select_option("cara")
     page.get_by_label("The programme's randomised trial").check()
-    page.get_by_label("Index dates from").fill("2024-01-01")
-    page.get_by_label("Index dates to").fill("2024-12-31")
+    fill_date(page, "index_from", date(2024, 1, 1))
+    fill_date(page, "index_to", date(2024, 12, 31))
     page.get_by_label("Randomisation date").check()
     page.get_by_label("365 days (12 months)").check()
     page.get_by_label("Recorded (arrests or complaints naming the person)").check()

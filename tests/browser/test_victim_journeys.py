@@ -9,6 +9,7 @@ from django.utils import timezone
 from diversion.accounts.roles import Role
 from diversion.victims.models import Consultation, FollowUp
 from tests.browser.axe import serious_violations
+from tests.browser.dates import fill_date
 from tests.browser.signing_in import sign_in as _sign_in
 from tests.victims.helpers import home_case, make_victim
 
@@ -51,7 +52,7 @@ def test_consultation_and_follow_up_then_police_and_facilitator_views(cast, page
     assert not Consultation.objects.get().is_draft
 
     page.get_by_role("link", name="Record 3 months after the workshops follow-up").click()
-    page.get_by_label("Follow-up date").fill(timezone.localdate().isoformat())
+    fill_date(page, "contacted_on", timezone.localdate())
     page.get_by_label("Yes", exact=True).check()
     page.get_by_label("Positive change").check()
     page.get_by_label("In the victim's own words").fill("Calmer now, canary-words-journey")

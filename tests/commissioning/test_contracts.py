@@ -11,8 +11,10 @@ from django.urls import reverse
 from diversion.accounts.roles import Role
 from diversion.commissioning.models import Contract
 from tests.commissioning.helpers import make_contract, other_office
+from tests.dates import with_date_inputs
 
 pytestmark = pytest.mark.django_db
+DATES = ("start_date", "end_date")
 
 
 def post(cast, client, **changes):
@@ -22,7 +24,8 @@ def post(cast, client, **changes):
             "target_days_to_first_contact": "14"}
     data.update(changes)
     client.force_login(cast.users[Role.COMMISSIONER])
-    return client.post(reverse("commissioning:contract_create"), data)
+    return client.post(reverse("commissioning:contract_create"),
+                       with_date_inputs(data, *DATES))
 
 
 def test_commissioner_records_a_contract(cast, client):
@@ -38,7 +41,7 @@ def test_commissioner_records_a_contract(cast, client):
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"annual_value": "-1"}, "annual_value", "The annual value cannot be negative"),
     ({"end_date": "2026-03-31"}, "end_date", "The end date must be the same as or after"),
-    ({"start_date": "2026-02-30"}, "start_date", "Enter the start date as a real date"),
+    ({"start_date": "2026-02-30"}, "start_date", "The start date must be a real date"),
     ({"programme_code": ""}, "programme_code", "Choose the programme"),
     ({"provider": ""}, "provider", "Choose the provider"),
     ({"target_referrals": "-3"}, "target_referrals", "cannot be negative"),
@@ -79,7 +82,8 @@ def test_another_office_may_hold_a_contract_on_the_same_dates(cast, client):
             "start_date": "2025-04-01", "end_date": "2028-03-31", "annual_value": "1",
             "target_referrals": "1", "target_starts": "1", "target_completions": "1",
             "target_days_to_first_contact": "14"}
-    assert client.post(reverse("commissioning:contract_create"), data).status_code == 302
+    assert client.post(reverse("commissioning:contract_create"),
+                       with_date_inputs(data, *DATES)).status_code == 302
 
 
 def test_edit_keeps_its_own_dates_and_refuses_a_clash(cast, client):
@@ -91,11 +95,11 @@ def test_edit_keeps_its_own_dates_and_refuses_a_clash(cast, client):
             "start_date": "2025-04-01", "end_date": "2028-03-31", "annual_value": "130000",
             "target_referrals": "240", "target_starts": "200", "target_completions": "170",
             "target_days_to_first_contact": "14"}
-    assert client.post(url, data).status_code == 302
+    assert client.post(url, with_date_inputs(data, *DATES)).status_code == 302
     contract.refresh_from_db()
     assert contract.annual_value == Decimal("130000")
     data["end_date"] = "2028-06-30"
-    response = client.post(url, data)
+    response = client.post(url, with_date_inputs(data, *DATES))
     assert response.status_code == 200 and "The dates overlap" in response.content.decode()
     contract.refresh_from_db()
     assert contract.end_date == date(2028, 3, 31)

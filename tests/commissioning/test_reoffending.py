@@ -328,8 +328,8 @@ def test_the_statistics_release_carries_reoffending_under_disclosure_control(cas
     make_contract(cast)
     make_run(cast)
     user = cast.users[Role.COMMISSIONER]
-    release = services.prepare_release(user, date(2026, 4, 1))
-    services.publish_release(user, release)
+    release = services.prepare_release(actor=user, quarter=date(2026, 4, 1))
+    services.publish_release(actor=user, release=release)
     snap = release.snapshot
     cara = next(s for s in snap["reoffending"] if "CARA" in s["heading"])
     shown = {f["label"]: f["shown"] for f in cara["figures"]}

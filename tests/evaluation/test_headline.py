@@ -144,7 +144,7 @@ def test_the_release_names_the_signed_off_run(cast):
     oversee(cast)
     run = make_run(cast)
     user = cast.users[Role.COMMISSIONER]
-    release = commissioning.prepare_release(user, date(2026, 4, 1))
+    release = commissioning.prepare_release(actor=user, quarter=date(2026, 4, 1))
     cara = next(s for s in release.snapshot["reoffending"] if "CARA" in s["heading"])
     named = dict(cara["about"])["Evaluation run"]
     assert named.startswith(f"Run {run.pk}, \u201chand-built\u201d")

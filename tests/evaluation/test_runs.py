@@ -12,11 +12,13 @@ from diversion.demo.evaluation import build_historical_trial
 from diversion.evaluation.cohort import build_inputs
 from diversion.evaluation.models import EvaluationRun
 from diversion.evaluation.services import run_evaluation
+from tests.dates import with_date_inputs
 from tests.factories import make_user
 
 FORM = {"title": "CARA 2024", "programme_code": "cara", "design": "trial",
         "index_from": "2024-01-01", "index_to": "2024-12-31", "index_basis": "randomisation",
         "window_days": "365", "basis": "recorded", "scope": "any", "who_counts": "referred"}
+DATES = ("index_from", "index_to")
 
 
 @pytest.fixture
@@ -34,7 +36,8 @@ def trial(cast):
 
 
 def _define(client, **changes) -> EvaluationRun:
-    response = client.post(reverse("evaluation:run_new"), {**FORM, **changes})
+    response = client.post(reverse("evaluation:run_new"),
+                           with_date_inputs({**FORM, **changes}, *DATES))
     assert response.status_code == 302, response.content.decode()[:2000]
     return EvaluationRun.objects.latest("id")
 
@@ -114,7 +117,7 @@ def test_empty_period_is_too_small_not_a_crash(analyst_client, trial):
 
 @pytest.mark.parametrize(("changes", "field", "message"), [
     ({"index_from": "2024-12-31", "index_to": "2024-01-01"}, "index_to", "same as or after"),
-    ({"index_from": "not a date"}, "index_from", "Enter a valid date"),
+    ({"index_from": "not a date"}, "index_from", "The index dates from must be a real date"),
     ({"programme_code": "juno"}, "design", "no randomised trial"),
     ({"index_basis": "referral"}, "index_basis", "control arm is never referred"),
     ({"design": "matched"}, "index_basis", "no randomisation date"),
@@ -128,7 +131,8 @@ def test_empty_period_is_too_small_not_a_crash(analyst_client, trial):
     ({"covariates": ["age", "shoe_size"]}, "covariates", "Select a valid choice"),
 ])
 def test_form_errors_name_the_field(analyst_client, changes, field, message):
-    response = analyst_client.post(reverse("evaluation:run_new"), {**FORM, **changes})
+    response = analyst_client.post(reverse("evaluation:run_new"),
+                                  with_date_inputs({**FORM, **changes}, *DATES))
     body = response.content.decode()
     assert response.status_code == 200
     assert "govuk-error-summary" in body and f'href="#id_{field}"' in body

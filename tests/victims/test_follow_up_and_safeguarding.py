@@ -14,6 +14,7 @@ from diversion.audit.models import ProcessingLog
 from diversion.victims import selectors, services
 from diversion.victims.models import FollowUp, InformationEvent, SafeguardingAlert
 from diversion.victims.schedules import follow_up_points
+from tests.dates import with_date_inputs
 from tests.victims.helpers import home_case, make_victim
 
 
@@ -25,9 +26,10 @@ def worker_client(cast, client):
 
 def test_contact_log_records_date_method_outcome_and_notes(cast, worker_client):
     victim = make_victim(cast)
-    response = worker_client.post(reverse("victims:contact_create", args=[victim.pk]), {
+    response = worker_client.post(reverse("victims:contact_create", args=[victim.pk]),
+                                  with_date_inputs({
         "contacted_on": timezone.localdate().isoformat(), "method": "text",
-        "outcome": "unsafe", "notes": "Said she would call back"})
+        "outcome": "unsafe", "notes": "Said she would call back"}, "contacted_on"))
     assert response.status_code == 302
     entry = victim.contacts.get()
     assert (entry.method, entry.outcome, entry.notes) == ("text", "unsafe",
@@ -47,9 +49,10 @@ def test_follow_up_with_the_victims_own_words(cast, worker_client):
     victim = make_victim(cast, case=case)
     url = reverse("victims:follow_up_create", args=[victim.pk, case.pk])
     assert "3 months after the workshops" in worker_client.get(url).content.decode()
-    response = worker_client.post(url, {
+    response = worker_client.post(url, with_date_inputs({
         "point": "3_months", "contacted_on": timezone.localdate().isoformat(),
-        "still_in_contact": "yes", "change": "positive", "own_words": "He listens now"})
+        "still_in_contact": "yes", "change": "positive", "own_words": "He listens now"},
+        "contacted_on"))
     assert response.status_code == 302
     follow_up = FollowUp.objects.get()
     assert (follow_up.point, follow_up.change, follow_up.own_words) == (
@@ -61,16 +64,16 @@ def test_follow_up_before_the_case_or_with_bad_input_is_refused(cast, worker_cli
     victim = make_victim(cast, case=case)
     url = reverse("victims:follow_up_create", args=[victim.pk, case.pk])
     before_case = (timezone.localdate(case.created_at) - timedelta(days=1)).isoformat()
-    page = worker_client.post(url, {"point": "3_months", "contacted_on": before_case,
-                                    "still_in_contact": "no", "change": "none"}
-                              ).content.decode()
+    page = worker_client.post(url, with_date_inputs(
+        {"point": "3_months", "contacted_on": before_case, "still_in_contact": "no",
+         "change": "none"}, "contacted_on")).content.decode()
     assert "Follow-up date must be on or after the case was opened" in page
     assert 'href="#id_contacted_on"' in page
-    page = worker_client.post(url, {"point": "6_years", "contacted_on": "31/02/2026",
-                                    "still_in_contact": "no", "change": "sideways"}
-                              ).content.decode()
+    page = worker_client.post(url, with_date_inputs(
+        {"point": "6_years", "contacted_on": "31/02/2026", "still_in_contact": "no",
+         "change": "sideways"}, "contacted_on")).content.decode()
     assert "Choose the follow-up point" in page
-    assert "Follow-up date must be a real date" in page
+    assert "The follow-up date must be a real date" in page
     assert "Choose the change in behaviour the victim reports" in page
     assert not FollowUp.objects.exists()
 
@@ -131,11 +134,14 @@ def test_victims_code_information_events_are_dated(cast, worker_client):
     url = reverse("victims:information_create", args=[victim.pk, case.pk])
     today = timezone.localdate().isoformat()
     for kind in ("decision", "outcome", "completion"):
-        assert worker_client.post(url, {"kind": kind, "told_on": today}).status_code == 302
+        assert worker_client.post(url, with_date_inputs(
+            {"kind": kind, "told_on": today}, "told_on")).status_code == 302
     assert sorted(InformationEvent.objects.values_list("kind", flat=True)) == [
         "completion", "decision", "outcome"]
-    page = worker_client.post(url, {"kind": "gossip", "told_on": "soon"}).content.decode()
-    assert "Choose what the victim was told" in page and "Date told must be a real date" in page
+    page = worker_client.post(url, with_date_inputs(
+        {"kind": "gossip", "told_on": "soon"}, "told_on")).content.decode()
+    assert ("Choose what the victim was told" in page
+            and "The date told must be a real date" in page)
 
 
 def test_disclosure_records_its_recipient(cast, worker_client):

@@ -13,6 +13,7 @@ from diversion.audit.models import ProcessingLog
 from diversion.audit.services import ProcessingLogError
 from diversion.victims import selectors, stepup
 from diversion.victims.models import CaseVictim, Consultation, SafeguardingAlert, Victim
+from tests.dates import with_date_inputs
 from tests.factories import PASSWORD
 from tests.victims.helpers import home_case, make_case, make_victim
 
@@ -170,12 +171,13 @@ def test_a_half_finished_consultation_is_saved_as_a_draft_then_completed(cast, w
 def test_bad_dates_are_refused_naming_the_field(cast, worker_client):
     victim = make_victim(cast)
     url = reverse("victims:contact_create", args=[victim.pk])
-    for value, message in (("2026-02-30", "Contact date must be a real date"),
-                           ("yesterday", "Contact date must be a real date"),
+    for value, message in (("2026-02-30", "The contact date must be a real date"),
+                           ("yesterday", "The contact date must be a real date"),
                            ("2999-01-01", "Contact date must be today or in the past"),
                            ("", "Enter the contact date")):
-        page = worker_client.post(url, {"contacted_on": value, "method": "phone",
-                                        "outcome": "spoke"}).content.decode()
+        page = worker_client.post(url, with_date_inputs(
+            {"contacted_on": value, "method": "phone", "outcome": "spoke"}, "contacted_on")
+        ).content.decode()
         assert message in page, value
         assert 'href="#id_contacted_on"' in page
     assert not victim.contacts.exists()
@@ -223,9 +225,10 @@ def test_when_the_database_refuses_the_log_row_victim_pages_fail_closed(cast, wo
         worker_client.get(reverse("victims:victim", args=[victim.pk])),
         worker_client.get(reverse("victims:contact_details_edit", args=[victim.pk])),
         worker_client.get(reverse("victims:home")),
-        worker_client.post(reverse("victims:contact_create", args=[victim.pk]), {
-            "contacted_on": "2026-11-01", "method": "phone", "outcome": "spoke",
-            "notes": "zqcanary note"}),
+        worker_client.post(reverse("victims:contact_create", args=[victim.pk]),
+                           with_date_inputs({"contacted_on": "2026-11-01", "method": "phone",
+                                             "outcome": "spoke", "notes": "zqcanary note"},
+                                            "contacted_on")),
     ]
     for response in responses:
         assert response.status_code == 503

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 
 from diversion.audit.models import Operation, SecurityEventKind
+from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form
 
 # DPA 2018 s.62(4): the only purposes for which the logs may be used.
@@ -28,12 +29,8 @@ class LogQueryForm(Form):
                                max_length=150)
     subject = forms.CharField(label="Subject reference", required=False, max_length=120,
                               help_text="For example cases.Person:42")
-    date_from = forms.DateField(label="From (date)", required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}),
-                                error_messages={"invalid": "Enter a real date for ‘from’"})
-    date_to = forms.DateField(label="To (date)", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}),
-                              error_messages={"invalid": "Enter a real date for ‘to’"})
+    date_from = GovukDateField(label="From (date)", required=False)
+    date_to = GovukDateField(label="To (date)", required=False)
 
     def clean(self):
         data = super().clean()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.db import transaction
 from django.utils import timezone
 
+from diversion.accounts.models import User
 from diversion.accounts.policy import visible
 from diversion.audit.forms import PURPOSES
 from diversion.audit.models import IntegrityCheck, Operation, ProcessingLog, SecurityEvent
@@ -31,15 +32,19 @@ def _describe(data: dict, names: tuple[str, ...]) -> str:
     return f"Audit query ({purpose})" + (": " + ", ".join(used) if used else "")
 
 
-def query_processing_log(actor, data: dict) -> list[ProcessingLog]:
+def query_processing_log(*, actor: User, purpose: str, operation: str = "",
+                         username: str = "", subject: str = "", date_from: date | None = None,
+                         date_to: date | None = None) -> list[ProcessingLog]:
+    data = {"purpose": purpose, "operation": operation, "username": username,
+            "subject": subject, "date_from": date_from, "date_to": date_to}
     filters = _day_bounds(data)
-    if data.get("operation"):
-        filters["operation"] = data["operation"]
-    if data.get("username"):
-        filters["actor_username__iexact"] = data["username"]
+    if operation:
+        filters["operation"] = operation
+    if username:
+        filters["actor_username__iexact"] = username
     queryset = visible(actor, ProcessingLog).filter(**filters).select_related("organisation")
-    if data.get("subject"):
-        queryset = queryset.filter(subject_index__contains=f" {data['subject'].strip()} ")
+    if subject:
+        queryset = queryset.filter(subject_index__contains=f" {subject.strip()} ")
     with transaction.atomic():
         rows = list(queryset.order_by("-id")[:PAGE_SIZE])
         record(actor=actor, operation=Operation.CONSULTATION, obj=None,
@@ -48,12 +53,16 @@ def query_processing_log(actor, data: dict) -> list[ProcessingLog]:
     return rows
 
 
-def query_security_events(actor, data: dict) -> list[SecurityEvent]:
+def query_security_events(*, actor: User, purpose: str, kind: str = "", username: str = "",
+                          date_from: date | None = None, date_to: date | None = None
+                          ) -> list[SecurityEvent]:
+    data = {"purpose": purpose, "kind": kind, "username": username, "date_from": date_from,
+            "date_to": date_to}
     filters = _day_bounds(data)
-    if data.get("kind"):
-        filters["kind"] = data["kind"]
-    if data.get("username"):
-        filters["username__iexact"] = data["username"]
+    if kind:
+        filters["kind"] = kind
+    if username:
+        filters["username__iexact"] = username
     with transaction.atomic():
         rows = list(visible(actor, SecurityEvent).filter(**filters).order_by("-id")[:PAGE_SIZE])
         record(actor=actor, operation=Operation.CONSULTATION,

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from diversion.accounts.policy import visible
 from diversion.cases import pnc, regimes
-from diversion.cases.dates import GovukDateField
 from diversion.cases.models import DashRisk, Offence, OffenceCode, Person, Relationship, Sex
+from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form
 from diversion.programmes import registry
 

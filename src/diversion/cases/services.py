@@ -12,7 +12,6 @@ it was built from, and a case changed since then is refused with `StaleCase` (no
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,6 +23,7 @@ from diversion.audit.services import record
 from diversion.cases import lifecycle, regimes
 from diversion.cases.lifecycle import InvalidTransition, Status
 from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence, Person
+from diversion.core.ages import age_on
 from diversion.programmes import registry, rules
 
 
@@ -136,8 +136,6 @@ def update_facts(actor, case: Case, *, expected_version: int, facts: dict) -> Ca
     return case
 
 
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def facts_for(case: Case) -> dict:
@@ -145,7 +143,7 @@ def facts_for(case: Case) -> dict:
     person, offence = case.person, case.offence
     facts = {
         "sex": person.sex if person.sex in ("M", "F") else None,
-        "age_at_offence": _age_on(person.date_of_birth, offence.offence_date),
+        "age_at_offence": age_on(person.date_of_birth, offence.offence_date),
         "relationship": offence.relationship,
         "domestic_abuse": offence.domestic_abuse,
         "offence_code": offence.offence_code_id,

@@ -14,6 +14,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
 from typing import cast
 
+from diversion.core.ages import age_on
+
 PENCE = Decimal("0.01")
 
 
@@ -202,10 +204,6 @@ ETHNIC_GROUPS: dict[str, str] = {
     "B": "Black or Black British", "O": "Other ethnic group", "N": "Not stated",
 }
 SEXES: dict[str, str] = {"M": "Male", "F": "Female", "X": "Not known"}
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def age_band(born: date, day: date) -> str:

@@ -8,6 +8,7 @@ from django import forms
 from diversion.accounts.models import Organisation
 from diversion.commissioning import figures, selectors
 from diversion.commissioning.models import Contract, Programme, UnitCostVersion
+from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form, ModelForm
 
 EARLIEST_QUARTER = date(2018, 1, 1)
@@ -19,18 +20,17 @@ def quarter_choices(today: date) -> list[tuple[str, str]]:
 
 
 class ContractForm(ModelForm):
+    start_date = GovukDateField(label="Start date")
+    end_date = GovukDateField(
+        label="End date", help_text="The last day the contract covers, for example, 31 3 2029")
+
     class Meta:
         model = Contract
         fields = ["programme_code", "provider", "start_date", "end_date", "annual_value",
                   "target_referrals", "target_starts", "target_completions",
                   "target_days_to_first_contact"]
-        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}),
-                   "end_date": forms.DateInput(attrs={"type": "date"})}
-        labels = {"annual_value": "Annual value (£)", "start_date": "Start date",
-                  "end_date": "End date"}
+        labels = {"annual_value": "Annual value (£)"}
         help_texts = {
-            "start_date": "For example, 2026-04-01",
-            "end_date": "The last day the contract covers, for example, 2029-03-31",
             "annual_value": "In pounds, for example 125000",
             "target_days_to_first_contact": "Days from the caution to the provider's first "
                                             "contact with the person",
@@ -40,10 +40,6 @@ class ContractForm(ModelForm):
                                "invalid_choice": "Choose the programme"},
             "provider": {"required": "Choose the provider",
                          "invalid_choice": "Choose a provider from the list"},
-            "start_date": {"required": "Enter the start date",
-                           "invalid": "Enter the start date as a real date, like 2026-04-01"},
-            "end_date": {"required": "Enter the end date",
-                         "invalid": "Enter the end date as a real date, like 2029-03-31"},
             "annual_value": {"required": "Enter the annual value",
                              "invalid": "Enter the annual value as a number of pounds",
                              "min_value": "The annual value cannot be negative",

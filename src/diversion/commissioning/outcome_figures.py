@@ -16,6 +16,7 @@ from typing import cast
 from django.db.models import QuerySet
 
 from diversion.accounts import policy
+from diversion.accounts.models import User
 from diversion.commissioning import disclosure, figures, tables
 from diversion.commissioning.models import Contract, OutcomeAggregate
 
@@ -34,9 +35,9 @@ class Outcomes:
     groups: dict = field(default_factory=dict)
 
 
-def rows(user, filters, model=OutcomeAggregate) -> QuerySet:
+def rows(actor: User, filters, model=OutcomeAggregate) -> QuerySet:
     """The aggregate rows (OutcomeAggregate or DashboardAggregate) the filters choose."""
-    found = policy.visible(user, model).filter(
+    found = policy.visible(actor, model).filter(
         quarter_start__gte=filters.start, quarter_start__lte=filters.end)
     if filters.programme:
         found = found.filter(programme_code=filters.programme)
@@ -82,7 +83,7 @@ def _targets(contracts: list[Contract]) -> dict[tuple[int, str], int]:
     return found
 
 
-def compute(user, filters, limit: int, contracts: list[Contract],
+def compute(actor: User, filters, limit: int, contracts: list[Contract],
             quarter_list: list[date]) -> Outcomes:
     # One pass over the filtered rows (thousands, not cases): every figure and split below is
     # summed from it in Python, cheaper than a GROUP BY query per figure (bench/dashboard.py).
@@ -93,7 +94,7 @@ def compute(user, filters, limit: int, contracts: list[Contract],
     dimensions = ("sex", "age_band", "ethnic_group")
     groups: dict = {d: defaultdict(lambda: defaultdict(int)) for d in dimensions}
     for (quarter, provider_id, programme, sex, age, ethnic, measure, value,
-         n) in rows(user, filters).values_list(
+         n) in rows(actor, filters).values_list(
             "quarter_start", "provider_id", "programme_code", "sex", "age_band",
             "ethnic_group", "measure", "value", "count").order_by():
         totals[(measure, value)] += n

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from diversion.accounts import policy
-from diversion.accounts.models import Organisation
+from diversion.accounts.models import Organisation, User
 from diversion.commissioning import disclosure, figures, tables
 from diversion.commissioning.figures import BenefitCostInterval, Figure
 from diversion.commissioning.models import ReoffendingSummary
@@ -79,21 +79,21 @@ class Section:
                 "about": [list(row) for row in self.about], "verdict": self.verdict}
 
 
-def latest(user, filters, programme: str) -> ReoffendingSummary | None:
-    found = policy.visible(user, ReoffendingSummary).filter(programme_code=programme)
+def latest(actor: User, filters, programme: str) -> ReoffendingSummary | None:
+    found = policy.visible(actor, ReoffendingSummary).filter(programme_code=programme)
     if filters.force is not None:
         found = found.filter(force=filters.force)
     return found.filter(approved_at__isnull=False).select_related("force") \
         .order_by("-approved_at", "-pk").first()
 
 
-def place(user, filters) -> str:
+def place(actor: User, filters) -> str:
     """Where the figures come from, in words: the chosen force, the one overseen, or all."""
     if filters.force is not None:
         return filters.force.name
-    names = list(policy.visible(user, Organisation)
+    names = list(policy.visible(actor, Organisation)
                  .filter(kind="police_force",
-                         commissioned_by__commissioner_office_id=user.organisation_id)
+                         commissioned_by__commissioner_office_id=actor.organisation_id)
                  .distinct().values_list("name", flat=True)[:2])
     return names[0] if len(names) == 1 else "the forces your office oversees"
 
@@ -316,17 +316,17 @@ def _benefit_money(section: Section, summary: ReoffendingSummary, unit_costs, co
     ]
 
 
-def sections(user, filters, programmes: list[str], limit: int, unit_costs,
+def sections(actor: User, filters, programmes: list[str], limit: int, unit_costs,
              cost_of: dict[str, Decimal]) -> list[Section]:
     """One section per programme in view; `cost_of` is each programme's contract cost in the
     period."""
     found = []
     where = None
     for prog in programmes:
-        summary = latest(user, filters, prog)
+        summary = latest(actor, filters, prog)
         section = Section(prog, f"{prog}: reoffending from the latest evaluation run")
         if summary is None:
-            where = where or place(user, filters)
+            where = where or place(actor, filters)
             section.empty = (f"No evaluation run for {prog} in {where} has been signed off as "
                              "the headline yet: an analyst proposes a finished run and a "
                              "second analyst approves it.")

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 
 from diversion.accounts import policy
-from diversion.accounts.models import Organisation
+from diversion.accounts.models import Organisation, User
 from diversion.commissioning import (
     disclosure,
     figures,
@@ -48,24 +48,24 @@ def threshold() -> int:
         getattr(settings, "DISCLOSURE_THRESHOLD", disclosure.DEFAULT_THRESHOLD))
 
 
-def providers(user) -> QuerySet:
-    return policy.visible(user, Organisation).filter(kind="provider").order_by("name")
+def providers(actor: User) -> QuerySet:
+    return policy.visible(actor, Organisation).filter(kind="provider").order_by("name")
 
 
-def overseen_forces(user) -> QuerySet:
-    return (policy.visible(user, Organisation)
+def overseen_forces(actor: User) -> QuerySet:
+    return (policy.visible(actor, Organisation)
             .filter(kind="police_force",
-                    commissioned_by__commissioner_office_id=user.organisation_id)
+                    commissioned_by__commissioner_office_id=actor.organisation_id)
             .distinct().order_by("name"))
 
 
-def contracts(user) -> QuerySet:
-    return policy.visible(user, Contract).select_related("provider").order_by(
+def contracts(actor: User) -> QuerySet:
+    return policy.visible(actor, Contract).select_related("provider").order_by(
         "programme_code", "start_date")
 
 
-def unit_cost_versions(user) -> QuerySet:
-    return policy.visible(user, UnitCostVersion).order_by("-number")
+def unit_cost_versions(actor: User) -> QuerySet:
+    return policy.visible(actor, UnitCostVersion).order_by("-number")
 
 
 def default_unit_costs() -> dict:
@@ -81,8 +81,8 @@ class UnitCosts:
     note: str
 
 
-def current_unit_costs(user) -> UnitCosts:
-    latest = unit_cost_versions(user).first()
+def current_unit_costs(actor: User) -> UnitCosts:
+    latest = unit_cost_versions(actor).first()
     if latest is not None:
         return UnitCosts(latest.number, latest.price_year, latest.source,
                          latest.da_victim_cost, latest.note)
@@ -90,8 +90,8 @@ def current_unit_costs(user) -> UnitCosts:
     return UnitCosts(None, d["price_year"], d["source"], Decimal(d["da_victim_cost"]), d["note"])
 
 
-def releases(user) -> QuerySet:
-    return policy.visible(user, StatisticsRelease).order_by("-quarter_start")
+def releases(actor: User) -> QuerySet:
+    return policy.visible(actor, StatisticsRelease).order_by("-quarter_start")
 
 
 def published_releases() -> QuerySet:
@@ -137,8 +137,8 @@ class Dashboard:
         return next((t for t in self.tables if t.key == key), None)
 
 
-def _contracts_in(user, filters: Filters) -> list[Contract]:
-    found = contracts(user).filter(start_date__lte=filters.end, end_date__gte=filters.start)
+def _contracts_in(actor: User, filters: Filters) -> list[Contract]:
+    found = contracts(actor).filter(start_date__lte=filters.end, end_date__gte=filters.start)
     if filters.programme:
         found = found.filter(programme_code=filters.programme)
     if filters.provider is not None:
@@ -159,15 +159,15 @@ class Version:
     threshold: int
 
 
-def version(user) -> Version:
-    deals = contracts(user).aggregate(t=Max("updated_at"), n=Count("id"))
-    runs = policy.visible(user, ReoffendingSummary).aggregate(t=Max("computed_at"),
+def version(actor: User) -> Version:
+    deals = contracts(actor).aggregate(t=Max("updated_at"), n=Count("id"))
+    runs = policy.visible(actor, ReoffendingSummary).aggregate(t=Max("computed_at"),
                                                               n=Count("id"))
     return Version(
-        policy.visible(user, DashboardAggregate).aggregate(t=Max("computed_at"))["t"],
-        tuple(policy.visible(user, CommissionedForce).order_by("force_id")
+        policy.visible(actor, DashboardAggregate).aggregate(t=Max("computed_at"))["t"],
+        tuple(policy.visible(actor, CommissionedForce).order_by("force_id")
               .values_list("force_id", flat=True)),
-        (deals["t"], deals["n"]), unit_cost_versions(user).aggregate(n=Max("number"))["n"],
+        (deals["t"], deals["n"]), unit_cost_versions(actor).aggregate(n=Max("number"))["n"],
         (runs["t"], runs["n"]), threshold())
 
 
@@ -210,9 +210,9 @@ def _relations(built: list[tables.Table]) -> list[disclosure.Relation]:
     return found
 
 
-def dashboard(user, filters: Filters) -> Dashboard:
+def dashboard(actor: User, filters: Filters) -> Dashboard:
     limit = threshold()
-    rows = outcome_figures.rows(user, filters, DashboardAggregate)
+    rows = outcome_figures.rows(actor, filters, DashboardAggregate)
     by_status: dict[str, int] = defaultdict(int)
     by_quarter: dict[tuple[date, str], int] = defaultdict(int)
     groups: dict[str, dict[str, dict[str, int]]] = {
@@ -237,11 +237,11 @@ def dashboard(user, filters: Filters) -> Dashboard:
                 cell["completed"] += n
     recorded = sum(by_status.values())
     stage_counts = stages.counts_by_stage(by_status)
-    computed_at = policy.visible(user, DashboardAggregate).aggregate(t=Max("computed_at"))["t"]
+    computed_at = policy.visible(actor, DashboardAggregate).aggregate(t=Max("computed_at"))["t"]
 
-    found_contracts = _contracts_in(user, filters)
+    found_contracts = _contracts_in(actor, filters)
     quarter_list = figures.quarters(filters.start, filters.end)
-    measured = outcome_figures.compute(user, filters, limit, found_contracts, quarter_list)
+    measured = outcome_figures.compute(actor, filters, limit, found_contracts, quarter_list)
     # Starts come from the attendance register (outcome_figures), not the status.
     referred, started = stage_counts[stages.REFERRED], measured.started
     completed, breached = stage_counts[stages.COMPLETED], stage_counts[stages.BREACHED]
@@ -249,7 +249,7 @@ def dashboard(user, filters: Filters) -> Dashboard:
     cost = figures.cost_in_period(
         [figures.ContractTerms(c.start_date, c.end_date, c.annual_value) for c in found_contracts],
         filters.start, filters.end)
-    unit_costs = current_unit_costs(user)
+    unit_costs = current_unit_costs(actor)
     money: list = [
         figures.Figure("Contract cost in the period", cost,
                        "annual contract values, pro rata by day over the period", unit="£",
@@ -262,7 +262,7 @@ def dashboard(user, filters: Filters) -> Dashboard:
         [figures.ContractTerms(c.start_date, c.end_date, c.annual_value)
          for c in found_contracts if c.programme_code == p], filters.start, filters.end)
         for p in programmes}
-    reoffending = reoffending_figures.sections(user, filters, programmes, limit, unit_costs,
+    reoffending = reoffending_figures.sections(actor, filters, programmes, limit, unit_costs,
                                                cost_of)
     for section in reoffending:
         money += section.money

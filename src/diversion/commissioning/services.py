@@ -3,18 +3,21 @@ publications are disclosures of aggregates drawn from it, so each writes a proce
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from diversion.accounts import policy
+from diversion.accounts.models import Organisation, User
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.commissioning import figures, selectors, tables
-from diversion.commissioning.forms import ContractForm, UnitCostForm
 from diversion.commissioning.models import Contract, StatisticsRelease, UnitCostVersion
 
 
@@ -22,35 +25,50 @@ class AlreadyPublished(Exception):
     """A published release is frozen."""
 
 
-def save_contract(user, form: ContractForm) -> Contract:
-    contract = form.save(commit=False)
-    if contract.pk is None:
-        contract.commissioner_office_id = user.organisation_id
-        contract.created_by = user
+
+def _office_id(actor: User) -> int:
+    # The COMMISSIONING rule admits only users who belong to an organisation (their office).
+    return cast(int, actor.organisation_id)
+
+def save_contract(*, actor: User, contract: Contract | None = None, programme_code: str,
+                  provider: Organisation, start_date: date, end_date: date,
+                  annual_value: Decimal, target_referrals: int, target_starts: int,
+                  target_completions: int, target_days_to_first_contact: int) -> Contract:
+    """Record a new contract for the actor's office, or change `contract`."""
+    if contract is None:
+        contract = Contract(commissioner_office_id=_office_id(actor), created_by=actor)
+    contract.programme_code = programme_code
+    contract.provider = provider
+    contract.start_date, contract.end_date = start_date, end_date
+    contract.annual_value = annual_value
+    contract.target_referrals = target_referrals
+    contract.target_starts = target_starts
+    contract.target_completions = target_completions
+    contract.target_days_to_first_contact = target_days_to_first_contact
     with transaction.atomic():
         contract.save()
     return contract
 
 
-def save_unit_costs(user, form: UnitCostForm) -> UnitCostVersion:
+def save_unit_costs(*, actor: User, da_victim_cost: Decimal, price_year: str, source: str,
+                    note: str = "") -> UnitCostVersion:
     """Add a new version; earlier versions are never changed."""
-    version = form.save(commit=False)
-    version.pk = None
-    version.commissioner_office_id = user.organisation_id
-    version.created_by = user
+    version = UnitCostVersion(da_victim_cost=da_victim_cost, price_year=price_year,
+                              source=source, note=note,
+                              commissioner_office_id=_office_id(actor), created_by=actor)
     with transaction.atomic():
-        last = (policy.visible(user, UnitCostVersion).select_for_update()
+        last = (policy.visible(actor, UnitCostVersion).select_for_update()
                 .aggregate(n=Max("number"))["n"])
         version.number = (last or 0) + 1
         version.save()
     return version
 
 
-def release_snapshot(user, quarter: date) -> dict:
+def release_snapshot(*, actor: User, quarter: date) -> dict:
     """The headline figures of one quarter, disclosure-controlled before they are stored: the
     snapshot never holds a suppressed value."""
     filters = selectors.Filters(start=quarter, end=figures.quarter_end(quarter))
-    board = selectors.dashboard(user, filters)
+    board = selectors.dashboard(actor, filters)
     kept = [t for t in board.tables if t.key in ("quarters", "equality_sex", "equality_age_band",
                                                  "equality_ethnic_group",
                                                  # issue 8, second part:
@@ -63,7 +81,7 @@ def release_snapshot(user, quarter: date) -> dict:
 
     return {
         "quarter": figures.quarter_label(quarter),
-        "office": user.organisation.name,
+        "office": cast(Organisation, actor.organisation).name,
         "threshold": selectors.threshold(),
         "headline": shown(board.headline + board.money + board.outcomes),
         "reoffending": [{**section.to_json(), "figures": shown(section.figures)}
@@ -72,20 +90,20 @@ def release_snapshot(user, quarter: date) -> dict:
     }
 
 
-def prepare_release(user, quarter: date) -> StatisticsRelease:
+def prepare_release(*, actor: User, quarter: date) -> StatisticsRelease:
     """Create or refresh the draft release for a quarter (a published one is left alone)."""
     with transaction.atomic():
-        release = policy.visible(user, StatisticsRelease).select_for_update().filter(
+        release = policy.visible(actor, StatisticsRelease).select_for_update().filter(
             quarter_start=quarter).first()
         if release is not None and release.status == StatisticsRelease.Status.PUBLISHED:
             raise AlreadyPublished(f"The {figures.quarter_label(quarter)} release is published "
                                    "and cannot change")
-        snapshot = release_snapshot(user, quarter)
+        snapshot = release_snapshot(actor=actor, quarter=quarter)
         if release is None:
             try:
                 with transaction.atomic():
                     release = StatisticsRelease.objects.create(
-                        commissioner_office_id=user.organisation_id, quarter_start=quarter,
+                        commissioner_office_id=_office_id(actor), quarter_start=quarter,
                         threshold=selectors.threshold(), snapshot=snapshot)
             except IntegrityError:
                 raise AlreadyPublished("Another release for that quarter was just made") from None
@@ -97,40 +115,40 @@ def prepare_release(user, quarter: date) -> StatisticsRelease:
     return release
 
 
-def publish_release(user, release: StatisticsRelease) -> StatisticsRelease:
+def publish_release(*, actor: User, release: StatisticsRelease) -> StatisticsRelease:
     with transaction.atomic():
-        release = policy.visible(user, StatisticsRelease).select_for_update().get(pk=release.pk)
+        release = policy.visible(actor, StatisticsRelease).select_for_update().get(pk=release.pk)
         if release.status == StatisticsRelease.Status.PUBLISHED:
             raise AlreadyPublished("This release is already published")
         release.status = StatisticsRelease.Status.PUBLISHED
         release.published_at = timezone.now()
-        release.published_by = user
+        release.published_by = actor
         release.save(update_fields=["status", "published_at", "published_by"])
-        record(actor=user, operation=Operation.DISCLOSURE, obj=release,
+        record(actor=actor, operation=Operation.DISCLOSURE, obj=release,
                recipient="the public (published statistics page)",
                justification=f"Publication of the {release.snapshot.get('quarter')} statistics "
                              "release: aggregates only, small cells suppressed")
     return release
 
 
-def log_download(user, table: tables.Table, fmt: str, *, release: StatisticsRelease | None = None
-                 ) -> None:
+def log_download(*, actor: User | AnonymousUser, table: tables.Table, fmt: str,
+                 release: StatisticsRelease | None = None) -> None:
     """A download is a disclosure to whoever downloads it: one processing-log row each."""
-    signed_in = getattr(user, "is_authenticated", False)
-    recipient = (f"{user.username} ({user.organisation.name})" if signed_in
+    signed_in = getattr(actor, "is_authenticated", False)
+    recipient = (f"{actor.username} ({cast(User, actor).organisation})" if signed_in
                  else "a member of the public (anonymous download)")
     with transaction.atomic():
-        record(actor=user if signed_in else None, operation=Operation.DISCLOSURE, obj=release,
+        record(actor=actor if signed_in else None, operation=Operation.DISCLOSURE, obj=release,
                recipient=recipient,
                justification=f"Download of the table ‘{table.title}’ as {fmt.upper()} "
                              "(aggregates, small cells suppressed)")
 
 
-def log_dashboard_view(user, filters: selectors.Filters) -> None:
+def log_dashboard_view(*, actor: User, filters: selectors.Filters) -> None:
     """Viewing the dashboard reads the same counts of people's cases as downloading its tables:
     one processing-log row each time, even when the rendering comes from the cache."""
     with transaction.atomic():
-        record(actor=user, operation=Operation.CONSULTATION,
+        record(actor=actor, operation=Operation.CONSULTATION,
                justification="Commissioning dashboard viewed for "
                              f"{filters.start:%-d %B %Y} to {filters.end:%-d %B %Y} "
                              "(aggregates, small cells suppressed)")
@@ -139,7 +157,7 @@ def log_dashboard_view(user, filters: selectors.Filters) -> None:
 STALE_AFTER = timedelta(minutes=10)
 
 
-def request_refresh_if_stale(computed_at) -> bool:
+def request_refresh_if_stale(computed_at: datetime | None) -> bool:
     """Queue a recount when the aggregates are missing or old; at most one queued per period."""
     from diversion.commissioning.tasks import refresh_dashboard_aggregates
 

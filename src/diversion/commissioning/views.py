@@ -13,12 +13,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
+from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.commissioning import exports, figures, selectors, services, tables
 from diversion.commissioning.forms import ContractForm, FilterForm, ReleaseForm, UnitCostForm
 from diversion.commissioning.models import Contract, StatisticsRelease
 
 
-def _filter_form(request: HttpRequest) -> FilterForm:
+def _filter_form(request: AuthenticatedHttpRequest) -> FilterForm:
     today = timezone.localdate()
     data: QueryDict | dict[str, str] | None = (
         request.GET.copy() if "from_quarter" in request.GET else None)
@@ -31,7 +32,7 @@ def _filter_form(request: HttpRequest) -> FilterForm:
 
 
 @policy.rule(policy.COMMISSIONING)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Performance and outcomes: the landing page for this role."""
     return dashboard(request)
 
@@ -57,19 +58,19 @@ def _board_html(user, filters: selectors.Filters) -> tuple[SafeString, selectors
 
 
 @policy.rule(policy.COMMISSIONING)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
     board_html = None
     if form.is_valid():
         board_html, version = _board_html(request.user, form.filters())
-        services.log_dashboard_view(request.user, form.filters())
+        services.log_dashboard_view(actor=request.user, filters=form.filters())
         services.request_refresh_if_stale(version.aggregates_at)
     return render(request, "commissioning/dashboard.html",
                   {"form": form, "board_html": board_html})
 
 
 @policy.rule(policy.COMMISSIONING)
-def dashboard_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+def dashboard_export(request: AuthenticatedHttpRequest, key: str, fmt: str) -> HttpResponse:
     if fmt not in exports.FORMATS:
         raise Http404
     form = _filter_form(request)
@@ -79,22 +80,33 @@ def dashboard_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
     table = selectors.dashboard(request.user, form.filters()).table(key)
     if table is None:
         raise Http404
-    services.log_download(request.user, table, fmt)
+    services.log_download(actor=request.user, table=table, fmt=fmt)
     return exports.render(table, fmt, f"{key}-{form.cleaned_data['from_quarter']}-"
                                       f"{form.cleaned_data['to_quarter']}")
 
 
 @policy.rule(policy.COMMISSIONING)
-def contract_list(request: HttpRequest) -> HttpResponse:
+def contract_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "commissioning/contract_list.html",
                   {"contracts": selectors.contracts(request.user)})
 
 
+def _save_contract(request: AuthenticatedHttpRequest, form: ContractForm,
+                   contract: Contract | None = None) -> Contract:
+    data = form.cleaned_data
+    return services.save_contract(
+        actor=request.user, contract=contract, programme_code=data["programme_code"],
+        provider=data["provider"], start_date=data["start_date"], end_date=data["end_date"],
+        annual_value=data["annual_value"], target_referrals=data["target_referrals"],
+        target_starts=data["target_starts"], target_completions=data["target_completions"],
+        target_days_to_first_contact=data["target_days_to_first_contact"])
+
+
 @policy.rule(policy.COMMISSIONING)
-def contract_create(request: HttpRequest) -> HttpResponse:
+def contract_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ContractForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        contract = services.save_contract(request.user, form)
+        contract = _save_contract(request, form)
         messages.success(request, f"Contract recorded: {contract}")
         return redirect("commissioning:contract_list")
     return render(request, "commissioning/contract_form.html",
@@ -102,11 +114,11 @@ def contract_create(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(policy.COMMISSIONING)
-def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contract_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contract = policy.get_visible_or_404(request, Contract, pk=pk)
     form = ContractForm(request.POST or None, instance=contract, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.save_contract(request.user, form)
+        _save_contract(request, form, contract)
         messages.success(request, f"Changes saved: {contract}")
         return redirect("commissioning:contract_list")
     return render(request, "commissioning/contract_form.html",
@@ -114,13 +126,16 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.COMMISSIONING)
-def unit_costs(request: HttpRequest) -> HttpResponse:
+def unit_costs(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = selectors.current_unit_costs(request.user)
     initial = {"da_victim_cost": current.da_victim_cost, "price_year": current.price_year,
                "source": current.source, "note": current.note}
     form = UnitCostForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        version = services.save_unit_costs(request.user, form)
+        data = form.cleaned_data
+        version = services.save_unit_costs(
+            actor=request.user, da_victim_cost=data["da_victim_cost"],
+            price_year=data["price_year"], source=data["source"], note=data["note"])
         messages.success(request, f"Unit costs saved as version {version.number}")
         return redirect("commissioning:unit_costs")
     return render(request, "commissioning/unit_costs.html",
@@ -129,12 +144,12 @@ def unit_costs(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(policy.COMMISSIONING)
-def release_list(request: HttpRequest) -> HttpResponse:
+def release_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ReleaseForm(request.POST or None, today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
         try:
-            release = services.prepare_release(request.user,
-                                               date.fromisoformat(form.cleaned_data["quarter"]))
+            release = services.prepare_release(
+                actor=request.user, quarter=date.fromisoformat(form.cleaned_data["quarter"]))
         except services.AlreadyPublished as exc:
             form.add_error("quarter", str(exc))
         else:
@@ -144,17 +159,17 @@ def release_list(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(policy.COMMISSIONING)
-def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def release_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     release = policy.get_visible_or_404(request, StatisticsRelease, pk=pk)
     return render(request, "commissioning/release_detail.html", _release_context(release))
 
 
 @require_POST
 @policy.rule(policy.COMMISSIONING)
-def release_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def release_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     release = policy.get_visible_or_404(request, StatisticsRelease, pk=pk)
     try:
-        services.publish_release(request.user, release)
+        services.publish_release(actor=request.user, release=release)
     except services.AlreadyPublished as exc:
         messages.error(request, str(exc))
     else:
@@ -193,5 +208,5 @@ def public_export(request: HttpRequest, pk: int, key: str, fmt: str) -> HttpResp
     if not found:
         raise Http404
     table = tables.Table.from_json(found[0])
-    services.log_download(request.user, table, fmt, release=release)
+    services.log_download(actor=request.user, table=table, fmt=fmt, release=release)
     return exports.render(table, fmt, f"statistics-{release.quarter_start}-{key}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from diversion.cases.dates import GovukDateField
+from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form
 from diversion.delivery.models import (
     AttendanceOutcome,

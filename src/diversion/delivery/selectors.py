@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from diversion.accounts.policy import get_visible_or_404, visible
+from diversion.accounts.models import User
+from diversion.accounts.policy import visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.cases.models import CaseEvent
+from diversion.cases.models import Case, CaseEvent
 from diversion.disposals.models import Referral
 from diversion.programmes import registry
 
@@ -59,13 +60,12 @@ def active_cases(actor, *, limit: int = 100) -> list[Referral]:
     return referrals
 
 
-def provider_case(request, case_id: int, *, purpose: str):
-    """The case referred to the user's provider (a logged 404 otherwise), read-logged."""
-
-    referral = get_visible_or_404(request, Referral, case_id=case_id)
+def provider_case(*, actor: User, referral: Referral, purpose: str) -> Case:
+    """The case of a referral to the actor's provider (the view fetches the referral with
+    policy.get_visible_or_404, a logged 404 otherwise), read-logged."""
     case = referral.case
     with transaction.atomic():
-        record(actor=request.user, operation=Operation.CONSULTATION, obj=case,
+        record(actor=actor, operation=Operation.CONSULTATION, obj=case,
                subjects=[case.person], justification=purpose)
     return case
 

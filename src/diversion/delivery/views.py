@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from diversion.accounts import policy
 from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.accounts.models import User
-from diversion.accounts.roles import Role
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
 from diversion.cases.services import StaleCase
@@ -32,12 +31,18 @@ from diversion.programmes import registry
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Referral queue: the landing page for this role."""
     today = timezone.localdate()
     return render(request, "delivery/home.html", {
         "referrals": selectors.with_waiting(referral_queue(request.user), today),
         "active": selectors.active_cases(request.user), "today": today})
+
+
+def _provider_case(request: AuthenticatedHttpRequest, pk: int, purpose: str) -> Case:
+    """The case referred to the user's provider (a logged 404 otherwise), read-logged."""
+    referral = policy.get_visible_or_404(request, Referral, case_id=pk)
+    return selectors.provider_case(actor=request.user, referral=referral, purpose=purpose)
 
 
 def _case_context(request, case: Case, **extra) -> dict:
@@ -66,13 +71,13 @@ def _case_context(request, case: Case, **extra) -> dict:
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Provider case page")
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = _provider_case(request, pk, "Provider case page")
     return render(request, "delivery/case.html", _case_context(request, case))
 
 
 def _post_on_case(request, pk: int, form_class, context_key: str, action, purpose: str):
-    case = selectors.provider_case(request, pk, purpose=purpose)
+    case = _provider_case(request, pk, purpose)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -88,7 +93,7 @@ def _post_on_case(request, pk: int, form_class, context_key: str, action, purpos
 
 @require_POST
 @policy.rule(policy.PROVIDER_WORK)
-def contact(request: HttpRequest, pk: int) -> HttpResponse:
+def contact(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_on_case(request, pk, forms.ContactForm, "contact_form",
                          lambda case, d: services.record_contact(
                              request.user, case, made_on=d["made_on"], method=d["method"],
@@ -97,7 +102,7 @@ def contact(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @policy.rule(policy.PROVIDER_WORK)
-def note(request: HttpRequest, pk: int) -> HttpResponse:
+def note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_on_case(request, pk, forms.NoteForm, "note_form",
                          lambda case, d: services.add_note(request.user, case, d["text"]),
                          "Add a case note")
@@ -105,7 +110,7 @@ def note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @policy.rule(policy.PROVIDER_WORK)
-def goal(request: HttpRequest, pk: int) -> HttpResponse:
+def goal(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_on_case(request, pk, forms.GoalForm, "goal_form",
                          lambda case, d: services.add_goal(request.user, case, d["goal"]),
                          "Set a goal")
@@ -113,7 +118,7 @@ def goal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @policy.rule(policy.PROVIDER_WORK)
-def onward(request: HttpRequest, pk: int) -> HttpResponse:
+def onward(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _post_on_case(request, pk, forms.OnwardForm, "onward_form",
                          lambda case, d: services.add_onward_referral(
                              request.user, case, service=d["service"], reason=d["reason"],
@@ -122,8 +127,8 @@ def onward(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @policy.rule(policy.PROVIDER_WORK)
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Complete the programme")
+def complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = _provider_case(request, pk, "Complete the programme")
     try:
         services.complete(request.user, case)
     except (services.DeliveryRefused, StaleCase) as refused:
@@ -134,8 +139,8 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def book(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Book a session")
+def book(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = _provider_case(request, pk, "Book a session")
     events = booking_rules.bookable_events(request.user, case)
     for event in events:
         event.taken = event.bookings.filter(cancelled=False).count()
@@ -154,7 +159,7 @@ def book(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = (policy.visible(request.user, WorkshopEvent)
             .prefetch_related("facilitators").order_by("-starts_on")[:200])
     for event in rows:
@@ -170,10 +175,10 @@ def _session_choices() -> list[tuple[str, str]]:
 
 @policy.rule(policy.PROVIDER_WORK)
 def event_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    # PROVIDER_WORK admits only users who belong to an organisation.
-    staff = policy.visible(request.user, User) if request.user.role == Role.ADMINISTRATOR \
-        else User.objects.filter(organisation_id=cast(int, request.user.organisation_id),
-                                 role__in=policy.PROVIDER, is_active=True)
+    # PROVIDER_WORK admits only facilitators and provider managers of an organisation: the
+    # facilitators to choose from are their own organisation's.
+    staff = User.objects.filter(organisation_id=cast(int, request.user.organisation_id),
+                                role__in=policy.PROVIDER, is_active=True)
     form = forms.EventForm(request.POST or None, sessions=_session_choices(),
                            facilitators=[(str(u.pk), u.get_full_name() or u.username)
                                          for u in staff],
@@ -194,7 +199,7 @@ def event_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def register(request: HttpRequest, pk: int) -> HttpResponse:
+def register(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = policy.get_visible_or_404(request, WorkshopEvent, pk=pk)
     bookings = selectors.register_bookings(request.user, event)
     form = forms.RegisterForm(request.POST or None, bookings=bookings)
@@ -212,7 +217,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def correct_attendance(request: HttpRequest, pk: int, booking_pk: int) -> HttpResponse:
+def correct_attendance(request: AuthenticatedHttpRequest, pk: int, booking_pk: int) -> HttpResponse:
     """Change a saved mark, with why; the case follows the new mark (services says how)."""
     event = policy.get_visible_or_404(request, WorkshopEvent, pk=pk)
     booking = selectors.marked_booking(request.user, event, booking_pk)
@@ -237,8 +242,8 @@ def correct_attendance(request: HttpRequest, pk: int, booking_pk: int) -> HttpRe
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def questionnaire(request: HttpRequest, pk: int, qid: str) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Questionnaire")
+def questionnaire(request: AuthenticatedHttpRequest, pk: int, qid: str) -> HttpResponse:
+    case = _provider_case(request, pk, "Questionnaire")
     definition = booking_rules.definition_for(case)
     spec = definition.questionnaire(qid)
     if spec is None:
@@ -257,8 +262,8 @@ def questionnaire(request: HttpRequest, pk: int, qid: str) -> HttpResponse:
 
 
 @policy.rule(policy.PROVIDER_WORK)
-def assessment(request: HttpRequest, pk: int) -> HttpResponse:
-    case = selectors.provider_case(request, pk, purpose="Needs assessment")
+def assessment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = _provider_case(request, pk, "Needs assessment")
     domains = booking_rules.definition_for(case).assessment_domains
     if not domains:
         raise Http404
@@ -274,7 +279,7 @@ def assessment(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Police side: compliance and the breach decision.
 @policy.rule(policy.POLICE_WORK)
-def compliance_page(request: HttpRequest) -> HttpResponse:
+def compliance_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "delivery/compliance.html", {
         "lists": compliance.compliance_lists(request.user),
         "deadline_days": compliance.deadline_warning_days(),
@@ -282,7 +287,7 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
 
 
 @policy.rule(policy.POLICE_WORK)
-def progress(request: HttpRequest, pk: int) -> HttpResponse:
+def progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = policy.get_visible_or_404(request, Case, pk=pk)
     bookings = selectors.police_progress(request.user, case)
     referral = policy.visible(request.user, Referral).filter(case=case).first()
@@ -301,7 +306,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @policy.rule(policy.POLICE_WORK)
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = policy.get_visible_or_404(request, Case, pk=pk)
     form = forms.BreachForm(request.POST)
     if form.is_valid():

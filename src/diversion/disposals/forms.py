@@ -10,8 +10,8 @@ from django import forms
 from django.utils import timezone
 
 from diversion.cases import regimes
-from diversion.cases.dates import GovukDateField
 from diversion.cases.forms import VersionedForm
+from diversion.core.dates import GovukDateField
 from diversion.disposals.services import SIGNED_DOCUMENT_REQUIRED
 
 

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.conf import settings
 from django.db.models import IntegerField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from diversion.accounts import policy
 from diversion.cases.models import Case, Offence
+from diversion.core.ages import age_on
+from diversion.core.pseudonyms import pseudonym as keyed_pseudonym
 from diversion.evaluation.models import Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
 from diversion.records.models import PersonLink
@@ -55,8 +55,7 @@ class Inputs:
 
 def pseudonym(person_id: int) -> str:
     """A stable keyed pseudonym: the same person gets the same id across runs."""
-    key = ("evaluation-pseudonym:" + settings.SECRET_KEY).encode()
-    return hmac.new(key, str(person_id).encode(), hashlib.sha256).hexdigest()[:16]
+    return keyed_pseudonym(str(person_id), length=16, key_prefix="evaluation-pseudonym:")
 
 
 def received_of(case: Case) -> str:
@@ -82,10 +81,6 @@ def _index_date(case: Case, basis: str, allocation: TrialAllocation | None) -> d
     if basis == IndexBasis.REFERRAL and referral is None or basis == IndexBasis.CAUTION:
         return case.offence.outcome_date
     return None
-
-
-def _age(born: dt.date, on: dt.date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def _cases(run: EvaluationRun):
@@ -167,7 +162,7 @@ def build_inputs(run: EvaluationRun) -> Inputs:
         for name, value in (("person", case.person_id), ("group", group),
                             ("arm", arm or group), ("index_date", index),
                             ("received", received),
-                            ("age", _age(case.person.date_of_birth, index)),
+                            ("age", age_on(case.person.date_of_birth, index)),
                             ("male", case.person.sex == "M"),
                             ("da_index", case.offence.domestic_abuse),
                             ("index_offence", case.offence_id)):

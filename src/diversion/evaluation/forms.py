@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form, ModelForm
 from diversion.evaluation.models import COVARIATES, Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
@@ -29,6 +30,8 @@ class EvaluationDefinitionForm(ModelForm):
         label="Matched comparison: comparison people per treated person", coerce=int,
         choices=[(n, f"{n} to 1") for n in (1, 2, 3, 4, 5)], initial=1, required=False,
         empty_value=1)  # type: ignore[arg-type]  # the stubs allow only text; Django any value
+    index_from = GovukDateField(label="Index dates from")
+    index_to = GovukDateField(label="Index dates to")
     caliper_sd = forms.FloatField(
         label="Matched comparison: caliper (standard deviations of the propensity score's "
               "logit)", initial=0.2, min_value=0.01, max_value=1.0, required=False,
@@ -47,8 +50,6 @@ class EvaluationDefinitionForm(ModelForm):
         widgets = {
             "design": forms.RadioSelect, "index_basis": forms.RadioSelect,
             "who_counts": forms.RadioSelect,
-            "index_from": forms.DateInput(attrs={"type": "date"}),
-            "index_to": forms.DateInput(attrs={"type": "date"}),
         }
         labels = {"title": "Name of this evaluation", "index_basis": "Index date",
                   "who_counts": "Who counts as treated (the denominator)"}

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
-from diversion.evaluation import charts
+from diversion.core import charts
 from diversion.evaluation.models import Design, EvaluationRun
 
 SCOPE_NAMES = {"any": "any offence", "da": "domestic-abuse offences", "same_victim":

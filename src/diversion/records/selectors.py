@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from diversion.accounts.policy import can_read_field, get_visible_or_404, visible
+from diversion.accounts.policy import can_read_field, visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Offence, Person
+from diversion.core.pseudonyms import value_token
 from diversion.records.models import (
     CrimeRecord,
     ImportBatch,
@@ -18,7 +19,6 @@ from diversion.records.models import (
     RecordSource,
     RejectedRow,
 )
-from diversion.records.pseudonyms import token
 
 COMPARED_FIELDS = (
     ("given_name", "Given name", "given_name"),
@@ -37,10 +37,6 @@ def sources(actor) -> list[RecordSource]:
 
 def imports(actor, *, limit: int = 50) -> list[ImportBatch]:
     return list(visible(actor, ImportBatch).select_related("source")[:limit])
-
-
-def import_batch(request, pk: int) -> ImportBatch:
-    return get_visible_or_404(request, ImportBatch, pk=pk)
 
 
 def rejections(actor, batch: ImportBatch):
@@ -72,10 +68,6 @@ def linkage_runs(actor, *, limit: int = 10) -> list[LinkageRun]:
     return list(visible(actor, LinkageRun)[:limit])
 
 
-def linkage_run(request, pk: int) -> LinkageRun:
-    return get_visible_or_404(request, LinkageRun, pk=pk)
-
-
 def review_queue(actor) -> list[LinkCandidate]:
     """Pairs waiting for a decision, most probable first. Logged: they are offence records."""
     with transaction.atomic():
@@ -99,10 +91,6 @@ class ComparedField:
     weight: float | None
 
 
-def candidate(request, pk: int) -> LinkCandidate:
-    return get_visible_or_404(request, LinkCandidate, pk=pk)
-
-
 def side_by_side(actor, pair: LinkCandidate) -> list[ComparedField]:
     """Both records, field by field. Fields the actor may not read show as pseudonyms."""
     crime, person = pair.record, pair.person
@@ -112,12 +100,12 @@ def side_by_side(actor, pair: LinkCandidate) -> list[ComparedField]:
             left, right = getattr(crime, name), getattr(person, person_name)
             readable = (can_read_field(actor, CrimeRecord, name)
                         and can_read_field(actor, Person, person_name))
-            shown_left = _shown(left) if readable else token(name, left)
-            shown_right = _shown(right) if readable else token(name, right)
+            shown_left = _shown(left) if readable else value_token(name, left)
+            shown_right = _shown(right) if readable else value_token(name, right)
             compared = pair.comparisons.get(name, {})
             rows.append(ComparedField(
                 label=label, record_value=shown_left, person_value=shown_right,
-                same=token(name, left) == token(name, right),
+                same=value_token(name, left) == value_token(name, right),
                 level=compared.get("level", "Not compared"), weight=compared.get("weight")))
         record(actor=actor, operation=Operation.CONSULTATION, obj=pair,
                justification="Linkage review: comparing a crime record with a person "

@@ -13,7 +13,7 @@ from diversion.accounts import policy
 from diversion.core.spreadsheet import safe_row
 from diversion.records import selectors, services
 from diversion.records.forms import DecisionForm, MappingForm, UploadForm
-from diversion.records.models import ImportBatch, LinkCandidate
+from diversion.records.models import ImportBatch, LinkageRun, LinkCandidate
 from diversion.records.readers import ExtractError
 
 
@@ -53,7 +53,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @policy.rule(policy.ANALYSIS)
 @require_http_methods(["GET", "POST"])
 def mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = selectors.import_batch(request, pk)
+    batch = policy.get_visible_or_404(request, ImportBatch, pk=pk)
     if batch.status != ImportBatch.Status.NEEDS_MAPPING:
         return redirect("records:batch", pk=batch.pk)
     if not batch.headers:
@@ -80,7 +80,7 @@ def mapping(request: HttpRequest, pk: int) -> HttpResponse:
 
 @policy.rule(policy.ANALYSIS)
 def batch(request: HttpRequest, pk: int) -> HttpResponse:
-    found = selectors.import_batch(request, pk)
+    found = policy.get_visible_or_404(request, ImportBatch, pk=pk)
     return render(request, "records/batch.html", {
         "batch": found,
         "rejections": selectors.rejection_summary(request.user, found),
@@ -90,7 +90,7 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @policy.rule(policy.ANALYSIS)
 def rejections_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
-    found = selectors.import_batch(request, pk)
+    found = policy.get_visible_or_404(request, ImportBatch, pk=pk)
     rows = selectors.rejections(request.user, found).values_list("row_number", "field", "reason")
     selectors.log_rejections_download(request.user, found)
 
@@ -112,7 +112,7 @@ def rejections_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 
 @policy.rule(policy.ANALYSIS)
 def linkage_run(request: HttpRequest, pk: int) -> HttpResponse:
-    run = selectors.linkage_run(request, pk)
+    run = policy.get_visible_or_404(request, LinkageRun, pk=pk)
     return render(request, "records/run.html", {"run": run,
                                                  "parameters": _parameters(run.model_settings)})
 
@@ -138,7 +138,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @policy.rule(policy.ANALYSIS)
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: int) -> HttpResponse:
-    pair = selectors.candidate(request, pk)
+    pair = policy.get_visible_or_404(request, LinkCandidate, pk=pk)
     form = DecisionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and pair.decision == LinkCandidate.Decision.PENDING \
             and form.is_valid():

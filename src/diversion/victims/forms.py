@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form
 from diversion.victims import validators
 from diversion.victims.models import (
@@ -21,16 +22,6 @@ from diversion.victims.models import (
     YesNoUnknown,
 )
 from diversion.victims.schedules import follow_up_points
-
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y"]
-
-
-def _date_field(label: str, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, input_formats=DATE_FORMATS,
-        widget=forms.DateInput(format="%Y-%m-%d"), help_text="For example, 27/3/2026",
-        error_messages={"required": f"Enter the {label.lower()}",
-                        "invalid": f"{label} must be a real date, like 27/3/2026"})
 
 
 def _not_in_future(value: date | None, label: str) -> None:
@@ -216,7 +207,7 @@ class ConsultationForm(NamedErrorsForm):
 
 
 class ContactLogForm(NamedErrorsForm):
-    contacted_on = _date_field("Contact date")
+    contacted_on = GovukDateField(label="Contact date")
     method = forms.ChoiceField(label="Method",
                                choices=_choices(ContactMethod.choices, "Choose one"),
                                error_messages={"required": "Choose the contact method",
@@ -235,7 +226,7 @@ class ContactLogForm(NamedErrorsForm):
 class FollowUpForm(NamedErrorsForm):
     point = forms.ChoiceField(label="Follow-up point",
                               error_messages={"required": "Choose the follow-up point"})
-    contacted_on = _date_field("Follow-up date")
+    contacted_on = GovukDateField(label="Follow-up date")
     still_in_contact = forms.ChoiceField(
         label="Is the victim still in contact with the person who offended?",
         widget=forms.RadioSelect, choices=YesNoUnknown.choices,
@@ -281,7 +272,7 @@ class InformationEventForm(NamedErrorsForm):
     kind = forms.ChoiceField(label="What was the victim told?", widget=forms.RadioSelect,
                              choices=InformationKind.choices,
                              error_messages={"required": "Choose what the victim was told"})
-    told_on = _date_field("Date told")
+    told_on = GovukDateField(label="Date told")
 
     def clean_told_on(self):
         value = self.cleaned_data["told_on"]

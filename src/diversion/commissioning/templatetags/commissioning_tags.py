@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django import template
 
-from diversion.commissioning import charts
+from diversion.core import charts
 
 register = template.Library()
 

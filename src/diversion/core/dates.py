@@ -1,17 +1,20 @@
-"""The GOV.UK date input (day, month, year as three boxes) as a Django form field."""
+"""The GOV.UK date input (day, month, year as three boxes) as a Django form field: the one way
+the service asks for a date. Render it with templates/includes/field.html (or
+core/date_field.html directly)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 
 
 class DateInputWidget(forms.MultiWidget):
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__([forms.TextInput(), forms.TextInput(), forms.TextInput()], attrs)
 
-    def decompress(self, value):
+    def decompress(self, value: Any) -> list[Any]:
         if isinstance(value, date):
             return [value.day, value.month, value.year]
         return [None, None, None]
@@ -22,16 +25,22 @@ class GovukDateField(forms.MultiValueField):
 
     widget = DateInputWidget
 
-    def __init__(self, *, label: str, required: bool = True, **kwargs):
+    def __init__(self, *, label: str, required: bool = True, **kwargs: Any) -> None:
         self.label_text = label
         fields = [forms.CharField(required=False) for _ in range(3)]
         super().__init__(fields, label=label, required=required, require_all_fields=False,
                          **kwargs)
 
-    def clean(self, value):
+    def prepare_value(self, value: Any) -> Any:
+        # An initial date (a form opened on a saved object) shows in the three boxes.
+        if isinstance(value, date):
+            return cast(DateInputWidget, self.widget).decompress(value)
+        return value
+
+    def clean(self, value: Any) -> date | None:
         value = value or ["", "", ""]
         if not isinstance(value, list | tuple):
-            value = self.widget.decompress(value)
+            value = cast(DateInputWidget, self.widget).decompress(value)
         parts = [str(p or "").strip() for p in value]
         if not any(parts):
             if self.required:
@@ -51,5 +60,5 @@ class GovukDateField(forms.MultiValueField):
             raise forms.ValidationError(
                 f"The {self.label_text.lower()} must be a real date") from None
 
-    def compress(self, data_list):  # clean() does the work
+    def compress(self, data_list: list[Any]) -> list[Any]:  # clean() does the work
         return data_list
