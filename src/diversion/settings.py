@@ -59,11 +59,11 @@ INSTALLED_APPS = [
     "diversion.evaluation",
     "diversion.commissioning",
     "diversion.demo",
-    # --- Offence to caution (issue 3)
+    # --- Offence to caution
     "diversion.programmes",
     "diversion.trials",
     "diversion.disposals",
-    # records (issue 7): police crime-record imports and identity linkage
+    # records: police crime-record imports and identity linkage
     "diversion.records",
 ]
 
@@ -226,14 +226,14 @@ LOGGING = {
 # How many demo people `manage.py demo_data` makes by default.
 DEMO_PEOPLE = env.integer("DEMO_PEOPLE", 300)
 
-# --- Offence to caution (issue 3)
+# --- Offence to caution
 # The date Part 6 of the Police, Crime, Sentencing and Courts Act 2022 (two-tier cautions) comes
 # into force. Disposals before it are CJA 2003 conditional cautions; on or after it, PCSC 2022
 # diversionary or community cautions. Commencement is unconfirmed (domain.md 3.2): set it here.
 PCSC_COMMENCEMENT_DATE = env.iso_date("PCSC_COMMENCEMENT_DATE", "2027-04-01")
 # Extra directories of programme definition files (cara-v1.yaml, ...), comma-separated.
 DIVERSION_PROGRAMME_DIRS = env.csv_list("DIVERSION_PROGRAMME_DIRS", "")
-# --- Victims (issue 5): keys for the encrypted victim contact fields -------------------------
+# --- Victims: keys for the encrypted victim contact fields -------------------------
 # Comma-separated Fernet keys, newest first: new values are encrypted with the first; any key
 # listed can decrypt, so a rotation adds a key at the front, runs `manage.py rotate_field_keys`,
 # then drops the old key. Production refuses to start without it; development has a fixed key.
@@ -267,14 +267,14 @@ DIVERSION_LOG_CHECKPOINT_DIR = Path(
     env.text("DIVERSION_LOG_CHECKPOINT_DIR", str(VAR_DIR / "log-checkpoints")))
 DIVERSION_LOG_CHECKPOINT_MINUTES = env.integer("DIVERSION_LOG_CHECKPOINT_MINUTES", 15)
 
-# --- Provider delivery (issue 4)
+# --- Provider delivery
 # The police compliance page lists cases this many days from their condition deadline, and
 # cases this many days from the prosecution time limit; the sweep task repeats at this interval.
 DELIVERY_DEADLINE_WARNING_DAYS = env.integer("DELIVERY_DEADLINE_WARNING_DAYS", 14)
 DELIVERY_TIME_LIMIT_WARNING_DAYS = env.integer("DELIVERY_TIME_LIMIT_WARNING_DAYS", 28)
 DELIVERY_SWEEP_MINUTES = env.integer("DELIVERY_SWEEP_MINUTES", 60)
 
-# evaluation runs (issue 7, later part): the smallest cohort reported with numbers (as the
+# evaluation runs: the smallest cohort reported with numbers (as the
 # Justice Data Lab).
 EVALUATION_MINIMUM_COHORT = 60
 

@@ -241,7 +241,7 @@ def share_within(durations: Iterable[int], days: int) -> tuple[int, int]:
     return sum(1 for v in values if v <= days), len(values)
 
 
-# --- delivery and outcome measures (issue 8, second part) -------------------------------------
+# --- delivery and outcome measures -------------------------------------
 
 def median_of_counts(counts: dict[int, int]) -> float | None:
     """The median of values given as {value: how many}, without expanding them (aggregates)."""

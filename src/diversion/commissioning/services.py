@@ -71,7 +71,6 @@ def release_snapshot(*, actor: User, quarter: date) -> dict:
     board = selectors.dashboard(actor, filters)
     kept = [t for t in board.tables if t.key in ("quarters", "equality_sex", "equality_age_band",
                                                  "equality_ethnic_group",
-                                                 # issue 8, second part:
                                                  "delivery", "attitude", "victim_feedback")
             or t.key.startswith("reoffending_")]  # the latest evaluation runs' counts
 

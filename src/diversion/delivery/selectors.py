@@ -1,4 +1,4 @@
-"""Reads for providers: the referral queue (offence to caution, issue 3)."""
+"""Reads for providers: the referral queue, their cases, events and timeline; police progress."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def referral_queue(actor, *, limit: int = 100) -> list[Referral]:
     return referrals
 
 
-# --- Provider delivery (issue 4): the provider's cases, events and timeline; police progress.
+# --- Provider delivery: the provider's cases, events and timeline; police progress.
 def with_waiting(referrals: list[Referral], today) -> list[Referral]:
     """Annotate each referral with days waited, the programme's target and the sweep's flag."""
     from diversion.delivery.models import Reminder, ReminderKind
