@@ -2,7 +2,7 @@
 
 Most tests are about what a signed-in user may do, not how they signed in, so conftest makes
 `Client.force_login` also pass the second step (as a real sign-in does after the code).
-tests/test_second_step.py tests the real journey: password, then code."""
+tests/accounts/test_second_step.py tests the real journey: password, then code."""
 
 from __future__ import annotations
 

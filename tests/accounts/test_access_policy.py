@@ -157,7 +157,7 @@ def test_the_documented_access_matrix_matches_the_code():
 
     from diversion.accounts.matrix import render
 
-    documented = Path(__file__).resolve().parent.parent / "docs" / "access-policy.md"
+    documented = Path(__file__).resolve().parents[2] / "docs" / "access-policy.md"
     assert documented.read_text() == render(), (
         "docs/access-policy.md is stale: run "
         "`.venv/bin/python manage.py access_matrix > docs/access-policy.md`")

@@ -13,9 +13,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from diversion.accounts import mfa, policy
 from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog, SecurityEvent
+from tests.accounts.test_access_policy import _walk
 from tests.factories import PASSWORD
 from tests.second_step import authenticator, code_now
-from tests.test_access_policy import _walk
 
 SET_UP = "/sign-in/set-up-authenticator/"
 CODE = "/sign-in/code/"

@@ -249,6 +249,6 @@ def test_production_refuses_a_missing_development_or_short_log_key(keys, message
         environment["DIVERSION_LOG_KEYS"] = keys
     result = subprocess.run([sys.executable, "-c", "import diversion.settings"], env=environment,
                             capture_output=True, text=True, check=False,
-                            cwd=Path(__file__).resolve().parent.parent / "src")
+                            cwd=Path(__file__).resolve().parents[2] / "src")
     assert result.returncode != 0
     assert message in result.stderr
