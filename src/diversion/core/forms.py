@@ -34,8 +34,6 @@ def limit_text(field: forms.Field) -> None:
     if (not isinstance(field, forms.CharField) or isinstance(field, _NOT_TEXT)
             or getattr(field, "_text_limits", False)):
         return
-    if isinstance(field, forms.UUIDField):  # parsed strictly, and cleaned to a UUID, not text
-        return
     field._text_limits = True  # type: ignore[attr-defined]
     if field.max_length is None:
         field.max_length = (LONG_TEXT if isinstance(field.widget, forms.Textarea)
