@@ -53,6 +53,10 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "commissioning:release_detail",  # contracts and costs; releases' metadata
     "statistics:list", "statistics:release", "statistics:export",  # published, logged anyway
     "audit:integrity_check",  # the result of a hash-chain check
+    "api_clients:create",  # an empty form
+    "api:schema", "api:docs",  # the OpenAPI document and its reference page
+    "api:provider_events",  # events, dates and places (as delivery:events)
+    "api:analysis_runs",  # runs' names and settings (as evaluation:home)
 })
 
 
@@ -69,6 +73,8 @@ PERSONAL_DATA: frozenset[str] = frozenset({
     "records:review",  # a candidate pair of crime records
     "commissioning:dashboard", "commissioning:dashboard_export",  # counts of people's cases
     "audit:log", "audit:security",  # who did what to whom (once a query is answered)
+    "api:analysis_run",  # a run's result (as evaluation:run_report_html)
+    "api:commissioning_dashboard",  # counts of people's cases (as commissioning:dashboard)
 })
 
 # The roles the field rules let read a protected field.
@@ -301,6 +307,18 @@ def _a_case_reference(user) -> str:
     return found[0].reference if found else "none"
 
 
+def _case_references(user) -> list[dict]:
+    return [{"reference": c.reference} for c in _by_status(_visible(user, "cases.Case"))]
+
+
+def _provider_references(user) -> list[dict]:
+    return [{"reference": c.reference} for c in _by_status(_visible_cases_of_provider(user))]
+
+
+def _api_clients(user) -> list[dict]:
+    return [{"pk": c.pk} for c in _visible(user, "api.ApiClient")[:2]]
+
+
 def _alerts(user) -> list[dict]:
     return [{"pk": a.pk} for a in _visible(user, "victims.SafeguardingAlert")[:1]]
 
@@ -352,6 +370,14 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "audit:security": lambda user: [{}, {"?": "purpose=integrity_security"}],
     "victims:case_search": lambda user: [{}, {"?": "reference=" + _a_case_reference(user)}],
     "administration:sign_out_everywhere": _users,
+    "api_clients:detail": _api_clients,
+    "api_clients:revoke": _api_clients,
+    **{f"api:police_{name}": _case_references for name in
+       ("case", "eligibility", "consultation", "randomisation", "caution")},
+    **{f"api:provider_{name}": _provider_references for name in
+       ("referral", "contact", "bookings", "completion")},
+    "api:provider_attendance": _events,
+    "api:analysis_run": _runs,
     "administration:reset_authenticator": _users,
 }
 
@@ -395,6 +421,7 @@ def load_demo() -> None:
     assert first is not None, "the walk needs a statistics release to walk"
     client.post(reverse("commissioning:release_publish", args=[first.pk]))
     _a_pair_to_review()
+    _api_client_of(demo_users()[Role.DECISION_MAKER])  # so the API clients' pages show one
 
 
 def _a_pair_to_review() -> None:
@@ -412,6 +439,37 @@ def _a_pair_to_review() -> None:
     assert LinkCandidate.objects.exists(), "the walk needs a pair in the review queue"
 
 
+def _api_client_of(user: User) -> User:
+    """The account of an API client with `user`'s role and organisation (made once), carrying
+    its token as `demo_token`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from diversion.accounts.roles import Role
+    from diversion.api import services
+    from diversion.api.models import ApiClient
+
+    made = _API_CLIENTS.get(user.pk)
+    if made is None:
+        admin = User.objects.filter(organisation_id=user.organisation_id,
+                                    role=Role.ADMINISTRATOR, is_api_client=False).first()
+        if admin is None:
+            admin = User.objects.create(username=f"walk-admin-{user.organisation_id}",
+                                        organisation_id=user.organisation_id,
+                                        role=Role.ADMINISTRATOR)
+        client, token = services.create_client(
+            actor=admin, name=f"walk {user.role} {ApiClient.objects.count()}", role=user.role,
+            can_read=True, can_write=True, expires_on=timezone.localdate() + timedelta(days=1))
+        made = ApiClient.objects.select_related("user").get(pk=client.pk).user
+        made.demo_token = token  # type: ignore[attr-defined]
+        _API_CLIENTS[user.pk] = made
+    return made
+
+
+_API_CLIENTS: dict[int, User] = {}
+
+
 def _body(response) -> str:
     if getattr(response, "streaming", False):
         content = b"".join(response.streaming_content)
@@ -423,6 +481,7 @@ def _body(response) -> str:
 def walk(all_routes: list[Route] | None = None) -> Walk:
     """GET every route as every role its rule admits; collect what is wrong."""
     result = Walk()
+    _API_CLIENTS.clear()
     users = demo_users()
     sniffer = Sniffer(protected_values())
     for route in all_routes if all_routes is not None else list(routes()):
@@ -451,7 +510,10 @@ def _walk_one(result: Walk, sniffer: Sniffer, route: Route, viewer: User | None,
               samples: Callable | None) -> bool:
     """GET `route` as `viewer` with each sample; True if any rendered a page."""
     client = Client()
-    if viewer is not None:
+    if viewer is not None and route.rule is not None and route.rule.token:
+        viewer = _api_client_of(viewer)  # the API takes a token, not a session
+        client = Client(headers={"Authorization": f"Bearer {viewer.demo_token}"})
+    elif viewer is not None:
         client.force_login(viewer)
     who = viewer.role if viewer is not None else "anonymous"
     candidates = samples(viewer) if samples is not None else [{}]

@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "diversion.disposals",
     # records: police crime-record imports and identity linkage
     "diversion.records",
+    # api: the REST API (/api/v1/) and the API clients that call it
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "diversion.api",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # /api/: the caller is the client whose token is sent (sessions are ignored there)
+    "diversion.api.middleware.ApiTokenMiddleware",
     "diversion.accounts.middleware.AccessPolicyMiddleware",
     "diversion.accounts.middleware.NoStoreMiddleware",
 ]
@@ -287,3 +294,38 @@ RECORDS_UPLOAD_DIR = Path(env.text("RECORDS_UPLOAD_DIR", str(VAR_DIR / "uploads"
 RECORDS_UPLOAD_MAX_MB = env.integer("RECORDS_UPLOAD_MAX_MB", 512)
 RECORDS_EXPANDED_MAX_MB = env.integer("RECORDS_EXPANDED_MAX_MB", 512)
 RECORDS_MAX_ROWS = env.integer("RECORDS_MAX_ROWS", 2_000_000)
+
+# --- api: the REST API under API_PREFIX, called with API clients' tokens only.
+API_PREFIX = "/api/"
+# Requests per API client, as DRF rates ("600/min", "20/second"); empty turns throttling off.
+API_RATE_LIMIT = env.text("API_RATE_LIMIT", "600/min")
+API_MAX_BODY_BYTES = env.integer("API_MAX_BODY_BYTES", 1_000_000)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["diversion.api.drf.ClientTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["diversion.api.drf.ClientScopes"],
+    "DEFAULT_THROTTLE_CLASSES": ["diversion.api.drf.ClientRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["diversion.api.drf.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "diversion.api.drf.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "diversion.api.drf.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Diversion API",
+    "DESCRIPTION": (
+        "Machine access for police record systems, providers' case systems and analysts. "
+        "Send an API client's token (created by your organisation's administrator under "
+        "Users > API clients) as `Authorization: Bearer <token>`. Errors are RFC 9457 problem "
+        "details. Every read or change of personal data is written to the processing log."),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "diversion.api.schema.closed_request_bodies"],
+}

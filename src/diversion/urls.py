@@ -13,6 +13,7 @@ urlpatterns = [
     path("victims/", include("diversion.victims.urls")),
     path("analysis/", include("diversion.evaluation.urls")),
     path("commissioning/", include("diversion.commissioning.urls")),
+    path("users/api-clients/", include("diversion.api.admin_urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
     # --- Offence to caution
@@ -21,4 +22,6 @@ urlpatterns = [
     path("analysis/records/", include("diversion.records.urls")),
     # commissioning: the public statistics pages
     path("statistics/", include("diversion.commissioning.public_urls")),
+    # api: the REST API, called with API clients' tokens (settings.API_PREFIX)
+    path("api/", include("diversion.api.urls")),
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from diversion.accounts import mfa
@@ -35,6 +36,8 @@ class AccessPolicyMiddleware:
             raise PermissionDenied("This page has no access rule.")
         if declared.public:
             return None
+        if declared.token:
+            return self._token_view(request, declared)
         if (request.user.is_authenticated and not declared.before_second_step
                 and not mfa.is_verified(request.user)):
             next_url = request.get_full_path() if request.method == "GET" else ""
@@ -46,6 +49,31 @@ class AccessPolicyMiddleware:
         access_denied.send(sender=None, request=request, status=403,
                            reason=f"role {request.user.role or 'none'} fails rule {declared.name}")
         raise PermissionDenied("Your role cannot use this page.")
+
+    @staticmethod
+    def _token_view(request, declared):
+        """An API view: the token (checked by the api app's middleware) is the whole
+        credential, so there is no second step; a refusal is a problem document, not a page."""
+        if declared.allows(request.user):
+            return None
+        if not request.user.is_authenticated:
+            access_denied.send(sender=None, request=request, status=401,
+                               reason=f"no API token for rule {declared.name}")
+            response = problem(401, "Not authenticated",
+                               "Send an API client's token: Authorization: Bearer <token>")
+            response["WWW-Authenticate"] = 'Bearer realm="api"'
+            return response
+        access_denied.send(sender=None, request=request, status=403,
+                           reason=f"role {request.user.role or 'none'} fails rule {declared.name}")
+        return problem(403, "Forbidden", "This API client's role cannot use this endpoint.")
+
+
+def problem(status: int, title: str, detail: str) -> HttpResponse:
+    """An RFC 9457 problem document (the api app builds the same shape for its own errors)."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "errors": []}
+    return HttpResponse(json.dumps(body), status=status,
+                        content_type="application/problem+json")
 
 
 class SessionLimitsMiddleware:

@@ -37,6 +37,9 @@ class User(AbstractUser):
     role = models.CharField(max_length=32, choices=Role.choices, blank=True)
     # Bumped when an administrator changes the role, so it takes effect on the next request.
     role_changed_at = models.DateTimeField(null=True, blank=True)
+    # An API client's account (api app): no usable password, never on the user pages; only
+    # views whose rule is for tokens admit it, and those admit no one else.
+    is_api_client = models.BooleanField(default=False, editable=False)
 
     objects: ClassVar[UserManager[Self]] = UserManager()
 

@@ -25,6 +25,11 @@ from diversion.accounts.policy.fields import FIELD_READERS, can_read_field, read
 from diversion.accounts.policy.rules import (
     ALL_ROLES,
     ANALYSIS,
+    API_ANALYSIS,
+    API_COMMISSIONING,
+    API_POLICE,
+    API_PROVIDER,
+    API_REFERENCE,
     AUDIT,
     COMMISSIONING,
     POLICE,
@@ -47,7 +52,8 @@ from diversion.accounts.policy.rules import (
 from diversion.accounts.policy.scopes import PUBLIC_SCOPES, SCOPES
 
 __all__ = [
-    "ALL_ROLES", "ANALYSIS", "AUDIT", "COMMISSIONING", "FIELD_READERS", "POLICE", "POLICE_WORK",
+    "ALL_ROLES", "ANALYSIS", "API_ANALYSIS", "API_COMMISSIONING", "API_POLICE", "API_PROVIDER",
+    "API_REFERENCE", "AUDIT", "COMMISSIONING", "FIELD_READERS", "POLICE", "POLICE_WORK",
     "PROGRAMME_ADMIN", "PROVIDER", "PROVIDER_WORK", "PUBLIC", "PUBLIC_SCOPES",
     "PUBLIC_STATISTICS", "ROLE_HOMES", "RULES", "SCOPES", "SECOND_STEP", "SIGNED_IN",
     "USER_ADMIN", "VICTIM_WORK", "Rule", "access_denied", "can_read_field",

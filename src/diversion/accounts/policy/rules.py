@@ -25,11 +25,16 @@ class Rule:
     public: bool = False
     # Reachable between the password and the authenticator code (the second-step pages only).
     before_second_step: bool = False
+    # An API view: only an API client's token admits (no session, no second step), and API
+    # clients' accounts are admitted by no other view.
+    token: bool = False
 
     def allows(self, user) -> bool:
         if self.public:
             return True
         if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        if self.token != bool(getattr(user, "is_api_client", False)):
             return False
         return user.role in self.roles and user.organisation_id is not None
 
@@ -55,9 +60,22 @@ PROGRAMME_ADMIN = Rule("programme_admin",
 PUBLIC_STATISTICS = Rule("public_statistics",
                          "Anyone: published statistics releases (aggregates only).", public=True)
 
+# The API (/api/v1/): called with an API client's token only.
+API_REFERENCE = Rule("api_reference", "Anyone: the API's OpenAPI document and reference page "
+                     "(no data).", public=True)
+API_POLICE = Rule("api_police", "API clients of a police force with the decision maker role.",
+                  roles=POLICE, token=True)
+API_PROVIDER = Rule("api_provider", "API clients of a provider (facilitator or provider "
+                    "manager role).", roles=PROVIDER, token=True)
+API_ANALYSIS = Rule("api_analysis", "API clients with the analyst role.",
+                    roles=frozenset({Role.ANALYST}), token=True)
+API_COMMISSIONING = Rule("api_commissioning", "API clients of a PCC office with the "
+                         "commissioner role.", roles=COMMISSIONER, token=True)
+
 RULES: tuple[Rule, ...] = (
     PUBLIC, SIGNED_IN, SECOND_STEP, POLICE_WORK, PROVIDER_WORK, VICTIM_WORK, ANALYSIS,
     COMMISSIONING, USER_ADMIN, AUDIT, PROGRAMME_ADMIN, PUBLIC_STATISTICS,
+    API_REFERENCE, API_POLICE, API_PROVIDER, API_ANALYSIS, API_COMMISSIONING,
 )
 
 # Each role's home page (URL name), where it lands after sign-in.

@@ -29,9 +29,10 @@ def _is_force_analyst(user) -> bool:
 # --- accounts ---------------------------------------------------------------------------------
 
 def _users(user) -> Q:
-    """Administrators: their organisation's users. Everyone else: themselves."""
+    """Administrators: their organisation's users (API clients' accounts are managed as API
+    clients, not here). Everyone else: themselves."""
     if user.role == Role.ADMINISTRATOR:
-        return Q(organisation_id=user.organisation_id)
+        return Q(organisation_id=user.organisation_id, is_api_client=False)
     return Q(pk=user.pk)
 
 
@@ -43,6 +44,13 @@ def _organisations(user) -> Q:
         found |= Q(kind="provider") | Q(
             commissioned_by__commissioner_office_id=user.organisation_id)
     return found
+
+
+def _organisation_admins(user) -> Q:
+    """Administrators: their organisation's API clients. Nobody else."""
+    if user.role == Role.ADMINISTRATOR:
+        return Q(organisation_id=user.organisation_id)
+    return NOBODY
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -277,6 +285,7 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "commissioning.ReoffendingSummary": _overseen_aggregates,
     "commissioning.StatisticsRelease": _commissioner_office,
     "commissioning.UnitCostVersion": _commissioner_office,
+    "api.ApiClient": _organisation_admins,
 }
 
 # Rows anyone may read without signing in. Only frozen, published aggregates belong here.
