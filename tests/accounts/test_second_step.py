@@ -37,10 +37,11 @@ def _key_on_page(page: str) -> bytes:
 
 
 def _routes_without_arguments():
+    """Pages (API views take a token, never a session: tests/api/test_clients.py)."""
     for route, entry in _walk(get_resolver().url_patterns):
         rule = policy.rule_for(entry.callback)
         if "<" not in route and rule is not None and not rule.public \
-                and not rule.before_second_step:
+                and not rule.before_second_step and not rule.token:
             yield "/" + route
 
 

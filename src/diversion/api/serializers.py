@@ -20,12 +20,19 @@ class Strict(serializers.Serializer):
     misspelt field is never silently dropped."""
 
     def to_internal_value(self, data):
+        unknown = {}
         if isinstance(data, Mapping):
-            unknown = sorted(str(name) for name in data if name not in self.fields)
-            if unknown:
-                raise serializers.ValidationError(
-                    {name: ["This field is not part of this request"] for name in unknown})
-        return super().to_internal_value(data)
+            unknown = {str(name): ["This field is not part of this request"]
+                       for name in data if name not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 # --- written by police ------------------------------------------------------------------------
