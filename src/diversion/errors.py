@@ -8,6 +8,7 @@ context: context processors could query the database that has just failed.
 
 from __future__ import annotations
 
+import json
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -38,3 +39,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Cache-Control"] = "no-store"
         return response
     return defaults.server_error(request)
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: under the API a problem document (RFC 9457), elsewhere the usual page."""
+    from django.conf import settings
+
+    if request.path.startswith(settings.API_PREFIX):
+        body = json.dumps({"type": "about:blank", "title": "Not found", "status": 404,
+                           "detail": "No such endpoint or object.", "errors": []})
+        return HttpResponse(body, status=404, content_type="application/problem+json")
+    return defaults.page_not_found(request, exception)

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 # A database outage is a 503 with retry advice; anything else the usual 500 page.
 handler500 = "diversion.errors.server_error"
+# Under /api/ a 404 is a problem document, as every other API error.
+handler404 = "diversion.errors.page_not_found"
 
 urlpatterns = [
     path("", include("diversion.accounts.urls")),
