@@ -78,13 +78,13 @@ def updated_since(request) -> datetime | None:
         if when is None:
             day = parse_date(raw)
             when = datetime(day.year, day.month, day.day) if day else None
-    except ValueError:
+        if when is not None and timezone.is_naive(when):
+            when = timezone.make_aware(when, timezone.get_current_timezone())
+    except (ValueError, OverflowError):
         when = None
     if when is None:
         raise ValidationError({"updated_since": [
             "Enter a date or date and time in ISO 8601 format, like 2026-11-30T09:00:00Z"]})
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when, timezone.get_current_timezone())
     return when
 
 
