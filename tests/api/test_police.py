@@ -110,6 +110,8 @@ def test_case_read_list_pagination_and_updated_since(cast, police):
     assert recent["count"] == 3 and old.reference not in {c["reference"] for c in
                                                           recent["results"]}
     assert police.get(CASES, updated_since="2026-01-01").json()["count"] == 4
+    # An offset PostgreSQL would refuse (it takes up to 15:59) is read as the instant it names.
+    assert police.get(CASES, updated_since="2020-01-01T00:00:00-22:10").json()["count"] == 4
     for bad in ("yesterday", "2026-13-01", "2026-02-30T10:00", "", "0000-01-01"):
         response = police.get(CASES, updated_since=bad)
         assert response.status_code == 400, bad

@@ -59,6 +59,21 @@ def _no_rate_limit(settings):
     settings.API_RATE_LIMIT = ""
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Schemathesis calls the WSGI app itself, whose request signals would close the test's
+    database connection (and its transaction) after each request: Django's test client
+    disconnects them the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 def test_every_endpoint_with_every_role(tokens, seeded):
     operations = _operations()
     assert len(operations) >= 18

@@ -4,7 +4,7 @@ logged page of personal data."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
@@ -80,6 +80,8 @@ def updated_since(request) -> datetime | None:
             when = datetime(day.year, day.month, day.day) if day else None
         if when is not None and timezone.is_naive(when):
             when = timezone.make_aware(when, timezone.get_current_timezone())
+        if when is not None:  # PostgreSQL takes offsets up to 15:59 only; UTC it is
+            when = when.astimezone(UTC)
     except (ValueError, OverflowError):
         when = None
     if when is None:
