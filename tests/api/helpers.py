@@ -38,7 +38,8 @@ class Api:
     """Calls the API with a token, as a client system would (no cookies)."""
 
     def __init__(self, token: str | None):
-        self.http = Client()
+        # CSRF checks on, as for a real caller: the API takes tokens, not cookies, so needs none.
+        self.http = Client(enforce_csrf_checks=True)
         self.token = token
 
     def _headers(self) -> dict:

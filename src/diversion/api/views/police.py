@@ -88,11 +88,10 @@ class OffencePush(APIView):
                        justification="API: offence pushed again; its case returned")
             return Response({"created": False, "case": _out(request, existing)})
         key = uuid.uuid5(PUSH_NAMESPACE, f"{request.user.organisation_id}:{crime_reference}")
-        facts = {name: FROM_BOOL[value] if name in FACT_QUESTIONS else value
-                 for name, value in (data.get("facts") or s.FactsInSerializer(
-                     data={}).to_internal_value({})).items()}
-        for name in FACT_QUESTIONS:
-            facts.setdefault(name, "unknown")
+        given = data.get("facts") or {}
+        facts = {name: FROM_BOOL[given.get(name)] for name in FACT_QUESTIONS}
+        facts["dash_risk"] = given.get("dash_risk", "")
+        facts["victim_statement_date"] = given.get("victim_statement_date")
         values = {"submission_key": key, "programme": data["programme"], **data["person"],
                   **data["offence"], **facts}
         form = RecordCaseForm(form_data(values, dates=("date_of_birth", "offence_date",

@@ -5,7 +5,6 @@ alert, completion gaps) and write the same processing-log rows."""
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -175,9 +174,8 @@ class Register(APIView):
     def post(self, request, pk: int):
         data = _body(s.RegisterInSerializer, request)
         event = policy.get_visible_or_404(request, WorkshopEvent, pk=pk)
-        with transaction.atomic():
-            booked = set(policy.visible(request.user, Booking)
-                         .filter(event=event, cancelled=False).values_list("pk", flat=True))
+        booked = set(policy.visible(request.user, Booking)
+                     .filter(event=event, cancelled=False).values_list("pk", flat=True))
         marks = {}
         for index, mark in enumerate(data["marks"]):
             if mark["booking"] not in booked:
