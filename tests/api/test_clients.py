@@ -53,6 +53,7 @@ def test_token_shown_once_stored_as_hash_and_works(cast, admin_http):
     assert account.organisation == cast.orgs["force"] and account.role == Role.DECISION_MAKER
     users_page = admin_http.get(reverse("administration:user_list")).content.decode()
     assert account.username not in users_page
+    assert reverse("api_clients:list") in users_page
     assert admin_http.get(reverse("administration:user_edit", args=[account.pk])).status_code == 404
     assert ProcessingLog.objects.filter(actor=cast.users[Role.ADMINISTRATOR],
                                         object_type="api.ApiClient",
