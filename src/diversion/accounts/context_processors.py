@@ -16,7 +16,8 @@ def navigation(request) -> dict:
     items = [{"label": "Home", "href": home}]
     extra = {
         "administrator": [("Users", "administration:user_list"),
-                          ("Programmes", "programmes:list")],  # offence to caution
+                          ("Programmes", "programmes:list"),  # offence to caution
+                          ("Data sharing", "administration:agreement_list")],
         "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
     }.get(user.role, [])
     # Victims: police see the safeguarding alerts victim services raise.
@@ -36,6 +37,11 @@ def navigation(request) -> dict:
     # records: analysts import police records and review links
     if user.role == "analyst":
         items.append({"label": "Police records", "href": reverse("records:home")})
+    # regional and national view: forces sharing under an agreement
+    if user.role == "commissioner" or (
+            user.role == "analyst"
+            and user.organisation.kind in ("commissioner", "research_partner")):
+        items.append({"label": "Regional view", "href": reverse("commissioning:regional")})
     for item in items:
         item["current"] = request.path == item["href"]
     return {"nav_items": items}

@@ -153,6 +153,14 @@ def log_dashboard_view(*, actor: User, filters: selectors.Filters) -> None:
                              "(aggregates, small cells suppressed)")
 
 
+def log_regional_view(*, actor: User, forces: int) -> None:
+    """The regional view reads counts of people's cases of other forces: one row each time."""
+    with transaction.atomic():
+        record(actor=actor, operation=Operation.CONSULTATION,
+               justification=f"Regional view: aggregates of {forces} force(s) sharing under a "
+                             "data-sharing agreement (small cells suppressed)")
+
+
 STALE_AFTER = timedelta(minutes=10)
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/<slug:key>.<str:fmt>", views.dashboard_export, name="dashboard_export"),
+    path("regional/", views.regional_view, name="regional"),
     path("contracts/", views.contract_list, name="contract_list"),
     path("contracts/new/", views.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", views.contract_edit, name="contract_edit"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
 from diversion.accounts.http import AuthenticatedHttpRequest
-from diversion.commissioning import exports, figures, selectors, services, tables
+from diversion.commissioning import exports, figures, regional, selectors, services, tables
 from diversion.commissioning.forms import ContractForm, FilterForm, ReleaseForm, UnitCostForm
 from diversion.commissioning.models import Contract, StatisticsRelease
 
@@ -67,6 +67,13 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         services.request_refresh_if_stale(version.aggregates_at)
     return render(request, "commissioning/dashboard.html",
                   {"form": form, "board_html": board_html})
+
+
+@policy.rule(policy.REGIONAL)
+def regional_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    found = regional.regional(request.user, selectors.threshold())
+    services.log_regional_view(actor=request.user, forces=len(found.forces))
+    return render(request, "commissioning/regional.html", {"regional": found})
 
 
 @policy.rule(policy.COMMISSIONING)

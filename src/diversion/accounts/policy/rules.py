@@ -45,6 +45,9 @@ PROVIDER_WORK = Rule("provider_work", "Facilitators and provider managers.", rol
 VICTIM_WORK = Rule("victim_work", "Victim workers in a victim service.", roles=VICTIM_WORKERS)
 ANALYSIS = Rule("analysis", "Analysts and evaluators.", roles=frozenset({Role.ANALYST}))
 COMMISSIONING = Rule("commissioning", "Commissioners in a PCC office.", roles=COMMISSIONER)
+REGIONAL = Rule("regional", "Commissioners, and analysts of a PCC office or research partner: "
+                "forces' aggregates shared under a data-sharing agreement (the scopes decide "
+                "which forces).", roles=COMMISSIONER | {Role.ANALYST})
 USER_ADMIN = Rule("user_admin", "Administrators, for their own organisation only.",
                   roles=frozenset({Role.ADMINISTRATOR}))
 AUDIT = Rule("audit", "Auditors reading the processing log (DPA 2018 s.62(4) purposes).",
@@ -57,7 +60,7 @@ PUBLIC_STATISTICS = Rule("public_statistics",
 
 RULES: tuple[Rule, ...] = (
     PUBLIC, SIGNED_IN, SECOND_STEP, POLICE_WORK, PROVIDER_WORK, VICTIM_WORK, ANALYSIS,
-    COMMISSIONING, USER_ADMIN, AUDIT, PROGRAMME_ADMIN, PUBLIC_STATISTICS,
+    COMMISSIONING, REGIONAL, USER_ADMIN, AUDIT, PROGRAMME_ADMIN, PUBLIC_STATISTICS,
 )
 
 # Each role's home page (URL name), where it lands after sign-in.

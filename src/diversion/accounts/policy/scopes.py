@@ -7,14 +7,18 @@ to them (attendance and completion are shared with the police; notes, questionna
 assessments and contact attempts are not); victims' records are sealed to their own victim
 service; analysts of a force see its records pseudonymised (field rules) and its runs;
 commissioners see their own office's contracts and releases, and case counts only as
-aggregates for the forces their office oversees; auditors see their organisation's logs.
+aggregates for the forces their office oversees; a force's aggregates also reach a PCC office
+or research partner (its commissioners and analysts) while the force's data-sharing agreement
+with it is in force (`_agreed_forces`, the one place that decides it); auditors see their
+organisation's logs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Q, QuerySet
 
 from diversion.accounts.policy.rules import COMMISSIONER, POLICE, PROVIDER
 from diversion.accounts.roles import Role
@@ -24,6 +28,22 @@ NOBODY = Q(pk__in=[])
 
 def _is_force_analyst(user) -> bool:
     return user.role == Role.ANALYST and user.organisation.kind == "police_force"
+
+
+def _is_receiving_analyst(user) -> bool:
+    """An analyst of a PCC office or a research partner (a regional or national view)."""
+    return user.role == Role.ANALYST and user.organisation.kind in RECEIVER_KINDS
+
+
+RECEIVER_KINDS = ("commissioner", "research_partner")
+
+
+def _agreed_forces(user) -> QuerySet:
+    """The forces whose data-sharing agreement with the user's organisation is in force today
+    (started, not ended, not withdrawn): their ids, as a subquery. A withdrawal stops every
+    read that goes through it at once."""
+    agreement = apps.get_model("administration", "DataSharingAgreement")
+    return agreement.objects.filter(receiver_id=user.organisation_id).live().values("force_id")
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -37,12 +57,30 @@ def _users(user) -> Q:
 
 def _organisations(user) -> Q:
     """Everyone: their own organisation; commissioners also the names of providers and of the
-    forces their office oversees (to choose in contracts and filters)."""
+    forces their office oversees (to choose in contracts and filters); commissioners and
+    receiving analysts the forces sharing with them under an agreement in force; a police
+    force's administrators the PCC offices and research partners (an agreement's receiver)."""
     found = Q(pk=user.organisation_id)
     if user.role in COMMISSIONER:
         found |= Q(kind="provider") | Q(
             commissioned_by__commissioner_office_id=user.organisation_id)
+    if user.role in COMMISSIONER or _is_receiving_analyst(user):
+        found |= Q(pk__in=_agreed_forces(user))
+    if user.role == Role.ADMINISTRATOR and user.organisation.kind == "police_force":
+        found |= Q(kind__in=RECEIVER_KINDS)
     return found
+
+
+# --- administration ---------------------------------------------------------------------------
+
+def _sharing_agreements(user) -> Q:
+    """Administrators: agreements their organisation gave (a force) or received, history
+    included; commissioners and receiving analysts: those their organisation received."""
+    if user.role == Role.ADMINISTRATOR:
+        return Q(force_id=user.organisation_id) | Q(receiver_id=user.organisation_id)
+    if user.role in COMMISSIONER or _is_receiving_analyst(user):
+        return Q(receiver_id=user.organisation_id)
+    return NOBODY
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -217,15 +255,23 @@ def _commissioner_office(user) -> Q:
 
 
 def _overseen_aggregates(user) -> Q:
-    """Commissioners: aggregate counts for the forces their office oversees. Nobody else."""
+    """Commissioners: aggregate counts for the forces their office oversees and for the forces
+    sharing with it under an agreement in force; analysts of a PCC office or research partner:
+    those of the forces sharing with their organisation. Nobody else."""
     if user.role in COMMISSIONER:
-        return Q(force__commissioned_by__commissioner_office_id=user.organisation_id)
+        # subqueries, not joins: a force overseen by two offices is still counted once
+        overseen = apps.get_model("commissioning", "CommissionedForce").objects.filter(
+            commissioner_office_id=user.organisation_id).values("force_id")
+        return Q(force_id__in=overseen) | Q(force_id__in=_agreed_forces(user))
+    if _is_receiving_analyst(user):
+        return Q(force_id__in=_agreed_forces(user))
     return NOBODY
 
 
 SCOPES: dict[str, Callable[..., Q]] = {
     "accounts.Organisation": _organisations,
     "accounts.User": _users,
+    "administration.DataSharingAgreement": _sharing_agreements,
     "audit.IntegrityCheck": _processing_log,
     "audit.ProcessingLog": _processing_log,
     "audit.SecurityEvent": _processing_log,
