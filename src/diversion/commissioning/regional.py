@@ -57,6 +57,8 @@ def sharing_forces(actor: User) -> dict[int, SharingForce]:
 
 def regional(actor: User, threshold: int) -> Regional:
     forces = sharing_forces(actor)
+    if not forces:
+        return Regional([])
     order = sorted(forces, key=lambda pk: forces[pk].name)
     counts: dict[int, list[int]] = {pk: [0, 0, 0, 0] for pk in order}
     by_programme: dict[int, dict[str, int]] = {pk: defaultdict(int) for pk in order}
