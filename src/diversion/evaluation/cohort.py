@@ -1,7 +1,9 @@
 """Build an evaluation's inputs (cohort and offences) as Arrow tables from cases and records.
 
 Reads go through the access policy as the analyst who defined the run. People appear under a
-keyed pseudonym only (HMAC of the person id), never a name, date of birth or reference.
+keyed pseudonym only (HMAC of the person id), never a name, date of birth or reference. A pooled
+run draws from its pooled forces only, each still sharing under a data-sharing agreement, with
+the force's name as the engine's `stratum`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from diversion.accounts import policy
+from diversion.administration.models import DataSharingAgreement, in_force
 from diversion.cases.models import Case, Offence
 from diversion.core.ages import age_on
 from diversion.core.pseudonyms import pseudonym as keyed_pseudonym
@@ -83,21 +86,41 @@ def _index_date(case: Case, basis: str, allocation: TrialAllocation | None) -> d
     return None
 
 
-def _cases(run: EvaluationRun):
+class NotShared(ValueError):
+    """A pooled force's data-sharing agreement is no longer in force."""
+
+
+def run_forces(run: EvaluationRun) -> dict[int, str]:
+    """The forces a run draws from (id -> name): its pooled forces, or its own force. A pooled
+    force whose agreement has been withdrawn or has ended stops the run (no silent drop)."""
+    pooled = {o.pk: o.name for o in run.pooled_forces.order_by("name")}
+    if not pooled:
+        return {run.force_id: ""}
+    shared = set(policy.visible(run.created_by, DataSharingAgreement)
+                 .filter(in_force(), receiver_id=run.force_id, force_id__in=pooled)
+                 .values_list("force_id", flat=True))
+    missing = sorted(name for pk, name in pooled.items() if pk not in shared)
+    if missing:
+        raise NotShared("no data-sharing agreement is in force any more for "
+                        + ", ".join(missing))
+    return pooled
+
+
+def _cases(run: EvaluationRun, forces: dict[int, str]):
     return (policy.visible(run.created_by, Case)
-            .filter(force_id=run.force_id)
+            .filter(force_id__in=list(forces))
             .select_related("person", "offence", "disposal", "referral"))
 
 
-def _trial_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
+def _trial_rows(run: EvaluationRun, forces: dict[int, str], flow: dict) -> list[tuple]:
     trial = registry.current(run.programme_code).trial
     if trial is None:  # the definition form refuses this; a programme file may have changed
         raise ValueError(f"programme {run.programme_code!r} has no randomised trial")
     allocations = (policy.visible(run.created_by, TrialAllocation)
                    .filter(programme_code=run.programme_code, trial_code=trial.code,
-                           case__force_id=run.force_id)
+                           case__force_id__in=list(forces))
                    .order_by("allocated_at", "id"))
-    cases = _cases(run).in_bulk([a.case_id for a in allocations])
+    cases = _cases(run, forces).in_bulk([a.case_id for a in allocations])
     rows = []
     flow.update(randomised=0, outside_period=0, no_index_date=0, repeat_people=0)
     for allocation in allocations:
@@ -111,8 +134,9 @@ def _trial_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
     return rows
 
 
-def _matched_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
-    cases = _cases(run).filter(programme_code=run.programme_code).order_by("created_at", "id")
+def _matched_rows(run: EvaluationRun, forces: dict[int, str], flow: dict) -> list[tuple]:
+    cases = (_cases(run, forces).filter(programme_code=run.programme_code)
+             .order_by("created_at", "id"))
     rows = []
     flow.update(referred=0, not_counted=0, comparison_pool=0, outside_period=0,
                 no_index_date=0, repeat_people=0)
@@ -142,11 +166,13 @@ def build_inputs(run: EvaluationRun) -> Inputs:
     column is gathered once from the queries and becomes one typed Arrow (or numpy) array;
     sorting and the offence filters are done on the arrays."""
     flow: dict[str, int] = {}
-    rows = _trial_rows(run, flow) if run.design == Design.TRIAL else _matched_rows(run, flow)
+    forces = run_forces(run)
+    rows = (_trial_rows(run, forces, flow) if run.design == Design.TRIAL
+            else _matched_rows(run, forces, flow))
     seen: set[int] = set()
     columns: dict[str, list[Any]] = {name: [] for name in (
         "person", "group", "arm", "index_date", "received", "age", "male", "da_index",
-        "index_offence")}
+        "index_offence", "stratum")}
     for case, group, arm, received, allocation in rows:
         index = _index_date(case, run.index_basis, allocation)
         if index is None:
@@ -165,7 +191,8 @@ def build_inputs(run: EvaluationRun) -> Inputs:
                             ("age", age_on(case.person.date_of_birth, index)),
                             ("male", case.person.sex == "M"),
                             ("da_index", case.offence.domestic_abuse),
-                            ("index_offence", case.offence_id)):
+                            ("index_offence", case.offence_id),
+                            ("stratum", forces[case.force_id])):
             columns[name].append(value)
 
     people = pa.array(columns["person"], pa.int64())
@@ -176,6 +203,7 @@ def build_inputs(run: EvaluationRun) -> Inputs:
     offences, priors = _offences(run, drawn)
     data_end = run.created_at.date()
     meta = {b"data_end": data_end.isoformat().encode()}
+    pooled = {"stratum": pa.array(columns["stratum"], pa.string())} if run.pooled else {}
     cohort_table = pa.table({
         "person_id": pseudonyms,
         "group": pa.array(columns["group"], pa.string()),
@@ -187,6 +215,7 @@ def build_inputs(run: EvaluationRun) -> Inputs:
         # the priors table is in the cohort's row order
         "prior_offences": priors["prior_offences"].to_numpy().astype(np.float64),
         "da_index": np.asarray(columns["da_index"], dtype=np.float64),
+        **pooled,  # a pooled run: the force, which the engine stratifies by
     }).sort_by("person_id").replace_schema_metadata(meta)
     flow["cohort"] = cohort_table.num_rows
     flow["offences"] = offences.num_rows

@@ -96,6 +96,9 @@ def tables(run: EvaluationRun) -> list[Table]:
             ["Treated not matched", matching["treated_unmatched"]],
             ["Comparison pool", matching["controls"]],
             ["Comparison people used", matching["controls_used"]]]))
+    strata = (result.get("data") or {}).get("strata")
+    if strata:
+        found.append(_forces_table(run, strata, treated, control))
     balance = result.get("balance")
     if balance:
         found.append(Table("balance", "Balance of the groups as drawn",
@@ -162,6 +165,33 @@ def tables(run: EvaluationRun) -> list[Table]:
     return found
 
 
+def _forces_table(run: EvaluationRun, strata: dict, treated: str, control: str) -> Table:
+    """A pooled run's per-force sizes: each force's arms in the cohort, and in the primary
+    outcome's analysis (full follow-up) with that force's own difference and its weight in the
+    Mantel–Haenszel estimate."""
+    analysed = {s["stratum"]: s for s in (primary(run) or {}).get("strata") or []}
+    total = sum(s["mantel_haenszel_weight"] for s in analysed.values()) or None
+    rows = []
+    for force, sizes in strata.items():
+        a = analysed.get(force, {})
+        weight = a.get("mantel_haenszel_weight")
+        rows.append([force, sizes["treated_rows"], sizes["control_rows"],
+                     a.get("people_treated", 0), a.get("people_control", 0),
+                     _pct(a.get("risk_difference")),
+                     _pct(weight / total) if total and weight is not None else ""])
+    return Table("forces", f"Forces pooled (the force is the stratum; primary outcome: "
+                 f"{run.window_days} days, {SCOPE_NAMES.get(run.scope, run.scope)})",
+                 ["Force", f"Cohort, {treated}", f"Cohort, {control}",
+                  f"Analysed, {treated}", f"Analysed, {control}", "Difference in the force",
+                  "Weight in the pooled difference"], rows)
+
+
+def pooled_forces(run: EvaluationRun) -> list[str]:
+    """The forces a pooled run drew from, by name (empty for a force's own run)."""
+    return list(run.pooled_forces.order_by("name").values_list("name", flat=True)) \
+        if run.pk else []
+
+
 RERUN = ("This run's result was stored by an earlier version of the evaluation engine, which "
          "did not record the survival curves or the balance of the groups: run the evaluation "
          "again to see them.")
@@ -209,6 +239,8 @@ def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
         ("Who counts as treated", run.get_who_counts_display() if run.design == Design.MATCHED
          else "Everyone randomised (intention to treat); the complier-average effect uses "
               "those who started or completed"),
+        *([("Forces pooled", ", ".join(pooled_forces(run)))] if pooled_forces(run) else []),
+        *([("Stratified", d["stratified"])] if d.get("stratified") else []),
         ("Denominator", d.get("denominator", "")),
         ("Data end", d.get("data_end", "")),
         ("Harm table version", d.get("harm_table_version", "")),

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
+from diversion.accounts.models import Organisation
+from diversion.administration.models import RECEIVER_KINDS, DataSharingAgreement, in_force
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.core.spreadsheet import safe_row
@@ -19,6 +21,7 @@ from diversion.evaluation.forms import EvaluationDefinitionForm, HeadlineForm
 from diversion.evaluation.models import EvaluationRun, HeadlineSignOff
 from diversion.evaluation.selectors import runs_for
 from diversion.evaluation.services import (
+    PooledRunRefused,
     SignOffRefused,
     approve_headline,
     define_run,
@@ -35,12 +38,30 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "evaluation/home.html", {"runs": runs_for(request.user)[:50]})
 
 
+def _pool_from(request: HttpRequest):
+    """The forces an analyst of a PCC office or research partner may pool (those sharing with
+    their organisation under an agreement in force); None for a force's analyst."""
+    org = request.user.organisation  # type: ignore[union-attr]
+    if org is None or org.kind not in RECEIVER_KINDS:
+        return None
+    shared = (policy.visible(request.user, DataSharingAgreement)
+              .filter(in_force(), receiver_id=org.pk).values("force_id"))
+    return policy.visible(request.user, Organisation).filter(
+        pk__in=shared, kind="police_force").order_by("name")
+
+
 @policy.rule(policy.ANALYSIS)
 def run_new(request: HttpRequest) -> HttpResponse:
-    form = EvaluationDefinitionForm(request.POST or None)
+    form = EvaluationDefinitionForm(request.POST or None, pool_from=_pool_from(request))
     if request.method == "POST" and form.is_valid():
-        run = define_run(request.user, form.cleaned_data)
-        return redirect("evaluation:run_detail", pk=run.pk)
+        data = dict(form.cleaned_data)
+        forces = list(data.pop("forces", None) or [])
+        try:
+            run = define_run(request.user, data, forces=forces)
+        except PooledRunRefused as refusal:
+            form.add_error("forces", str(refusal))
+        else:
+            return redirect("evaluation:run_detail", pk=run.pk)
     return render(request, "evaluation/run_new.html",
                   {"form": form, "minimum": minimum_cohort(),
                    "minimum_match_rate": round(100 * minimum_match_rate())})
@@ -58,7 +79,7 @@ def _context(run: EvaluationRun) -> dict:
             "figures": report.figures(run) if done else {},
             "verdict": report.verdict_words(run) if done else "",
             "rerun": report.needs_rerun(run) if done else "",
-            "definitions": report.definitions(run)}
+            "definitions": report.definitions(run), "pooled": report.pooled_forces(run)}
 
 
 @policy.rule(policy.ANALYSIS)

@@ -107,9 +107,12 @@ def _programme_providers(user) -> Q:
 # --- cases ------------------------------------------------------------------------------------
 
 def _force_records(user) -> Q:
-    """Police decision makers and the force's own analysts: their force's records."""
+    """Police decision makers and the force's own analysts: their force's records; analysts of
+    a PCC office or research partner: those of the forces sharing with them (pooled runs)."""
     if user.role in POLICE or _is_force_analyst(user):
         return Q(force_id=user.organisation_id)
+    if _is_receiving_analyst(user):
+        return Q(force_id__in=_agreed_forces(user))
     return NOBODY
 
 
@@ -133,6 +136,8 @@ def _case_records_with_analysts(user) -> Q:
     field; analysts need them to build a run's pseudonymised cohort)."""
     if user.role in POLICE or _is_force_analyst(user):
         return Q(case__force_id=user.organisation_id)
+    if _is_receiving_analyst(user):
+        return Q(case__force_id__in=_agreed_forces(user))
     return NOBODY
 
 
@@ -180,9 +185,12 @@ def _safeguarding_alerts(user) -> Q:
 # --- disposals --------------------------------------------------------------------------------
 
 def _referrals(user) -> Q:
-    """Referrals: the referring force's police and analysts, and the provider referred to."""
+    """Referrals: the referring force's police and analysts, and the provider referred to;
+    analysts receiving the force's data under an agreement in force."""
     if user.role in POLICE or _is_force_analyst(user):
         return Q(case__force_id=user.organisation_id)
+    if _is_receiving_analyst(user):
+        return Q(case__force_id__in=_agreed_forces(user))
     if user.role in PROVIDER:
         return Q(provider_id=user.organisation_id)
     return NOBODY
@@ -231,6 +239,24 @@ def _force_analysts(user) -> Q:
     return NOBODY
 
 
+def _person_links(user) -> Q:
+    """Links of crime records to people: the force's analysts; analysts receiving the force's
+    data under an agreement in force (to count a pooled cohort's reoffending)."""
+    if _is_force_analyst(user):
+        return Q(force_id=user.organisation_id)
+    if _is_receiving_analyst(user):
+        return Q(force_id__in=_agreed_forces(user))
+    return NOBODY
+
+
+def _runs(user) -> Q:
+    """Evaluation runs: analysts of the organisation the run belongs to (a force, or for a
+    pooled run the PCC office or research partner)."""
+    if _is_force_analyst(user) or _is_receiving_analyst(user):
+        return Q(force_id=user.organisation_id)
+    return NOBODY
+
+
 def _batch_of_force_analysts(user) -> Q:
     """Rejection reports: whoever may see the import."""
     if _is_force_analyst(user):
@@ -240,7 +266,7 @@ def _batch_of_force_analysts(user) -> Q:
 
 def _run_records(user) -> Q:
     """Records hanging off an evaluation run: the analysts who may see the run."""
-    if _is_force_analyst(user):
+    if _is_force_analyst(user) or _is_receiving_analyst(user):
         return Q(run__force_id=user.organisation_id)
     return NOBODY
 
@@ -311,10 +337,10 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "records.ImportBatch": _force_analysts,
     "records.LinkCandidate": _force_analysts,
     "records.LinkageRun": _force_analysts,
-    "records.PersonLink": _force_analysts,
+    "records.PersonLink": _person_links,
     "records.RecordSource": _force_analysts,
     "records.RejectedRow": _batch_of_force_analysts,
-    "evaluation.EvaluationRun": _force_analysts,
+    "evaluation.EvaluationRun": _runs,
     "evaluation.HeadlineSignOff": _run_records,
     "commissioning.CommissionedForce": _commissioner_office,
     "commissioning.Contract": _commissioner_office,
