@@ -56,3 +56,11 @@ def test_demo_code_refuses_to_run_in_production(settings):
     settings.ENVIRONMENT = "production"
     with pytest.raises(CommandError, match="demo only"):
         call_command("demo_code", stdout=StringIO())
+
+
+def test_the_demo_regional_view_shows_both_forces(db, client):
+    call_command("demo_data", people=20, stdout=StringIO())
+    client.force_login(User.objects.get(username="commissioner.adeyemi"))
+    page = client.get("/commissioning/regional/").content.decode()
+    assert "2 forces included" in page
+    assert "Solent Constabulary" in page and "Downshire Police" in page
