@@ -42,6 +42,8 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "victims:victim_create", "victims:step_up",  # an empty form; the password prompt
     "delivery:events", "delivery:event_new",  # events, dates and places; an empty form
     "administration:user_create",  # an empty form
+    "administration:agreement_create",  # an empty form (receiving organisations' names)
+    "administration:agreement_withdraw",  # the form: which organisation an agreement is with
     "programmes:list",  # programme definitions: reference data
     "evaluation:home", "evaluation:run_new",  # runs' names and settings; an empty form
     "evaluation:run_detail",  # a run's status and settings; its results are disclosed below
@@ -68,6 +70,7 @@ PERSONAL_DATA: frozenset[str] = frozenset({
     "records:batch", "records:rejections_csv",  # which rows of a police extract were wrong
     "records:review",  # a candidate pair of crime records
     "commissioning:dashboard", "commissioning:dashboard_export",  # counts of people's cases
+    "commissioning:regional",  # counts of people's cases in the forces sharing
     "audit:log", "audit:security",  # who did what to whom (once a query is answered)
 })
 
@@ -296,6 +299,11 @@ def _users(user) -> list[dict]:
     return [{"pk": u.pk} for u in _visible(user, "accounts.User") if u.pk != user.pk][:2]
 
 
+def _agreements(user) -> list[dict]:
+    return [{"pk": a.pk} for a in _visible(user, "administration.DataSharingAgreement",
+                                           force_id=user.organisation_id)[:1]]
+
+
 def _a_case_reference(user) -> str:
     found = _visible(user, "cases.Case")
     return found[0].reference if found else "none"
@@ -348,6 +356,7 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "statistics:release": _published,
     "statistics:export": _published_tables,
     "administration:user_edit": _users,
+    "administration:agreement_withdraw": _agreements,
     "audit:log": lambda user: [{}, {"?": "purpose=lawfulness"}],
     "audit:security": lambda user: [{}, {"?": "purpose=integrity_security"}],
     "victims:case_search": lambda user: [{}, {"?": "reference=" + _a_case_reference(user)}],
