@@ -227,3 +227,24 @@ def test_missing_stratum_values_are_refused():
     forces[3] = None
     with pytest.raises(InputError, match="stratum"):
         evaluate(cohort.append_column("stratum", pa.array(forces)), offences, design="trial")
+
+
+def test_matched_design_with_strata_weights_each_stratums_arms():
+    data = generate(3000, effect=0.2, seed=2, design="matched")
+    cohort = data.cohort if isinstance(data.cohort, pa.Table) else pa.table(data.cohort)
+    forces = np.random.default_rng(2).choice(["Solent", "Downshire"], cohort.num_rows)
+    plain = evaluate(cohort, data.offences, design="matched", bootstrap=0).to_dict()
+    pooled = evaluate(cohort.append_column("stratum", pa.array(forces)), data.offences,
+                      design="matched", bootstrap=0).to_dict()
+    first, plain_first = pooled["outcomes"][0], plain["outcomes"][0]
+    assert first["prevalence"]["method"] == "mantel_haenszel"
+    assert first["prevalence"]["risk_difference_sato_ci"] is None  # weighted: no Sato
+    lo, hi = first["prevalence"]["risk_difference_ci"]
+    assert lo < first["prevalence"]["risk_difference"] < hi
+    # the same matched sample: the weighted sizes add up to the unstratified ones
+    weight = sum(s["weight_treated"] + s["weight_control"] for s in first["strata"])
+    assert weight == pytest.approx(plain_first["treated"]["weighted_people"]
+                                   + plain_first["control"]["weighted_people"])
+    # by force, the stratified difference stays close to the pooled one (no confounding here)
+    assert abs(first["prevalence"]["risk_difference"]
+               - plain_first["prevalence"]["risk_difference"]) < 0.03

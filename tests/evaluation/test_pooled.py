@@ -118,3 +118,22 @@ def test_a_withdrawal_before_the_run_starts_stops_it(client, region):
     run = run_evaluation(EvaluationRun.objects.get().pk)
     assert run.status == "failed"
     assert "Northshire Police" in run.message and run.result is None
+
+
+@pytest.mark.django_db
+def test_a_pooled_matched_comparison_runs_and_reports_the_forces(client, region, cast):
+    from tests.evaluation.test_runs import _refer_workshop_arm
+
+    for force in (region["test"], region["north"]):
+        _refer_workshop_arm(cast, force)
+    client.force_login(region["analyst"])
+    assert _post(client, [region["test"], region["north"]], design="matched",
+                 index_basis="caution").status_code == 302
+    run = run_evaluation(EvaluationRun.objects.get().pk)
+    assert run.status == "done", run.message
+    assert run.flow["referred"] == 80 + 60
+    primary = next(o for o in run.result["outcomes"]
+                   if o["window_days"] == 365 and o["scope"] == "any")
+    assert primary["prevalence"]["method"] == "mantel_haenszel"
+    body = client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "Pooled run over 2 forces" in body and "Matching flow" in body

@@ -230,6 +230,7 @@ def _survival_at(points: list, day: int) -> float:
 
 def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
     d = (run.result or {}).get("definitions", {})
+    pooled = pooled_forces(run)
     return [
         ("Design", run.get_design_display()),
         ("Index date", run.get_index_basis_display()),
@@ -239,7 +240,7 @@ def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
         ("Who counts as treated", run.get_who_counts_display() if run.design == Design.MATCHED
          else "Everyone randomised (intention to treat); the complier-average effect uses "
               "those who started or completed"),
-        *([("Forces pooled", ", ".join(pooled_forces(run)))] if pooled_forces(run) else []),
+        *([("Forces pooled", ", ".join(pooled))] if pooled else []),
         *([("Stratified", d["stratified"])] if d.get("stratified") else []),
         ("Denominator", d.get("denominator", "")),
         ("Data end", d.get("data_end", "")),
