@@ -20,6 +20,7 @@ import csv
 import io
 import os
 import random
+import resource
 import sys
 import time
 from datetime import date, timedelta
@@ -112,11 +113,19 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
             _say("plain COPY", rows, results["plain COPY"])
 
     source = RecordSource.objects.create(force=forces[0], name="bench")
-    started = time.perf_counter()
+    before_kb = _reset_peak()
+    started, cpu = time.perf_counter(), _cpu()
     batch = services.start_import(analyst, source, "bench.csv", content, enqueue=False)
     batch = services.run_import(batch.pk, link=False)
     results["import (validate, stage, merge)"] = time.perf_counter() - started
+    import_cpu = _cpu() - cpu
     _say("import (validate, stage, merge)", rows, results["import (validate, stage, merge)"])
+    peak_kb = _status_kb("VmHWM")
+    print(f"  import CPU seconds (this process; the database's own are not counted): "
+          f"{import_cpu:.1f}")
+    print(f"  import peak memory (VmHWM, reset before it): {peak_kb / 1024:,.0f} MB, of which "
+          f"{before_kb / 1024:,.0f} MB was held before it (Django, the test CSV in memory); "
+          f"growth {(peak_kb - before_kb) / 1024:,.0f} MB")
     assert batch.status == ImportBatch.Status.DONE, batch.problem
     assert batch.rows_inserted == rows, (batch.rows_inserted, batch.rows_rejected)
 
@@ -139,13 +148,40 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
     _say(f"Django bulk_create (same validation, {bulk_rows:,} rows)", bulk_rows, bulk_seconds)
 
     import_rate = rows / results["import (validate, stage, merge)"]
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on "
+          f"{os.cpu_count()} cores (shared machine)")
+    print(f"import / bulk_create speed:       {import_rate / (bulk_rows / bulk_seconds):.2f}x")
     if "plain COPY" in results:
         copy_rate = rows / results["plain COPY"]
-        print(f"import / plain COPY speed:        {import_rate / copy_rate:.3f}")
+        print(f"import time / plain COPY time:    "
+              f"{results['import (validate, stage, merge)'] / results['plain COPY']:.1f}x "
+              f"(goal 2x); speed ratio {import_rate / copy_rate:.3f}")
     else:
         print("plain COPY: not measured (needs PostgreSQL)")
-    print(f"import / bulk_create speed:       {import_rate / (bulk_rows / bulk_seconds):.2f}x")
     return 0
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak() -> int:
+    """Reset the kernel's high-water mark (VmHWM) to the present RSS, and return that."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+    return _status_kb("VmRSS")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _say(name: str, rows: int, seconds: float) -> None:
