@@ -257,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("duckdb", "spark"), default="duckdb")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    from diversion.records.matching import UPPER_THRESHOLD
 
     spark = None
     if args.backend == "spark":
@@ -309,11 +310,17 @@ def main(argv: list[str] | None = None) -> int:
           f"{generated_rss:,.0f} MB)" + ("; Spark's JVM not included" if spark else ""))
     print(f"CPU seconds in linkage: {cpu:.1f} (generation {generate_cpu - started_cpu:.1f}); "
           f"load average now {_load()}")
-    goal = seconds < 30 and _rss_mb() < 4096 and min(precision, recall) >= 0.98
-    print(f"goal (< 30 s, < 4 GB, precision and recall >= 0.98): {'met' if goal else 'NOT met'}")
+    cores = os.cpu_count() or 1
+    print(f"goal < 30 s: wall {seconds:.1f} s ({'met' if seconds < 30 else 'not met'}); "
+          f"CPU {cpu:.1f} s over {cores} cores = {cpu / cores:.1f} s if the cores were free "
+          f"(an estimate: the load average above is other work on this machine)")
+    print(f"goal < 4 GB: peak {_rss_mb():,.0f} MB ({'met' if _rss_mb() < 4096 else 'not met'})")
+    print(f"goal precision and recall >= 0.98 at the app's upper threshold "
+          f"{UPPER_THRESHOLD:.2f}: {precision:.4f} / {recall:.4f} "
+          f"({'met' if min(precision, recall) >= 0.98 else 'not met'})")
     print(f"headline: app linkage {seconds:.1f} s = {seconds / base_seconds:.1f}x the "
-          f"deterministic-only time; recall {recall:.3f} vs {base_r:.3f} "
-          f"({recall / base_r:.2f}x), precision {precision:.3f} vs {base_p:.3f}")
+          f"deterministic-only linker's time, for {recall / base_r:.2f}x its recall "
+          f"({recall:.3f} vs {base_r:.3f}) at precision {precision:.4f} vs {base_p:.4f}")
     if spark is not None:
         spark.stop()
     return 0
@@ -324,15 +331,21 @@ def _load() -> str:
 
 
 def _spark_session():
+    import tempfile
+
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
-    return (SparkSession.builder.master("local[2]").appName("diversion-linkage-bench")
+    spark = (SparkSession.builder.master("local[2]").appName("diversion-linkage-bench")
             .config("spark.driver.memory", "3g")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.jars", similarity_jar_location())
             .config("spark.ui.enabled", "false")
             .getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    # Splink breaks long query plans with checkpoints, which need a directory.
+    spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="splink-spark-"))
+    return spark
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ LOWER_THRESHOLD = 0.50
 COMPARED = ("given_name", "family_name", "date_of_birth", "sex", "postcode_district")
 # EM sees at most this many blocked pairs per training step: the estimates settle well before
 # (a million-by-a-million force would otherwise give EM hundreds of millions of pairs).
-EM_MAX_PAIRS = 2_000_000
-U_MAX_PAIRS = 1_000_000
+EM_MAX_PAIRS = 500_000
+U_MAX_PAIRS = 500_000
 # Training sees at most this many crime records (an even sample): m, u and the prior per pair
 # come out the same, in a fraction of the time and memory.
 TRAINING_ROWS = 250_000
