@@ -118,9 +118,12 @@ def _probabilistic(run, rest, force, people, links, candidates) -> dict:
     records = _table(rest)
     if not records["unique_id"]:
         return {}
-    population = _table(CrimeRecord.objects.filter(force=force)
-                        .values_list("id", "pnc_id", "force_person_ref", *COMPARED)
-                        .iterator(chunk_size=20_000))
+    # The training sample is taken while reading, so the whole force is never held at once.
+    everyone = CrimeRecord.objects.filter(force=force)
+    step = -(-everyone.count() // matching.TRAINING_ROWS) or 1
+    population = _table(row for number, row in enumerate(
+        everyone.order_by("id").values_list("id", "pnc_id", "force_person_ref", *COMPARED)
+        .iterator(chunk_size=20_000)) if number % step == 0)
     people_table = _table(people)
     model, skipped = matching.train(population, people_table)
     if skipped:
