@@ -98,31 +98,35 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
                                           kind=OrganisationKind.POLICE_FORCE) for n in (1, 2)]
     analyst = User.objects.create(username="bench", role=Role.ANALYST, organisation=forces[0])
     results: dict[str, float] = {}
+    cpus: dict[str, tuple[float, float]] = {}
 
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("CREATE TABLE bench_plain (" + ", ".join(f"{h} text" for h in HEADER)
                            + ")")
-            started = time.perf_counter()
+            server = _server_cpu(connection)
+            started, cpu = time.perf_counter(), _cpu()
             with cursor.cursor.copy("COPY bench_plain FROM STDIN WITH (FORMAT csv, HEADER true)"
                                     ) as copy:
                 for offset in range(0, len(content), 1 << 20):
                     copy.write(content[offset:offset + (1 << 20)])
             connection.commit() if not connection.get_autocommit() else None
             results["plain COPY"] = time.perf_counter() - started
+            cpus["plain COPY"] = (_cpu() - cpu, _server_cpu(connection) - server)
             _say("plain COPY", rows, results["plain COPY"])
+            _say_cpu(*cpus["plain COPY"])
 
     source = RecordSource.objects.create(force=forces[0], name="bench")
     before_kb = _reset_peak()
+    server = _server_cpu(connection)
     started, cpu = time.perf_counter(), _cpu()
     batch = services.start_import(analyst, source, "bench.csv", content, enqueue=False)
     batch = services.run_import(batch.pk, link=False)
     results["import (validate, stage, merge)"] = time.perf_counter() - started
-    import_cpu = _cpu() - cpu
+    cpus["import"] = (_cpu() - cpu, _server_cpu(connection) - server)
     _say("import (validate, stage, merge)", rows, results["import (validate, stage, merge)"])
+    _say_cpu(*cpus["import"])
     peak_kb = _status_kb("VmHWM")
-    print(f"  import CPU seconds (this process; the database's own are not counted): "
-          f"{import_cpu:.1f}")
     print(f"  import peak memory (VmHWM, reset before it): {peak_kb / 1024:,.0f} MB, of which "
           f"{before_kb / 1024:,.0f} MB was held before it (Django, the test CSV in memory); "
           f"growth {(peak_kb - before_kb) / 1024:,.0f} MB")
@@ -156,9 +160,33 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
         print(f"import time / plain COPY time:    "
               f"{results['import (validate, stage, merge)'] / results['plain COPY']:.1f}x "
               f"(goal 2x); speed ratio {import_rate / copy_rate:.3f}")
+        copy_cpu, import_cpu = sum(cpus["plain COPY"]), sum(cpus["import"])
+        print(f"import CPU / plain COPY CPU (this process + its PostgreSQL backend; the "
+              f"same on a busy machine): {import_cpu / copy_cpu:.1f}x")
     else:
         print("plain COPY: not measured (needs PostgreSQL)")
     return 0
+
+
+def _say_cpu(client: float, server: float) -> None:
+    print(f"  CPU seconds: {client:.1f} in this process, {server:.1f} in its PostgreSQL "
+          f"backend", flush=True)
+
+
+def _server_cpu(connection) -> float:
+    """CPU seconds of this connection's PostgreSQL backend, when the server is on this host
+    (read from /proc; 0 when it is not, or on SQLite)."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _status_kb(field: str) -> int:

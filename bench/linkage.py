@@ -341,6 +341,7 @@ def _spark_session():
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.jars", similarity_jar_location())
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     # Splink breaks long query plans with checkpoints, which need a directory.
