@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,15 +169,17 @@ def bounded(model: dict, records: int, people: int) -> dict:
 
 
 def _register(api, records, people, backend: str, spark: Any = None) -> list:
+    # Fresh table names per call: a Spark session keeps its views between train and predict.
+    suffix = uuid.uuid4().hex[:8]
     if backend == "spark":
         import pyarrow as pa
 
-        frames = [spark.createDataFrame(table if not isinstance(table, dict)
-                                        else pa.table(table)) for table in (records, people)]
-        return [api.register(frames[0], dataset_display_name="records"),
-                api.register(frames[1], dataset_display_name="people")]
-    return [api.register(records, dataset_display_name="records"),
-            api.register(people, dataset_display_name="people")]
+        records, people = (spark.createDataFrame(table if not isinstance(table, dict)
+                                                 else pa.table(table))
+                           for table in (records, people))
+    return [api.register(records, dataset_display_name="records",
+                         table_name=f"records_{suffix}"),
+            api.register(people, dataset_display_name="people", table_name=f"people_{suffix}")]
 
 
 def train(records, people, *, backend: str = "duckdb", spark: Any = None
