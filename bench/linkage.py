@@ -308,8 +308,9 @@ def main(argv: list[str] | None = None) -> int:
               f"deterministic {base_hits / len(rows):.3f}")
     print(f"peak memory (max RSS): {_rss_mb():,.0f} MB (after generating the data: "
           f"{generated_rss:,.0f} MB)" + ("; Spark's JVM not included" if spark else ""))
-    print(f"CPU seconds in linkage: {cpu:.1f} (generation {generate_cpu - started_cpu:.1f}); "
-          f"load average now {_load()}")
+    print(f"CPU seconds in linkage: {cpu:.1f} (generation {generate_cpu - started_cpu:.1f})"
+          + (", this Python process only, not Spark's JVM" if spark else "")
+          + f"; load average now {_load()}")
     cores = os.cpu_count() or 1
     print(f"goal < 30 s: wall {seconds:.1f} s ({'met' if seconds < 30 else 'not met'}); "
           f"CPU {cpu:.1f} s over {cores} cores = {cpu / cores:.1f} s if the cores were free "
