@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from diversion.accounts import policy
 from diversion.audit.models import Operation
 from diversion.audit.services import record
+from diversion.core.paging import paginate
 from diversion.core.spreadsheet import safe_row
 from diversion.evaluation import report
 from diversion.evaluation.forms import EvaluationDefinitionForm, HeadlineForm
@@ -32,7 +33,8 @@ from diversion.evaluation.stylesheet import inline_css
 @policy.rule(policy.ANALYSIS)
 def home(request: HttpRequest) -> HttpResponse:
     """Evaluations: the landing page for this role."""
-    return render(request, "evaluation/home.html", {"runs": runs_for(request.user)[:50]})
+    runs = paginate(runs_for(request.user).order_by("-created_at", "-id"), request.GET)
+    return render(request, "evaluation/home.html", {"runs": runs})
 
 
 @policy.rule(policy.ANALYSIS)
