@@ -36,6 +36,7 @@ def navigation(request) -> dict:
     # records: analysts import police records and review links
     if user.role == "analyst":
         items.append({"label": "Police records", "href": reverse("records:home")})
+        items.append({"label": "Trials", "href": reverse("trials:list")})
     for item in items:
         item["current"] = request.path == item["href"]
     return {"nav_items": items}
