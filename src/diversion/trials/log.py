@@ -77,15 +77,15 @@ def sequence_check(trial_code: str) -> list[StratumCheck]:
         check = checks.setdefault(stratum, StratumCheck(stratum))
         check.allocations += 1
         check.by_arm[arm] += 1
-        block = blocks.get(block_id)
-        if block is None or position >= len(block.arms) or block.arms[position] != arm \
-                or block.stratum != stratum:
+        found = blocks.get(block_id)
+        if found is None or position >= len(found.arms) or found.arms[position] != arm \
+                or found.stratum != stratum:
             check.not_as_sequenced += 1
         used[block_id].append(position)
     for block_id, positions in used.items():
-        block = blocks.get(block_id)
-        if block is not None:
-            checks[block.stratum].out_of_order += max(positions) + 1 - len(set(positions))
+        owner = blocks.get(block_id)
+        if owner is not None:
+            checks[owner.stratum].out_of_order += max(positions) + 1 - len(set(positions))
     return [checks[s] for s in sorted(checks)]
 
 
