@@ -55,6 +55,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "commissioning:release_detail",  # contracts and costs; releases' metadata
     "statistics:list", "statistics:release", "statistics:export",  # published, logged anyway
     "audit:integrity_check",  # the result of a hash-chain check
+    "trials:list",  # the trials in the programme files
 })
 
 
@@ -69,6 +70,7 @@ PERSONAL_DATA: frozenset[str] = frozenset({
     "evaluation:run_report_html", "evaluation:run_table_csv",  # results about a cohort
     "records:batch", "records:rejections_csv",  # which rows of a police extract were wrong
     "records:review",  # a candidate pair of crime records
+    "trials:log", "trials:log_csv",  # who was allocated to which arm (pseudonymised)
     "commissioning:dashboard", "commissioning:dashboard_export",  # counts of people's cases
     "commissioning:regional",  # counts of people's cases in the forces sharing
     "audit:log", "audit:security",  # who did what to whom (once a query is answered)
@@ -323,7 +325,8 @@ def _victim_alerts(user) -> list[dict]:
 SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     **{f"cases:{name}": _cases for name in ("facts", "eligibility", "timeline")},
     **{f"disposals:{name}": _cases for name in
-       ("detail", "consultation", "randomise", "caution", "statement", "victim_view")},
+       ("detail", "consultation", "randomise", "caution", "statement", "victim_view", "close")},
+    **{f"trials:{name}": (lambda user: [{"code": "cara-trial-1"}]) for name in ("log", "log_csv")},
     **{f"delivery:{name}": _provider_cases for name in
        ("case", "contact", "note", "goal", "onward", "complete", "book")},
     "delivery:assessment": _assessed_cases,

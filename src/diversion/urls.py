@@ -19,6 +19,8 @@ urlpatterns = [
     path("programmes/", include("diversion.programmes.urls")),
     # records: police crime-record imports and identity linkage
     path("analysis/records/", include("diversion.records.urls")),
+    # trials: the trial manager's allocation log
+    path("analysis/trials/", include("diversion.trials.urls")),
     # commissioning: the public statistics pages
     path("statistics/", include("diversion.commissioning.public_urls")),
 ]

@@ -37,6 +37,7 @@ def navigation(request) -> dict:
     # records: analysts import police records and review links
     if user.role == "analyst":
         items.append({"label": "Police records", "href": reverse("records:home")})
+        items.append({"label": "Trials", "href": reverse("trials:list")})
     # regional and national view: forces sharing under an agreement
     if user.role == "commissioner" or (
             user.role == "analyst"

@@ -24,7 +24,7 @@ from diversion.accounts import policy
 from diversion.administration.models import DataSharingAgreement, in_force
 from diversion.cases.models import Case, Offence
 from diversion.core.ages import age_on
-from diversion.core.pseudonyms import pseudonym as keyed_pseudonym
+from diversion.core.pseudonyms import person_pseudonym
 from diversion.evaluation.models import Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
 from diversion.records.models import PersonLink
@@ -58,7 +58,7 @@ class Inputs:
 
 def pseudonym(person_id: int) -> str:
     """A stable keyed pseudonym: the same person gets the same id across runs."""
-    return keyed_pseudonym(str(person_id), length=16, key_prefix="evaluation-pseudonym:")
+    return person_pseudonym(person_id)
 
 
 def received_of(case: Case) -> str:

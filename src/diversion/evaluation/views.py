@@ -15,6 +15,7 @@ from diversion.accounts.models import Organisation
 from diversion.administration.models import RECEIVER_KINDS, DataSharingAgreement, in_force
 from diversion.audit.models import Operation
 from diversion.audit.services import record
+from diversion.core.paging import paginate
 from diversion.core.spreadsheet import safe_row
 from diversion.evaluation import report
 from diversion.evaluation.forms import EvaluationDefinitionForm, HeadlineForm
@@ -35,7 +36,8 @@ from diversion.evaluation.stylesheet import inline_css
 @policy.rule(policy.ANALYSIS)
 def home(request: HttpRequest) -> HttpResponse:
     """Evaluations: the landing page for this role."""
-    return render(request, "evaluation/home.html", {"runs": runs_for(request.user)[:50]})
+    runs = paginate(runs_for(request.user).order_by("-created_at", "-id"), request.GET)
+    return render(request, "evaluation/home.html", {"runs": runs})
 
 
 def _pool_from(request: HttpRequest):
