@@ -45,17 +45,21 @@ def load(today: date) -> None:
 
 
 def _share(office: Organisation, today: date) -> None:
-    """Both demo forces share with the Solent PCC office (the regional view shows two forces),
-    each agreement recorded by the force's own administrator."""
-    for code, admin_name, agreed_by in (
-            ("solent", "admin.brennan", "Deputy Chief Constable, Solent Constabulary"),
-            ("downshire", "admin.downshire", "Data Protection Officer, Downshire Police")):
-        force = Organisation.objects.filter(code=code).first()
-        admin = User.objects.filter(username=admin_name).first()
-        if force is None or admin is None or DataSharingAgreement.objects.filter(
-                force=force, receiver=office).exists():
-            continue
-        DataSharingAgreement.objects.create(
-            force=force, receiver=office, agreed_by=agreed_by,
-            starts_on=date(today.year - 1, 4, 1), ends_on=None,
-            document_reference=f"DSA/{code.upper()}/SOLENT-PCC/001", recorded_by=admin)
+    """Both demo forces share with the Solent PCC office (the regional view shows two forces)
+    and with the University of Wessex (its analyst, researcher.cho, can pool them in one
+    evaluation run), each agreement recorded by the force's own administrator."""
+    receivers = [office, *Organisation.objects.filter(code="wessex-uni")]
+    for receiver in receivers:
+        for code, admin_name, agreed_by in (
+                ("solent", "admin.brennan", "Deputy Chief Constable, Solent Constabulary"),
+                ("downshire", "admin.downshire", "Data Protection Officer, Downshire Police")):
+            force = Organisation.objects.filter(code=code).first()
+            admin = User.objects.filter(username=admin_name).first()
+            if force is None or admin is None or DataSharingAgreement.objects.filter(
+                    force=force, receiver=receiver).exists():
+                continue
+            DataSharingAgreement.objects.create(
+                force=force, receiver=receiver, agreed_by=agreed_by,
+                starts_on=date(today.year - 1, 4, 1), ends_on=None,
+                document_reference=f"DSA/{code.upper()}/{receiver.code.upper()}/001",
+                recorded_by=admin)
