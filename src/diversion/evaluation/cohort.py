@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,32 @@ def _cases(run: EvaluationRun, forces: dict[int, str]):
             .select_related("person", "offence", "disposal", "referral"))
 
 
+def _assessment(run: EvaluationRun, forces: dict[int, str],
+                allocations: Iterable[TrialAllocation]) -> dict:
+    """The top of the CONSORT flow: the programme's cases assessed for eligibility in the run's
+    period (randomised in it, or recorded in it and never randomised), and of those not
+    randomised: found not eligible, still awaiting the decision, or eligible but not
+    randomised (awaiting the victim's views or consent, or not taken further). A case recorded
+    in the period but randomised outside it belongs to that other period's flow."""
+    allocated = {a.case_id: timezone.localdate(a.allocated_at) for a in allocations}
+    in_period = {pk for pk, day in allocated.items()
+                 if run.index_from <= day <= run.index_to}
+    never = {pk: status for pk, status in _cases(run, forces).filter(
+        programme_code=run.programme_code, created_at__date__gte=run.index_from,
+        created_at__date__lte=run.index_to).values_list("pk", "status")
+        if pk not in allocated}
+    counts = {"assessed_for_eligibility": len(in_period) + len(never), "not_eligible": 0,
+              "awaiting_eligibility_decision": 0, "eligible_not_randomised": 0}
+    for status in never.values():
+        if status == "ineligible":
+            counts["not_eligible"] += 1
+        elif status == "recorded":
+            counts["awaiting_eligibility_decision"] += 1
+        else:
+            counts["eligible_not_randomised"] += 1
+    return counts
+
+
 def _trial_rows(run: EvaluationRun, forces: dict[int, str], flow: dict) -> list[tuple]:
     trial = registry.current(run.programme_code).trial
     if trial is None:  # the definition form refuses this; a programme file may have changed
@@ -122,6 +149,7 @@ def _trial_rows(run: EvaluationRun, forces: dict[int, str], flow: dict) -> list[
                    .order_by("allocated_at", "id"))
     cases = _cases(run, forces).in_bulk([a.case_id for a in allocations])
     rows = []
+    flow.update(_assessment(run, forces, allocations))
     flow.update(randomised=0, outside_period=0, no_index_date=0, repeat_people=0)
     for allocation in allocations:
         case = cases.get(allocation.case_id)

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from diversion.core import charts
 from diversion.evaluation.models import Design, EvaluationRun
+from diversion.programmes import registry
 
 SCOPE_NAMES = {"any": "any offence", "da": "domestic-abuse offences", "same_victim":
                "offences against the same victim"}
@@ -249,6 +250,54 @@ def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
     ]
 
 
+RECEIVED = {"none": "Did not start the programme", "started": "Started, not completed",
+            "completed": "Completed the programme"}
+
+
+def _n(value: int) -> str:
+    return f"n = {value:,}"
+
+
+def consort_diagram(run: EvaluationRun) -> SafeString | None:
+    """The CONSORT flow of a trial run: assessed, excluded, randomised, allocated (with what
+    each arm received), lost to follow-up and analysed at the primary window."""
+    consort = (run.result or {}).get("consort")
+    if not consort or not consort.get("randomised"):
+        return None
+    flow = run.flow or {}
+    rows: list[list[charts.FlowBox]] = []
+    aside: dict[int, charts.FlowBox] = {}
+    arms = list(consort["randomised"])
+    trial = registry.current(run.programme_code).trial
+    names = ({"treatment": trial.programme_arm,
+              "control": next((a for a in trial.arms if a != trial.programme_arm), "control")}
+             if trial is not None else {})
+    if "assessed_for_eligibility" in flow:
+        rows.append([charts.FlowBox(("Assessed for eligibility",
+                                     _n(flow["assessed_for_eligibility"])))])
+        excluded = (flow["not_eligible"] + flow["awaiting_eligibility_decision"]
+                    + flow["eligible_not_randomised"])
+        aside[0] = charts.FlowBox((
+            f"Excluded ({_n(excluded)})", f"Not eligible: {flow['not_eligible']:,}",
+            f"Awaiting a decision: {flow['awaiting_eligibility_decision']:,}",
+            f"Eligible, not randomised: {flow['eligible_not_randomised']:,}"))
+    rows.append([charts.FlowBox(("Randomised in the period",
+                                 _n(sum(consort["randomised"].values()))))])
+    received = consort.get("received") or {}
+    rows.append([charts.FlowBox((
+        f"Allocated to {names.get(arm, arm)}", _n(consort["randomised"][arm]),
+        *(f"{RECEIVED.get(kind, kind)}: {n:,}" for kind, n in received.get(arm, {}).items()
+          if n))) for arm in arms])
+    primary_key = f"{run.window_days} days"
+    incomplete = (consort.get("follow_up_incomplete") or {}).get(primary_key, {})
+    analysed = (consort.get("analysed") or {}).get(primary_key, {})
+    rows.append([charts.FlowBox((f"Follow-up at {run.window_days} days",
+                                 f"Not yet complete: {incomplete.get(arm, 0):,}"))
+                 for arm in arms])
+    rows.append([charts.FlowBox(("Analysed", _n(analysed.get(arm, 0)))) for arm in arms])
+    return charts.flow_diagram("CONSORT flow diagram of the trial", rows, aside)
+
+
 def figures(run: EvaluationRun) -> dict[str, SafeString]:
     result = run.result or {}
     balance = result.get("balance") or {"names": [], "smd_before": []}
@@ -262,6 +311,9 @@ def figures(run: EvaluationRun) -> dict[str, SafeString]:
          "low": (o["prevalence"]["risk_difference_ci"] or [None, None])[0],
          "high": (o["prevalence"]["risk_difference_ci"] or [None, None])[1]}
         for o in result.get("outcomes", [])])
+    consort = consort_diagram(run)
+    if consort is not None:
+        found["consort"] = consort
     for window, found_curves in curves(run).items():
         by_label = {c["label"]: c for c in (found_curves["treated"], found_curves["control"])}
         found[f"survival_{window}"] = charts.km_chart(
