@@ -38,6 +38,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "accounts:home", "accounts:login", "accounts:second_step", "accounts:set_up_authenticator",
     "accounts:change_password", "accounts:extend_session", "accounts:logout", "accounts:privacy",
     "accounts:accessibility", "accounts:health",
+    "notifications:preferences",  # the user's own email choices; kinds and states of their emails
     "cases:record",  # an empty form
     "victims:victim_create", "victims:step_up",  # an empty form; the password prompt
     "delivery:events", "delivery:event_new",  # events, dates and places; an empty form

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
+from diversion.delivery import notices
 from diversion.delivery.compliance import deadline_warning_days, time_limit_warning_days
 from diversion.delivery.models import Reminder, ReminderKind
 from diversion.programmes import registry
@@ -53,5 +54,7 @@ def run_sweep(today: date | None = None) -> int:
                 _, created = Reminder.objects.update_or_create(
                     case=case, kind=kind, defaults={"due_on": due})
                 raised += created
+                if created:  # told once, when the reminder is first raised
+                    notices.reminder(case, kind, due)
     Reminder.objects.exclude(case__status__in=OPEN).delete()
     return raised
