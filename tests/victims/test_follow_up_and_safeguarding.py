@@ -96,7 +96,12 @@ def test_raised_risk_alerts_police_without_details_and_urgent_pauses_bookings(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [cast.users[Role.DECISION_MAKER].email]
     assert "canary" not in mail.outbox[0].body and case.reference in mail.outbox[0].subject
-    disclosure = ProcessingLog.objects.get(operation="disclosure", object_id=str(alert.pk))
+    disclosure = ProcessingLog.objects.get(operation="disclosure", object_id=str(alert.pk),
+                                           object_type="victims.SafeguardingAlert")
+    # Sending the email is a disclosure of its own, by the system, to the officer.
+    sent = ProcessingLog.objects.get(operation="disclosure",
+                                     object_type="notifications.Notification")
+    assert sent.recipient.startswith(cast.users[Role.DECISION_MAKER].username)
     assert disclosure.recipient == "Test Force: OOCR decision makers"
     # Police see "risk raised on <date>" and nothing else.
     alerts = selectors.police_alerts(cast.users[Role.DECISION_MAKER])
