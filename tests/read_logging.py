@@ -53,6 +53,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "commissioning:contract_edit", "commissioning:unit_costs", "commissioning:release_list",
     "commissioning:release_detail",  # contracts and costs; releases' metadata
     "statistics:list", "statistics:release", "statistics:export",  # published, logged anyway
+    "statistics:release_pdf", "commissioning:release_pdf",  # a release's aggregates, logged
     "audit:integrity_check",  # the result of a hash-chain check
 })
 
@@ -66,6 +67,7 @@ EMPTY_UNTIL_ASKED: frozenset[str] = frozenset({"victims:case_search", "audit:log
 # people): they must log whoever opens them.
 PERSONAL_DATA: frozenset[str] = frozenset({
     "evaluation:run_report_html", "evaluation:run_table_csv",  # results about a cohort
+    "evaluation:run_report_pdf",
     "records:batch", "records:rejections_csv",  # which rows of a police extract were wrong
     "records:review",  # a candidate pair of crime records
     "commissioning:dashboard", "commissioning:dashboard_export",  # counts of people's cases
