@@ -216,3 +216,25 @@ def test_sweep_tells_referrer_of_time_limit_and_provider_of_late_contact(
             f"Prosecution time limit near on case {case.reference}") in subjects
     assert any(to == manager.email and "First contact" in s for to, s in subjects)
     assert len(subjects) == 2
+
+
+def test_sweep_tells_victim_workers_once_when_a_later_follow_up_point_is_reached(
+        cast, run_worker, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from diversion.cases.models import CaseEvent
+
+    serve(cast)
+    case = referred_case(cast, status="completed")
+    make_victim(cast, case=case)
+    CaseEvent.objects.create(case=case, from_status="in_progress", to_status="completed",
+                             title="Programme completed",
+                             occurred_at=timezone.now() - timedelta(days=95))
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("delivery_sweep")
+    run_worker()
+    [message] = mail.outbox
+    assert message.to == [cast.users[Role.VICTIM_WORKER].email]
+    assert "3 months after the workshops" in message.body
+    assert "12 months" not in message.body  # not reached yet

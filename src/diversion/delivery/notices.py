@@ -56,6 +56,11 @@ def started(actor, case: Case) -> None:
         tell_victim_workers(actor, case, point="; ".join(during))
 
 
+def follow_up_due(case: Case, *, code: str, label: str) -> None:
+    """The sweep found a follow-up point after the programme reached (told once)."""
+    tell_victim_workers(None, case, point=label, once_key=f"follow_up:{code}")
+
+
 def reminder(case: Case, kind: str, due: date) -> None:
     """A reminder the delivery sweep raised (no acting user: the system)."""
     if kind == Kind.TIME_LIMIT_NEAR:

@@ -42,6 +42,8 @@ class Notification(models.Model):
     # below the apps whose records it mentions, so it holds no foreign key to them.
     about_model = models.CharField(max_length=60, blank=True)
     about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # Set for a notice sent once only (a follow-up point reached): the sweep's repeats skip it.
+    once_key = models.CharField(max_length=60, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)

@@ -31,12 +31,14 @@ def users_with_role(*, organisation_id: int | None, roles: Iterable[str]) -> lis
 
 
 def notify(actor: User | None, *, recipients: Iterable[User | None], kind: Kind, subject: str,
-           body: str, link: str = "", about: tuple[str, int] | None = None) -> list[Notification]:
+           body: str, link: str = "", about: tuple[str, int] | None = None,
+           once_key: str = "") -> list[Notification]:
     """Record one email per recipient (once each) and queue it after the transaction commits.
 
     `link` is a path inside the service ("/police/cases/4/"); `about` names what the email is
     about as the processing log names subjects ("cases.Case", 4). A recipient who opted out of
-    a non-urgent kind gets nothing; urgent kinds always go.
+    a non-urgent kind gets nothing; urgent kinds always go. With `once_key`, a recipient
+    already told of this kind, subject and key is not told again.
     """
     kind = Kind(kind)
     urgent = kind in URGENT_KINDS
@@ -45,6 +47,11 @@ def notify(actor: User | None, *, recipients: Iterable[User | None], kind: Kind,
         opted_out = set(OptOut.objects.filter(user_id__in=list(wanted), kind=kind)
                         .values_list("user_id", flat=True))
         wanted = {pk: user for pk, user in wanted.items() if pk not in opted_out}
+    if once_key and about:
+        told = set(Notification.objects.filter(
+            recipient_id__in=list(wanted), kind=kind, about_model=about[0], about_id=about[1],
+            once_key=once_key).values_list("recipient_id", flat=True))
+        wanted = {pk: user for pk, user in wanted.items() if pk not in told}
     if not wanted:
         return []
     text = body.rstrip()
@@ -54,7 +61,8 @@ def notify(actor: User | None, *, recipients: Iterable[User | None], kind: Kind,
         preferences=settings.DIVERSION_BASE_URL + reverse("notifications:preferences"))
     made = [Notification.objects.create(
         recipient=user, kind=kind, subject=subject[:200], body=text, urgent=urgent,
-        about_model=about[0] if about else "", about_id=about[1] if about else None)
+        about_model=about[0] if about else "", about_id=about[1] if about else None,
+        once_key=once_key)
         for user in wanted.values()]
     ids = [n.pk for n in made]
     transaction.on_commit(lambda: [send_notification.enqueue(pk) for pk in ids])

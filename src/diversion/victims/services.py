@@ -123,7 +123,7 @@ def _referrer(case):
     return referral.referred_by if referral is not None else None
 
 
-def tell_victim_workers(actor, case, *, point: str) -> None:
+def tell_victim_workers(actor, case, *, point: str, once_key: str = "") -> None:
     """A case reached a victim follow-up point: tell the victim workers of each victim service
     with a victim on the case. The email names the case reference and the point only."""
     services = (CaseVictim.objects.filter(case=case)
@@ -135,7 +135,7 @@ def tell_victim_workers(actor, case, *, point: str) -> None:
                subject=f"Victim follow-up due on case {case.reference}",
                body=(f"Case {case.reference} has reached a victim follow-up point: {point}.\n"
                      "Sign in to see the victims to contact."),
-               link=reverse("victims:home"), about=("cases.Case", case.pk))
+               link=reverse("victims:home"), about=("cases.Case", case.pk), once_key=once_key)
 
 
 def _raise_alert(actor, *, victim: Victim, case, urgent: bool, details: str) -> SafeguardingAlert:
