@@ -26,6 +26,7 @@ URGENT_KINDS = frozenset({Kind.SAFEGUARDING_ALERT})
 
 class Status(models.TextChoices):
     QUEUED = "queued", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (gave up after retries)"
     NO_ADDRESS = "no_address", "Not sent: the user has no email address"

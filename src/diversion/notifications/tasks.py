@@ -30,7 +30,13 @@ def send_notification(notification_id: int) -> str:
 
 
 def deliver(notification_id: int) -> str:
-    """Send one queued notification; returns its status afterwards."""
+    """Send one queued notification; returns its status afterwards.
+
+    The disclosure row is written, and the notification claimed, in one short transaction
+    before the mail server is called: the processing log's chain lock is never held across the
+    network, and no email leaves unlogged (a failed attempt leaves its row, and the
+    notification says it failed). A worker that dies mid-send leaves it "sending", not resent.
+    """
     found = (Notification.objects.select_related("recipient__organisation")
              .filter(pk=notification_id, status=Status.QUEUED).first())
     if found is None:
@@ -41,29 +47,31 @@ def deliver(notification_id: int) -> str:
         Notification.objects.filter(pk=notification.pk).update(status=Status.NO_ADDRESS)
         return Status.NO_ADDRESS
     attempts = notification.attempts + 1
+    with transaction.atomic():
+        claimed = Notification.objects.filter(pk=notification.pk, status=Status.QUEUED).update(
+            status=Status.SENDING, attempts=attempts)
+        if not claimed:
+            return "not queued"
+        subjects = ([(notification.about_model, notification.about_id)]
+                    if notification.about_model and notification.about_id else [])
+        record(actor=None, operation=Operation.DISCLOSURE, obj=notification, subjects=subjects,
+               recipient=f"{user.username} ({user.organisation}) by email",
+               justification=f"Email notification: {notification.get_kind_display()} "
+                             f"(case reference and link only; attempt {attempts})")
     try:
-        # The disclosure row and the "sent" status commit only if the mail server took it.
-        with transaction.atomic():
-            subjects = ([(notification.about_model, notification.about_id)]
-                        if notification.about_model and notification.about_id else [])
-            record(actor=None, operation=Operation.DISCLOSURE, obj=notification,
-                   subjects=subjects,
-                   recipient=f"{user.username} ({user.organisation}) by email",
-                   justification=f"Email notification: {notification.get_kind_display()} "
-                                 "(case reference and link only)")
-            Notification.objects.filter(pk=notification.pk).update(
-                status=Status.SENT, attempts=attempts, sent_at=timezone.now(), last_error="")
-            EmailMessage(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
-                         [user.email], headers={"Auto-Submitted": "auto-generated"}).send()
+        EmailMessage(notification.subject, notification.body, settings.DEFAULT_FROM_EMAIL,
+                     [user.email], headers={"Auto-Submitted": "auto-generated"}).send()
     except Exception as exc:  # any failure of the mail server or the network: retry later
         give_up = attempts >= int(getattr(settings, "NOTIFY_MAX_ATTEMPTS", 5))
         status = Status.FAILED if give_up else Status.QUEUED
         Notification.objects.filter(pk=notification.pk).update(
-            status=status, attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:300])
+            status=status, last_error=f"{type(exc).__name__}: {exc}"[:300])
         logger.warning("notification %s attempt %s failed (%s)%s", notification.pk, attempts,
                        type(exc).__name__, ", giving up" if give_up else "")
         if not give_up:
             send_notification.using(run_after=timezone.now() + backoff(attempts)).enqueue(
                 notification.pk)
         return status
+    Notification.objects.filter(pk=notification.pk).update(
+        status=Status.SENT, sent_at=timezone.now(), last_error="")
     return Status.SENT
