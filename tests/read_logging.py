@@ -38,6 +38,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "accounts:home", "accounts:login", "accounts:second_step", "accounts:set_up_authenticator",
     "accounts:change_password", "accounts:extend_session", "accounts:logout", "accounts:privacy",
     "accounts:accessibility", "accounts:health",
+    "notifications:preferences",  # the user's own email choices; kinds and states of their emails
     "cases:record",  # an empty form
     "victims:victim_create", "victims:step_up",  # an empty form; the password prompt
     "delivery:events", "delivery:event_new",  # events, dates and places; an empty form
@@ -54,6 +55,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "commissioning:contract_edit", "commissioning:unit_costs", "commissioning:release_list",
     "commissioning:release_detail",  # contracts and costs; releases' metadata
     "statistics:list", "statistics:release", "statistics:export",  # published, logged anyway
+    "statistics:release_pdf", "commissioning:release_pdf",  # a release's aggregates, logged
     "audit:integrity_check",  # the result of a hash-chain check
     "trials:list",  # the trials in the programme files
 })
@@ -68,6 +70,7 @@ EMPTY_UNTIL_ASKED: frozenset[str] = frozenset({"victims:case_search", "audit:log
 # people): they must log whoever opens them.
 PERSONAL_DATA: frozenset[str] = frozenset({
     "evaluation:run_report_html", "evaluation:run_table_csv",  # results about a cohort
+    "evaluation:run_report_pdf",
     "records:batch", "records:rejections_csv",  # which rows of a police extract were wrong
     "records:review",  # a candidate pair of crime records
     "trials:log", "trials:log_csv",  # who was allocated to which arm (pseudonymised)
@@ -346,6 +349,7 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "evaluation:run_detail": _runs,
     "evaluation:run_headline": _runs,
     "evaluation:run_report_html": _runs,
+    "evaluation:run_report_pdf": _runs,
     "evaluation:run_table_csv": _run_tables,
     "records:batch": _rejected_batches,
     "records:mapping": _batches,
@@ -356,8 +360,10 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "commissioning:contract_edit": _contracts,
     "commissioning:release_detail": _releases,
     "commissioning:release_publish": _releases,
+    "commissioning:release_pdf": _releases,
     "statistics:release": _published,
     "statistics:export": _published_tables,
+    "statistics:release_pdf": _published,
     "administration:user_edit": _users,
     "administration:agreement_withdraw": _agreements,
     "audit:log": lambda user: [{}, {"?": "purpose=lawfulness"}],

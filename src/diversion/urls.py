@@ -7,6 +7,7 @@ handler500 = "diversion.errors.server_error"
 
 urlpatterns = [
     path("", include("diversion.accounts.urls")),
+    path("", include("diversion.notifications.urls")),
     path("police/", include("diversion.cases.urls")),
     path("police/", include("diversion.disposals.urls")),
     path("provider/", include("diversion.delivery.urls")),

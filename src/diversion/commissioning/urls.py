@@ -15,5 +15,6 @@ urlpatterns = [
     path("unit-costs/", views.unit_costs, name="unit_costs"),
     path("releases/", views.release_list, name="release_list"),
     path("releases/<int:pk>/", views.release_detail, name="release_detail"),
+    path("releases/<int:pk>/release.pdf", views.release_pdf, name="release_pdf"),
     path("releases/<int:pk>/publish/", views.release_publish, name="release_publish"),
 ]

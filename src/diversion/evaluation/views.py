@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
@@ -15,6 +16,7 @@ from diversion.accounts.models import Organisation
 from diversion.administration.models import RECEIVER_KINDS, DataSharingAgreement, in_force
 from diversion.audit.models import Operation
 from diversion.audit.services import record
+from diversion.core import pdf
 from diversion.core.paging import paginate
 from diversion.core.spreadsheet import safe_row
 from diversion.evaluation import report
@@ -147,6 +149,22 @@ def run_report_html(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="evaluation-{run.pk}.html"'
     return response
+
+
+@policy.rule(policy.ANALYSIS)
+def run_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as a tagged PDF, with the same charts and tables, made on the server."""
+    run = _visible_run(request, pk)
+    if run.status != EvaluationRun.Status.DONE:
+        raise Http404
+    try:
+        body = pdf.render(render_to_string("evaluation/report_pdf.html", _context(run)))
+    except pdf.PdfUnavailable:
+        return pdf.unavailable(request, alternative="Download the report as HTML instead.",
+                               back=reverse("evaluation:run_detail", args=[run.pk]))
+    with transaction.atomic():
+        _disclose(request, run, "report (PDF)")
+    return pdf.response(body, f"evaluation-{run.pk}.pdf")
 
 
 @policy.rule(policy.ANALYSIS)

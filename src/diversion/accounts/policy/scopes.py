@@ -92,6 +92,18 @@ def _processing_log(user) -> Q:
     return NOBODY
 
 
+# --- notifications ----------------------------------------------------------------------------
+
+def _own_notifications(user) -> Q:
+    """Everyone: the emails sent to themselves (kinds and states). Nobody else's."""
+    return Q(recipient_id=user.pk)
+
+
+def _own_choices(user) -> Q:
+    """Everyone: their own email choices. Nobody else's."""
+    return Q(user_id=user.pk)
+
+
 # --- programmes -------------------------------------------------------------------------------
 
 def _everyone(user) -> Q:
@@ -301,6 +313,8 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "audit.IntegrityCheck": _processing_log,
     "audit.ProcessingLog": _processing_log,
     "audit.SecurityEvent": _processing_log,
+    "notifications.Notification": _own_notifications,
+    "notifications.OptOut": _own_choices,
     "programmes.ProgrammeProvider": _programme_providers,
     "programmes.ProgrammeVersion": _everyone,
     "cases.Case": _cases,
