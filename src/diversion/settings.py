@@ -162,6 +162,13 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 # (`manage.py db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# One cache for every app server and the worker (the dashboard's renderings, the "recount
+# queued" flag): per-process memory would let two servers disagree. A database table by default
+# (created by the core app's migration), so `make run` needs no other server; CACHE_URL=redis://
+# moves it to Redis. Sessions, the task queue, lockouts and two-step throttles are in the
+# database already.
+CACHES = {"default": env.cache("CACHE_URL", "diversion_cache")}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
