@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "diversion.disposals",
     # records: police crime-record imports and identity linkage
     "diversion.records",
+    # operations: backup, restore and the restore drill (commands only)
+    "diversion.operations",
 ]
 
 MIDDLEWARE = [
