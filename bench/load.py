@@ -13,13 +13,13 @@ two-step code) and then reading a page every 20 to 40 seconds (uniform: people r
 between pages), so about 10 pages a second, 600 a minute, for a fixed time after all have
 signed in. The pages per role:
 
-    police:        work queue (1) -> case page (2)
-    provider:      referral queue (1) -> case page (1), events (1) -> an event's register (1)
-    victim worker: victims list (1) -> a victim's page (1)
-    analyst:       evaluation list (1) -> an evaluation report (2)
-    commissioner:  performance dashboard (1)
-    auditor:       processing-log search by user (1), by operation (1)
-    everyone:      the accessibility statement (0.5), a trivial page: the baseline
+    police:        work queue (2) -> case page (4)
+    provider:      referral queue (2) -> case page (2), events (2) -> an event's register (2)
+    victim worker: victims list (2) -> a victim's page (2)
+    analyst:       evaluation list (2) -> an evaluation report (4)
+    commissioner:  performance dashboard (2)
+    auditor:       processing-log search by user (2), by operation (2)
+    everyone:      the accessibility statement (1), a trivial page: the baseline
 
 Each simulated person is a user `load.<demo user>.<n>` in the demo user's organisation and role,
 with the demo password and the demo authenticator key (made once, reused on later runs), so a
@@ -317,7 +317,7 @@ def drive(args: argparse.Namespace) -> None:
     def person(demo: str, tasks: dict) -> type:
         # The baseline: a trivial page (no query of the data) read now and then by everyone, so
         # the machine's own delay under this load shows beside each page's.
-        tasks = {**tasks, (lambda u: u.page("/accessibility/", BASELINE)): 0.5}
+        tasks = {**tasks, (lambda u: u.page("/accessibility/", BASELINE)): 1}
         return type(f"Load_{demo.replace('.', '_')}", (Person,),
                     {"demo": demo, "fixed_count": counts[demo], "tasks": tasks})
 
@@ -327,31 +327,31 @@ def drive(args: argparse.Namespace) -> None:
     victim, run = r'href="(/victims/\d+/)"', r'href="(/analysis/runs/\d+/)"'
     users = [
         person("sgt.okafor", {
-            lambda u: u.page("/police/", "police: work queue", police_case): 1,
+            lambda u: u.page("/police/", "police: work queue", police_case): 2,
             lambda u: u.follow("/police/", "police: work queue", police_case,
-                                    "police: case page"): 2}),
+                                    "police: case page"): 4}),
         person("facilitator.hughes", {
-            lambda u: u.page("/provider/", "provider: referral queue", provider_case): 1,
+            lambda u: u.page("/provider/", "provider: referral queue", provider_case): 2,
             lambda u: u.follow("/provider/", "provider: referral queue", provider_case,
-                                    "provider: case page"): 1,
-            lambda u: u.page("/provider/events/", "provider: workshop events", event): 1,
+                                    "provider: case page"): 2,
+            lambda u: u.page("/provider/events/", "provider: workshop events", event): 2,
             lambda u: u.follow("/provider/events/", "provider: workshop events", event,
-                                    "provider: event register"): 1}),
+                                    "provider: event register"): 2}),
         person("idva.morgan", {
-            lambda u: u.page("/victims/", "victims: list", victim): 1,
+            lambda u: u.page("/victims/", "victims: list", victim): 2,
             lambda u: u.follow("/victims/", "victims: list", victim,
-                                    "victims: victim page"): 1}),
+                                    "victims: victim page"): 2}),
         person("analyst.lindqvist", {
-            lambda u: u.page("/analysis/", "analyst: evaluations", run): 1,
+            lambda u: u.page("/analysis/", "analyst: evaluations", run): 2,
             lambda u: u.follow("/analysis/", "analyst: evaluations", run,
-                                    "analyst: evaluation report"): 2}),
+                                    "analyst: evaluation report"): 4}),
         person("commissioner.adeyemi", {
-            lambda u: u.page("/commissioning/dashboard/", "commissioner: dashboard"): 1}),
+            lambda u: u.page("/commissioning/dashboard/", "commissioner: dashboard"): 2}),
         person("auditor.fischer", {
             lambda u: u.page("/audit/?purpose=lawfulness&username=sgt.okafor",
-                                  "auditor: log search by user"): 1,
+                                  "auditor: log search by user"): 2,
             lambda u: u.page("/audit/?purpose=integrity_security&operation=disclosure",
-                                  "auditor: log search by operation"): 1}),
+                                  "auditor: log search by operation"): 2}),
     ]
     environment = Environment(user_classes=users, host=args.host)
     environment.events.request.add_listener(on_request)
