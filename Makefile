@@ -77,6 +77,10 @@ serve-production: install
 backup-drill: install
 	$(BIN)/python manage.py backup_drill
 
+## make bench-load: the load benchmark (bench/load.py; production environment and demo data)
+bench-load: install-dev
+	$(BIN)/python bench/load.py
+
 # CI: the deployment checks on production settings with throwaway keys (static files are
 # collected into var/ so the check that they exist has something to find).
 CHECK_DEPLOY_ENV := DIVERSION_ENV=production DEBUG=false ALLOWED_HOSTS=diversion.example.org \

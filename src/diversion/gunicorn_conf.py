@@ -16,14 +16,14 @@ workers = int(os.environ.get("GUNICORN_WORKERS", str(_cores + 1)))
 # Threads share a process's memory; Django keeps one database connection per thread.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-# A page that takes 30 s is stuck; long work (imports, evaluation runs) is on the task worker.
+# A process silent for 30 s is restarted. With threads a slow request (a large upload) does not
+# trip it; long work (imports, evaluation runs) is on the task worker anyway.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5  # behind a reverse proxy that keeps connections open
 # Recycle processes now and then, so slow growth of memory cannot build up.
 max_requests = 2000
 max_requests_jitter = 200
-# The upload limit is Django's (records/limits.py); gunicorn's header limits stay the defaults.
 # No runtime control socket: one default path would be shared by every server on the host.
 control_socket_disable = True
 accesslog = "-"
