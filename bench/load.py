@@ -302,7 +302,9 @@ def drive(args: argparse.Namespace) -> None:
 
         def page(self, path: str, name: str, pattern: str | None = None) -> None:
             with self.client.get(path, name=name, catch_response=True) as response:
-                if "/sign-in" in response.url:
+                if not response.url:
+                    response.failure("no answer")
+                elif "/sign-in" in response.url:
                     response.failure("signed out")
                 elif response.status_code != 200:
                     response.failure(f"HTTP {response.status_code}")
