@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "diversion.disposals",
     # records: police crime-record imports and identity linkage
     "diversion.records",
+    # operations: backup, restore and the restore drill (commands only)
+    "diversion.operations",
 ]
 
 MIDDLEWARE = [
@@ -189,6 +191,13 @@ DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Diversion <no-reply@diversi
 DIVERSION_BASE_URL = env.text("DIVERSION_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # A failed send is tried again after 1, 2, 4, 8... minutes, this many attempts in all.
 NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 5)
+
+# One cache for every app server and the worker (the dashboard's renderings, the "recount
+# queued" flag): per-process memory would let two servers disagree. A database table by default
+# (created by the core app's migration), so `make run` needs no other server; CACHE_URL=redis://
+# moves it to Redis. Sessions, the task queue, lockouts and two-step throttles are in the
+# database already.
+CACHES = {"default": env.cache("CACHE_URL", "diversion_cache")}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
