@@ -16,8 +16,11 @@ def navigation(request) -> dict:
     items = [{"label": "Home", "href": home}]
     extra = {
         "administrator": [("Users", "administration:user_list"),
-                          ("Programmes", "programmes:list")],  # offence to caution
-        "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
+                          ("Programmes", "programmes:list"),  # offence to caution
+                          ("Retention", "retention:reviews"),
+                          ("Subject access", "retention:requests")],
+        "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security"),
+                    ("Subject access", "retention:requests")],
     }.get(user.role, [])
     # Victims: police see the safeguarding alerts victim services raise.
     if user.role == "decision_maker":
