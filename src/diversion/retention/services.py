@@ -187,6 +187,17 @@ def _subject_ref(request: SubjectAccessRequest) -> tuple[str, int]:
     return (label, request.subject_id)
 
 
+def list_requests(*, actor, requests) -> list[SubjectAccessRequest]:
+    """The requests page names each subject by reference: a consultation of those subjects."""
+    found = list(requests)
+    if found:
+        with transaction.atomic():
+            record(actor=actor, operation=Operation.CONSULTATION,
+                   subjects=[_subject_ref(r) for r in found],
+                   justification="Subject-access requests listed")
+    return found
+
+
 def read_request(*, actor, request: SubjectAccessRequest) -> None:
     with transaction.atomic():
         record(actor=actor, operation=Operation.CONSULTATION, obj=request,

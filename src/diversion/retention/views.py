@@ -59,13 +59,15 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @policy.rule(policy.SUBJECT_ACCESS)
 def requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "retention/requests.html", {
-        "requests": policy.visible(request.user, SubjectAccessRequest)[:100],
+        "requests": services.list_requests(
+            actor=request.user,
+            requests=policy.visible(request.user, SubjectAccessRequest)[:100]),
         "today": timezone.localdate()})
 
 
 @policy.rule(policy.SUBJECT_ACCESS)
 def request_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = RequestForm(request.POST or None)
+    form = RequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
