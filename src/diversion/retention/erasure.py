@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Max, Model, QuerySet
 from django.utils import timezone
@@ -190,7 +190,7 @@ def delete_expired_working_rows(today: date) -> Counter[str]:
     counts: Counter[str] = Counter()
     for key, model, lookup in (("staged_record", StagedRecord, "batch__created_at__date__lt"),
                                ("rejected_row", RejectedRow, "batch__created_at__date__lt")):
-        cutoff = today - timezone.timedelta(days=BY_KEY[key].days)
+        cutoff = today - timedelta(days=BY_KEY[key].days)
         _total, by_model = model._default_manager.filter(**{lookup: cutoff}).delete()
         counts.update({label: n for label, n in by_model.items() if n})
     return counts

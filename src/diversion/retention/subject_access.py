@@ -53,7 +53,7 @@ def _value(obj: models.Model, field: models.Field) -> Any:
             return None
         if isinstance(target, User):
             role = target.get_role_display() or "Staff member"
-            return f"{role}, {target.organisation.name}" if target.organisation_id else role
+            return f"{role}, {target.organisation.name}" if target.organisation else role
         if isinstance(target, Organisation):
             return target.name
         return str(target)
