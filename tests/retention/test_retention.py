@@ -15,7 +15,7 @@ from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
 from diversion.audit.verification import verify
 from diversion.cases.models import Case, CaseEvent, Offence, Person
-from diversion.retention.models import RetentionReview
+from diversion.retention.models import RetentionReview, SubjectAccessRequest
 from diversion.retention.schedule import SCHEDULE
 from diversion.victims import services as victim_services
 from diversion.victims.models import ContactLogEntry, Victim
@@ -206,3 +206,71 @@ def test_the_task_queue_runs_the_sweep_and_queues_the_next(cast):
     assert DBTaskResult.objects.filter(task_path="diversion.retention.tasks.sweep").count() == 1
     found = sweep.call(reschedule=False)
     assert found["reviews_opened"] == 1
+
+
+def test_a_case_in_a_trial_is_kept_with_its_allocation(cast, client):
+    from diversion.trials.models import TrialAllocation, TrialBlock
+
+    old = closed_long_ago(cast)
+    block = TrialBlock.objects.create(trial_code="cara-trial", stratum="s", index=0,
+                                      arms=["control", "workshop"])
+    TrialAllocation.objects.create(
+        trial_code="cara-trial", programme_code="cara", programme_version=1, case=old,
+        stratum="s", block=block, position=0, arm="control",
+        allocated_by=cast.users[Role.DECISION_MAKER])
+    _sweep()
+    review = RetentionReview.objects.get()
+    client.force_login(cast.users[Role.ADMINISTRATOR])
+    page = client.post(reverse("retention:review", args=[review.pk]),
+                       {"erase-confirm": "on", "erase": "1"}).content.decode()
+    assert "randomised trial" in page
+    assert Case.objects.filter(pk=old.pk).exists()
+
+
+def test_expired_import_working_rows_are_deleted_and_logged(cast):
+    from diversion.records.models import ImportBatch, RecordSource, RejectedRow, StagedRecord
+
+    analyst = cast.users[Role.ANALYST]
+    force = cast.orgs["force"]
+    source = RecordSource.objects.create(force=force, name="Niche", created_by=analyst)
+    batches = {}
+    for name, age in (("old", 40), ("new", 2)):
+        batches[name] = ImportBatch.objects.create(
+            force=force, source=source, filename=f"{name}.csv", file_format="csv",
+            sha256=name * 8, created_by=analyst,
+            created_at=timezone.now() - timedelta(days=age))
+        StagedRecord.objects.create(
+            batch=batches[name], force=force, row_number=2, crime_reference=f"CR/{name}",
+            offence_code_raw="105A", offence_date=timezone.localdate(),
+            recorded_date=timezone.localdate(), row_hash=name)
+        RejectedRow.objects.create(batch=batches[name], row_number=3, field="pnc_id",
+                                   reason="Not a PNC ID")
+    _sweep()
+    assert list(StagedRecord.objects.values_list("crime_reference", flat=True)) == ["CR/new"]
+    assert RejectedRow.objects.count() == 2  # rejected rows are kept 90 days
+    row = ProcessingLog.objects.get(operation="erasure")
+    assert row.actor is None and "records.StagedRecord 1" in row.justification
+
+
+def test_an_export_for_an_erased_record_is_refused(cast, client):
+    old = closed_long_ago(cast)
+    admin = cast.users[Role.ADMINISTRATOR]
+    client.force_login(admin)
+    today = timezone.localdate()
+    client.post(reverse("retention:request_create"), {
+        "subject_type": "person", "reference": old.person.force_reference,
+        "received_on_0": today.day, "received_on_1": today.month, "received_on_2": today.year,
+        "identity_checked": "Passport"})
+    request = SubjectAccessRequest.objects.get()
+    _sweep()
+    review = RetentionReview.objects.get()
+    page = client.post(reverse("retention:review", args=[review.pk]),
+                       {"erase-confirm": "on", "erase": "1"}).content.decode()
+    assert "subject-access request from this person is still open" in page
+    client.get(reverse("retention:export", args=[request.pk, "json"]))  # answered
+    client.post(reverse("retention:review", args=[review.pk]),
+                {"erase-confirm": "on", "erase": "1"})
+    assert not Person.objects.filter(pk=old.person_id).exists()
+    response = client.get(reverse("retention:export", args=[request.pk, "json"]))
+    assert response.status_code == 409
+    assert "no data is held" in response.content.decode()
