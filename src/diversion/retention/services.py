@@ -224,7 +224,7 @@ def export(*, actor, request: SubjectAccessRequest, fmt: str) -> dict:
                    recipient=f"The data subject ({request.subject_reference})",
                    justification="Subject-access export disclosed to the data subject "
                                  "(DPA 2018 s.45 / UK GDPR Art. 15); information about others "
-                                 "withheld under s.45(4)")
+                                 "withheld (DPA 2018 s.45(4) / UK GDPR Art. 15(4))")
             if request.status != SubjectAccessRequest.Status.ANSWERED:
                 SubjectAccessRequest.objects.filter(pk=request.pk).update(
                     status=SubjectAccessRequest.Status.ANSWERED, answered_at=timezone.now())

@@ -8,11 +8,13 @@ itself was fetched with `policy.get_visible_or_404`), and the caller logs the di
 
 An offender's export never carries a victim's name, contact details, views, or anything else
 that would identify them: victim links, consultations, the supervisor's decision on the
-victim's view, safeguarding alerts, the victim-statement date, the consultation step's
+victim's view, safeguarding alerts, the victim-statement date and DASH risk level, the
+consultation step's
 timeline detail, and log rows that also name a victim or were written by a victim service
 are left out, and the export says that information about other people was withheld under
-s.45(4)(e) (to protect the rights and freedoms of others) and s.45(4)(a)-(b) (to avoid
-prejudicing the prevention, investigation or detection of offences), without saying what.
+s.45(4)(e) (to protect the rights and freedoms of others) and s.45(4)(b) (to avoid
+prejudicing the prevention, detection, investigation or prosecution of offences), without
+saying what. A victim's export (UK GDPR) cites Art. 15(4) and DPA 2018 Sch. 2 para 16.
 """
 
 from __future__ import annotations
@@ -36,14 +38,21 @@ from diversion.victims import models as victims
 WITHHELD_NOTICE = (
     "Some information has been withheld because it is about other people or its disclosure "
     "could put them at risk: Data Protection Act 2018 section 45(4)(e) (to protect the rights "
-    "and freedoms of others) and section 45(4)(a) and (b) (to avoid prejudicing the "
-    "prevention, investigation or detection of offences). This notice does not say what was "
-    "withheld or whether any such information exists beyond it.")
+    "and freedoms of others) and, where it applies, section 45(4)(b) (to avoid prejudicing the "
+    "prevention, detection, investigation or prosecution of criminal offences). This notice "
+    "does not say what was withheld or whether any such information exists.")
+# A victim service processes under UK GDPR: the third-party restriction is Art. 15(4).
+VICTIM_WITHHELD_NOTICE = (
+    "Information about other people has been withheld: UK GDPR Article 15(4) and Data "
+    "Protection Act 2018 Schedule 2 paragraph 16 (information identifying someone else). "
+    "This notice does not say what was withheld or whether any such information exists.")
 
 # Fields never exported: concealment of the trial sequence, form keys, row versions.
 _SKIP = {"submission_key", "version", "block", "position", "stratum", "comparisons"}
 # Fields about a victim on a police record: withheld from the person's export.
-_VICTIM_FIELDS_ON_POLICE_RECORDS = {("cases.Case", "victim_statement_date")}
+# (The DASH level is the victim's risk assessment.)
+_VICTIM_FIELDS_ON_POLICE_RECORDS = {("cases.Case", "victim_statement_date"),
+                                    ("cases.Case", "dash_risk")}
 
 
 def _value(obj: models.Model, field: models.Field) -> Any:
@@ -188,10 +197,7 @@ def _victim_export(request: SubjectAccessRequest) -> dict[str, Any]:
          "rows": _log_rows(request.organisation, f"victims.Victim:{victim.pk}",
                            other_kind="cases")},
     ]
-    return {"withheld": WITHHELD_NOTICE.replace(
-        "prevention, investigation or detection of offences",
-        "prevention, investigation or detection of offences; UK GDPR Article 15(4)"),
-        "sections": sections}
+    return {"withheld": VICTIM_WITHHELD_NOTICE, "sections": sections}
 
 
 def compile_export(request: SubjectAccessRequest) -> dict[str, Any]:

@@ -106,8 +106,8 @@ def request_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
                                 content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="SAR-{item.pk}.json"'
         return response
-    page = render(request, "retention/export.html", {"item": item, "body": body,
-                                                     "download": fmt == "download"})
+    template = "retention/export_file.html" if fmt == "download" else "retention/export.html"
+    page = render(request, template, {"item": item, "body": body})
     if fmt == "download":
         page["Content-Disposition"] = f'attachment; filename="SAR-{item.pk}.html"'
     return page
