@@ -54,7 +54,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "statistics:list", "statistics:release", "statistics:export",  # published, logged anyway
     "audit:integrity_check",  # the result of a hash-chain check
     # retention: reviews name records by type, number and dates only; an empty form
-    "retention:reviews", "retention:review", "retention:request_create",
+    "retention:reviews", "retention:review", "retention:request_create", "retention:step_up",
 })
 
 

@@ -107,6 +107,27 @@ def test_a_victims_export_has_their_details_and_not_the_offenders(cast, client, 
         assert offenders not in text
 
 
+def test_a_victims_export_needs_a_recent_sign_in(cast, client, seeded):
+    from tests.factories import PASSWORD
+
+    admin = victim_service_admin(cast)
+    request = _record(client, admin, "victim", f"Victim {seeded['victim'].pk}")
+    assert request is not None
+    session = client.session
+    session["victims_authenticated_at"] = 0  # signed in long ago
+    session.save()
+    url = reverse("retention:export", args=[request.pk, "json"])
+    response = client.get(url)
+    assert response.status_code == 302 and "confirm-it-is-you" in response["Location"]
+    step_up = reverse("retention:step_up")
+    page = client.post(step_up, {"password": "wrong", "next": url}).content.decode()
+    assert "Enter your correct password" in page
+    assert not ProcessingLog.objects.filter(operation="disclosure", actor=admin).exists()
+    response = client.post(step_up, {"password": PASSWORD, "next": url})
+    assert response["Location"] == url
+    assert "zqcanaryaddress" in client.get(url).content.decode()
+
+
 def test_an_auditor_may_record_and_export(cast, client, seeded):
     request = _record(client, victim_service_auditor(cast), "victim",
                       f"Victim {seeded['victim'].pk}")

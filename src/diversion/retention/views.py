@@ -3,9 +3,12 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from diversion.accounts import policy
 from diversion.accounts.http import AuthenticatedHttpRequest
@@ -13,6 +16,8 @@ from diversion.retention import services
 from diversion.retention.forms import EraseForm, KeepForm, RequestForm
 from diversion.retention.models import RetentionReview, ReviewStatus, SubjectAccessRequest
 from diversion.retention.schedule import SCHEDULE
+from diversion.victims import stepup
+from diversion.victims.forms import StepUpForm
 
 
 @policy.rule(policy.RETENTION)
@@ -96,6 +101,10 @@ def request_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
     item = policy.get_visible_or_404(request, SubjectAccessRequest, pk=pk)
     if fmt not in ("html", "json", "download"):
         raise Http404
+    # A victim's export holds their safe contact details: the same recent sign-in as the
+    # victim workers' contact-details page.
+    if item.subject_type == "victim" and not stepup.recently_authenticated(request):
+        return redirect(f"{reverse('retention:step_up')}?next={request.path}")
     try:
         body = services.export(actor=request.user, request=item, fmt=fmt)
     except services.RetentionRefused as exc:
@@ -112,3 +121,20 @@ def request_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
         page["Content-Disposition"] = f'attachment; filename="SAR-{item.pk}.html"'
     return page
 
+
+
+@policy.rule(policy.SUBJECT_ACCESS)
+def step_up(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Ask for the password again before a victim's export (their contact details) is shown."""
+    target = request.GET.get("next") or request.POST.get("next") or reverse("retention:requests")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("retention:requests")
+    form = StepUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(request, username=request.user.get_username(),
+                            password=form.cleaned_data["password"])
+        if user is not None and user.pk == request.user.pk:
+            stepup.mark_authenticated(request)
+            return redirect(target)
+        form.add_error("password", "Enter your correct password")
+    return render(request, "victims/step_up.html", {"form": form, "next": target})
