@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Max, Model, QuerySet
+from django.db.models import Exists, Max, Model, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from diversion.cases.lifecycle import Status
@@ -61,32 +61,34 @@ class Erased:
 
 # --- finding ----------------------------------------------------------------------------------
 
-def _trigger_for_person(person: Person) -> date | None:
-    """When the person's retention clock started, or None while a case is live."""
-    cases = list(Case.objects.filter(person=person).only("status", "created_at"))
-    if any(case.status not in FINISHED for case in cases):
-        return None
-    if cases:
-        last_event = CaseEvent.objects.filter(case__person=person).aggregate(
-            last=Max("occurred_at"))["last"]
-        latest = max([c.created_at for c in cases] + ([last_event] if last_event else []))
-        return timezone.localtime(latest).date()
-    last_offence = Offence.objects.filter(person=person).aggregate(
-        last=Max("recorded_date"))["last"]
-    return last_offence or timezone.localtime(person.created_at).date()
+def _latest(queryset: QuerySet, field_name: str) -> Subquery:
+    return Subquery(queryset.order_by(f"-{field_name}").values(field_name)[:1])
 
 
 def due_people(organisation, today: date) -> list[Due]:
+    """People with no live case whose clock (last case activity, or with no case their last
+    offence) started more than the period ago. One query, then a few per person found."""
     rule = BY_KEY["person"]
+    person = OuterRef("pk")
+    people = Person.objects.filter(force=organisation).annotate(
+        live=Exists(Case.objects.filter(person=person).exclude(status__in=FINISHED)),
+        last_event=_latest(CaseEvent.objects.filter(case__person=person), "occurred_at"),
+        last_case=_latest(Case.objects.filter(person=person), "created_at"),
+        last_offence=_latest(Offence.objects.filter(person=person), "recorded_date"),
+    ).filter(live=False).values("pk", "created_at", "last_event", "last_case", "last_offence")
     found = []
-    for person in Person.objects.filter(force=organisation).only("pk", "created_at"):
-        trigger = _trigger_for_person(person)
-        if trigger is None or rule.due_on(trigger) > today:
+    for row in people:
+        moments = [m for m in (row["last_event"], row["last_case"]) if m is not None]
+        if moments:
+            trigger = timezone.localtime(max(moments)).date()
+        else:
+            trigger = row["last_offence"] or timezone.localtime(row["created_at"]).date()
+        if rule.due_on(trigger) > today:
             continue
-        cases = Case.objects.filter(person=person).count()
-        offences = Offence.objects.filter(person=person).count()
-        found.append(Due("person", "cases.Person", person.pk, rule.due_on(trigger),
-                         f"Person {person.pk}: {offences} offence{'s' if offences != 1 else ''}"
+        cases = Case.objects.filter(person_id=row["pk"]).count()
+        offences = Offence.objects.filter(person_id=row["pk"]).count()
+        found.append(Due("person", "cases.Person", row["pk"], rule.due_on(trigger),
+                         f"Person {row['pk']}: {offences} offence{'s' if offences != 1 else ''}"
                          f", {cases} case{'s' if cases != 1 else ''}; last activity "
                          f"{trigger:%d %B %Y}"))
     return found
