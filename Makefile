@@ -36,6 +36,7 @@ demo: migrate
 run: demo
 	@echo "Diversion is starting on http://$(HOST):$(PORT)/ with a background task worker (Ctrl+C stops both)"
 	@$(BIN)/python manage.py delivery_sweep --schedule  # provider delivery: repeating reminder sweep
+	@$(BIN)/python manage.py retention_sweep --schedule  # retention: daily sweep for records past their retention date
 	@$(BIN)/python manage.py checkpoint_processing_log --schedule  # repeating signed checkpoint of the log
 	@$(BIN)/python manage.py db_worker --no-startup-delay --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \

@@ -58,6 +58,8 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "statistics:release_pdf", "commissioning:release_pdf",  # a release's aggregates, logged
     "audit:integrity_check",  # the result of a hash-chain check
     "trials:list",  # the trials in the programme files
+    # retention: reviews name records by type, number and dates only; an empty form
+    "retention:reviews", "retention:review", "retention:request_create", "retention:step_up",
 })
 
 
@@ -322,10 +324,26 @@ def _victim_alerts(user) -> list[dict]:
     return [{"alert_pk": a.pk} for a in _visible(user, "victims.SafeguardingAlert")[:1]]
 
 
+def _retention_reviews(user) -> list[dict]:
+    return [{"pk": r.pk} for r in _visible(user, "retention.RetentionReview")[:1]]
+
+
+def _subject_access_requests(user) -> list[dict]:
+    return [{"pk": r.pk} for r in _visible(user, "retention.SubjectAccessRequest")[:1]]
+
+
+def _subject_access_exports(user) -> list[dict]:
+    return [{**sample, "fmt": fmt} for sample in _subject_access_requests(user)
+            for fmt in ("html", "json")]
+
+
 # URL name -> the samples to try, as a function of the user: each the URL's keyword arguments,
 # plus "?" for a query string. A URL with parameters and no entry here fails the walk: say here
 # how to reach it.
 SAMPLES: dict[str, Callable[[User], list[dict]]] = {
+    "retention:review": _retention_reviews,
+    "retention:request": _subject_access_requests,
+    "retention:export": _subject_access_exports,
     **{f"cases:{name}": _cases for name in ("facts", "eligibility", "timeline")},
     **{f"disposals:{name}": _cases for name in
        ("detail", "consultation", "randomise", "caution", "statement", "victim_view", "close")},

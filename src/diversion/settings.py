@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "diversion.disposals",
     # records: police crime-record imports and identity linkage
     "diversion.records",
+    # retention schedule, erasure and subject-access requests
+    "diversion.retention",
     # operations: backup, restore and the restore drill (commands only)
     "diversion.operations",
 ]
@@ -310,6 +312,8 @@ DIVERSION_LOG_CHECKPOINT_MINUTES = env.integer("DIVERSION_LOG_CHECKPOINT_MINUTES
 DELIVERY_DEADLINE_WARNING_DAYS = env.integer("DELIVERY_DEADLINE_WARNING_DAYS", 14)
 DELIVERY_TIME_LIMIT_WARNING_DAYS = env.integer("DELIVERY_TIME_LIMIT_WARNING_DAYS", 28)
 DELIVERY_SWEEP_MINUTES = env.integer("DELIVERY_SWEEP_MINUTES", 60)
+# Retention: how often the worker lists records past their retention date for review.
+RETENTION_SWEEP_HOURS = env.integer("RETENTION_SWEEP_HOURS", 24)
 
 # evaluation runs: the smallest cohort reported with numbers (as the
 # Justice Data Lab).

@@ -16,6 +16,7 @@ urlpatterns = [
     path("commissioning/", include("diversion.commissioning.urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
+    path("records-management/", include("diversion.retention.urls")),
     # --- Offence to caution
     path("programmes/", include("diversion.programmes.urls")),
     # records: police crime-record imports and identity linkage

@@ -17,8 +17,11 @@ def navigation(request) -> dict:
     extra = {
         "administrator": [("Users", "administration:user_list"),
                           ("Programmes", "programmes:list"),  # offence to caution
-                          ("Data sharing", "administration:agreement_list")],
-        "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
+                          ("Data sharing", "administration:agreement_list"),
+                          ("Retention", "retention:reviews"),
+                          ("Subject access", "retention:requests")],
+        "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security"),
+                    ("Subject access", "retention:requests")],
     }.get(user.role, [])
     # Victims: police see the safeguarding alerts victim services raise.
     if user.role == "decision_maker":

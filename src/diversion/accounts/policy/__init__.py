@@ -35,10 +35,12 @@ from diversion.accounts.policy.rules import (
     PUBLIC,
     PUBLIC_STATISTICS,
     REGIONAL,
+    RETENTION,
     ROLE_HOMES,
     RULES,
     SECOND_STEP,
     SIGNED_IN,
+    SUBJECT_ACCESS,
     USER_ADMIN,
     VICTIM_WORK,
     Rule,
@@ -50,7 +52,8 @@ from diversion.accounts.policy.scopes import PUBLIC_SCOPES, SCOPES
 __all__ = [
     "ALL_ROLES", "ANALYSIS", "AUDIT", "COMMISSIONING", "FIELD_READERS", "POLICE", "POLICE_WORK",
     "PROGRAMME_ADMIN", "PROVIDER", "PROVIDER_WORK", "PUBLIC", "PUBLIC_SCOPES",
-    "PUBLIC_STATISTICS", "REGIONAL", "ROLE_HOMES", "RULES", "SCOPES", "SECOND_STEP", "SIGNED_IN",
+    "PUBLIC_STATISTICS", "REGIONAL", "RETENTION", "ROLE_HOMES", "RULES", "SCOPES",
+    "SECOND_STEP", "SIGNED_IN", "SUBJECT_ACCESS",
     "USER_ADMIN", "VICTIM_WORK", "Rule", "access_denied", "can_read_field",
     "get_visible_or_404", "public_visible", "readable_fields", "rule", "rule_for", "visible",
 ]

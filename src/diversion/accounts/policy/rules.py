@@ -55,12 +55,20 @@ AUDIT = Rule("audit", "Auditors reading the processing log (DPA 2018 s.62(4) pur
 PROGRAMME_ADMIN = Rule("programme_admin",
                        "Administrators reading the loaded programme definitions.",
                        roles=frozenset({Role.ADMINISTRATOR}))
+RETENTION = Rule("retention",
+                 "Administrators reviewing their organisation's records past their retention "
+                 "date (delete or keep).", roles=frozenset({Role.ADMINISTRATOR}))
+SUBJECT_ACCESS = Rule("subject_access",
+                      "Administrators and auditors handling their own organisation's "
+                      "subject-access requests.",
+                      roles=frozenset({Role.ADMINISTRATOR, Role.AUDITOR}))
 PUBLIC_STATISTICS = Rule("public_statistics",
                          "Anyone: published statistics releases (aggregates only).", public=True)
 
 RULES: tuple[Rule, ...] = (
     PUBLIC, SIGNED_IN, SECOND_STEP, POLICE_WORK, PROVIDER_WORK, VICTIM_WORK, ANALYSIS,
-    COMMISSIONING, REGIONAL, USER_ADMIN, AUDIT, PROGRAMME_ADMIN, PUBLIC_STATISTICS,
+    COMMISSIONING, REGIONAL, USER_ADMIN, AUDIT, PROGRAMME_ADMIN, RETENTION, SUBJECT_ACCESS,
+    PUBLIC_STATISTICS,
 )
 
 # Each role's home page (URL name), where it lands after sign-in.

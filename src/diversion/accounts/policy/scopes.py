@@ -306,6 +306,22 @@ def _overseen_aggregates(user) -> Q:
     return NOBODY
 
 
+# --- retention: the organisation's own reviews and subject-access requests --------------------
+
+def _retention_reviews(user) -> Q:
+    """Administrators: their own organisation's retention reviews. Nobody else."""
+    if user.role == Role.ADMINISTRATOR:
+        return Q(organisation_id=user.organisation_id)
+    return NOBODY
+
+
+def _subject_access_requests(user) -> Q:
+    """Administrators and auditors: their own organisation's subject-access requests."""
+    if user.role in (Role.ADMINISTRATOR, Role.AUDITOR):
+        return Q(organisation_id=user.organisation_id)
+    return NOBODY
+
+
 SCOPES: dict[str, Callable[..., Q]] = {
     "accounts.Organisation": _organisations,
     "accounts.User": _users,
@@ -363,6 +379,8 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "commissioning.ReoffendingSummary": _overseen_aggregates,
     "commissioning.StatisticsRelease": _commissioner_office,
     "commissioning.UnitCostVersion": _commissioner_office,
+    "retention.RetentionReview": _retention_reviews,
+    "retention.SubjectAccessRequest": _subject_access_requests,
 }
 
 # Rows anyone may read without signing in. Only frozen, published aggregates belong here.
