@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate demo serve lint assets check-deploy production-setup clean
+.PHONY: run test install install-dev migrate demo serve lint assets check-deploy production-setup \
+	serve-production backup-drill bench-load clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed: install python3.11 (or set PYTHON=...)"; exit 1; }
@@ -35,6 +36,7 @@ demo: migrate
 run: demo
 	@echo "Diversion is starting on http://$(HOST):$(PORT)/ with a background task worker (Ctrl+C stops both)"
 	@$(BIN)/python manage.py delivery_sweep --schedule  # provider delivery: repeating reminder sweep
+	@$(BIN)/python manage.py retention_sweep --schedule  # retention: daily sweep for records past their retention date
 	@$(BIN)/python manage.py checkpoint_processing_log --schedule  # repeating signed checkpoint of the log
 	@$(BIN)/python manage.py db_worker --no-startup-delay --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -56,7 +58,29 @@ lint: install-dev
 production-setup: install
 	$(BIN)/python manage.py collectstatic --noinput --clear --verbosity 0
 	$(BIN)/python manage.py migrate --verbosity 0
+	$(BIN)/python manage.py createcachetable  # the shared cache (again if CACHE_URL was dropped)
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+## make serve-production: with the production environment set and `make production-setup`
+## done, serve with gunicorn (src/diversion/gunicorn_conf.py; GUNICORN_* override it) on
+## $(HOST):$(PORT) and run the task worker beside it (Ctrl+C stops both). Run this on as many
+## servers as you like behind one proxy and one database; run one worker or more anywhere.
+serve-production: install
+	@$(BIN)/python manage.py delivery_sweep --schedule
+	@$(BIN)/python manage.py checkpoint_processing_log --schedule
+	@$(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	GUNICORN_BIND=$${GUNICORN_BIND:-$(HOST):$(PORT)} \
+		$(BIN)/gunicorn -c python:diversion.gunicorn_conf diversion.wsgi
+
+## make backup-drill: back up the configured PostgreSQL database, restore it into a scratch
+## database and verify the copy (README "Backups"); exits non-zero on any finding
+backup-drill: install
+	$(BIN)/python manage.py backup_drill
+
+## make bench-load: the load benchmark (bench/load.py; production environment and demo data)
+bench-load: install-dev
+	$(BIN)/python bench/load.py
 
 # CI: the deployment checks on production settings with throwaway keys (static files are
 # collected into var/ so the check that they exist has something to find).

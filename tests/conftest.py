@@ -53,11 +53,21 @@ def _force_login_passes_second_step(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(request):
     """Each test starts with an empty cache: ids repeat across rolled-back tests on SQLite, so
-    a rendering cached by one test (commissioning's dashboard) must not reach the next."""
+    a rendering cached by one test (commissioning's dashboard) must not reach the next. The
+    cache is a database table (settings.CACHES) that flushes leave alone, so only a test that
+    uses the database can see it, and it clears it inside its own database access."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    transactional = bool({"transactional_db", "live_server"} & names) or (
+        marker is not None and bool(marker.kwargs.get("transaction")
+                                    or (marker.args and marker.args[0])))
+    if not transactional and marker is None and "db" not in names:
+        return
     from django.core.cache import cache
 
+    request.getfixturevalue("transactional_db" if transactional else "db")
     cache.clear()
 
 

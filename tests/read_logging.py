@@ -38,10 +38,13 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "accounts:home", "accounts:login", "accounts:second_step", "accounts:set_up_authenticator",
     "accounts:change_password", "accounts:extend_session", "accounts:logout", "accounts:privacy",
     "accounts:accessibility", "accounts:health",
+    "notifications:preferences",  # the user's own email choices; kinds and states of their emails
     "cases:record",  # an empty form
     "victims:victim_create", "victims:step_up",  # an empty form; the password prompt
     "delivery:events", "delivery:event_new",  # events, dates and places; an empty form
     "administration:user_create",  # an empty form
+    "administration:agreement_create",  # an empty form (receiving organisations' names)
+    "administration:agreement_withdraw",  # the form: which organisation an agreement is with
     "programmes:list",  # programme definitions: reference data
     "evaluation:home", "evaluation:run_new",  # runs' names and settings; an empty form
     "evaluation:run_detail",  # a run's status and settings; its results are disclosed below
@@ -52,11 +55,15 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "commissioning:contract_edit", "commissioning:unit_costs", "commissioning:release_list",
     "commissioning:release_detail",  # contracts and costs; releases' metadata
     "statistics:list", "statistics:release", "statistics:export",  # published, logged anyway
+    "statistics:release_pdf", "commissioning:release_pdf",  # a release's aggregates, logged
     "audit:integrity_check",  # the result of a hash-chain check
     "api_clients:create",  # an empty form
     "api:schema", "api:docs",  # the OpenAPI document and its reference page
     "api:provider_events",  # events, dates and places (as delivery:events)
     "api:analysis_runs",  # runs' names and settings (as evaluation:home)
+    "trials:list",  # the trials in the programme files
+    # retention: reviews name records by type, number and dates only; an empty form
+    "retention:reviews", "retention:review", "retention:request_create", "retention:step_up",
 })
 
 
@@ -69,9 +76,12 @@ EMPTY_UNTIL_ASKED: frozenset[str] = frozenset({"victims:case_search", "audit:log
 # people): they must log whoever opens them.
 PERSONAL_DATA: frozenset[str] = frozenset({
     "evaluation:run_report_html", "evaluation:run_table_csv",  # results about a cohort
+    "evaluation:run_report_pdf",
     "records:batch", "records:rejections_csv",  # which rows of a police extract were wrong
     "records:review",  # a candidate pair of crime records
+    "trials:log", "trials:log_csv",  # who was allocated to which arm (pseudonymised)
     "commissioning:dashboard", "commissioning:dashboard_export",  # counts of people's cases
+    "commissioning:regional",  # counts of people's cases in the forces sharing
     "audit:log", "audit:security",  # who did what to whom (once a query is answered)
     "api:analysis_run",  # a run's result (as evaluation:run_report_html)
     "api:commissioning_dashboard",  # counts of people's cases (as commissioning:dashboard)
@@ -302,6 +312,11 @@ def _users(user) -> list[dict]:
     return [{"pk": u.pk} for u in _visible(user, "accounts.User") if u.pk != user.pk][:2]
 
 
+def _agreements(user) -> list[dict]:
+    return [{"pk": a.pk} for a in _visible(user, "administration.DataSharingAgreement",
+                                           force_id=user.organisation_id)[:1]]
+
+
 def _a_case_reference(user) -> str:
     found = _visible(user, "cases.Case")
     return found[0].reference if found else "none"
@@ -327,13 +342,30 @@ def _victim_alerts(user) -> list[dict]:
     return [{"alert_pk": a.pk} for a in _visible(user, "victims.SafeguardingAlert")[:1]]
 
 
+def _retention_reviews(user) -> list[dict]:
+    return [{"pk": r.pk} for r in _visible(user, "retention.RetentionReview")[:1]]
+
+
+def _subject_access_requests(user) -> list[dict]:
+    return [{"pk": r.pk} for r in _visible(user, "retention.SubjectAccessRequest")[:1]]
+
+
+def _subject_access_exports(user) -> list[dict]:
+    return [{**sample, "fmt": fmt} for sample in _subject_access_requests(user)
+            for fmt in ("html", "json")]
+
+
 # URL name -> the samples to try, as a function of the user: each the URL's keyword arguments,
 # plus "?" for a query string. A URL with parameters and no entry here fails the walk: say here
 # how to reach it.
 SAMPLES: dict[str, Callable[[User], list[dict]]] = {
+    "retention:review": _retention_reviews,
+    "retention:request": _subject_access_requests,
+    "retention:export": _subject_access_exports,
     **{f"cases:{name}": _cases for name in ("facts", "eligibility", "timeline")},
     **{f"disposals:{name}": _cases for name in
-       ("detail", "consultation", "randomise", "caution", "statement", "victim_view")},
+       ("detail", "consultation", "randomise", "caution", "statement", "victim_view", "close")},
+    **{f"trials:{name}": (lambda user: [{"code": "cara-trial-1"}]) for name in ("log", "log_csv")},
     **{f"delivery:{name}": _provider_cases for name in
        ("case", "contact", "note", "goal", "onward", "complete", "book")},
     "delivery:assessment": _assessed_cases,
@@ -353,6 +385,7 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "evaluation:run_detail": _runs,
     "evaluation:run_headline": _runs,
     "evaluation:run_report_html": _runs,
+    "evaluation:run_report_pdf": _runs,
     "evaluation:run_table_csv": _run_tables,
     "records:batch": _rejected_batches,
     "records:mapping": _batches,
@@ -363,9 +396,12 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "commissioning:contract_edit": _contracts,
     "commissioning:release_detail": _releases,
     "commissioning:release_publish": _releases,
+    "commissioning:release_pdf": _releases,
     "statistics:release": _published,
     "statistics:export": _published_tables,
+    "statistics:release_pdf": _published,
     "administration:user_edit": _users,
+    "administration:agreement_withdraw": _agreements,
     "audit:log": lambda user: [{}, {"?": "purpose=lawfulness"}],
     "audit:security": lambda user: [{}, {"?": "purpose=integrity_security"}],
     "victims:case_search": lambda user: [{}, {"?": "reference=" + _a_case_reference(user)}],

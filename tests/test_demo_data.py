@@ -21,8 +21,10 @@ def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db):
     assert counts == (Organisation.objects.count(), User.objects.count(),
                       Person.objects.count(), Offence.objects.count())
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    # evaluation runs: the historical trial cohort (HIST-...) comes on top
-    assert Person.objects.exclude(force_reference__startswith="HIST-").count() == 40 + 8
+    # evaluation runs: the historical trial cohort (HIST-...) comes on top; retention: one
+    # person past the retention date (SOL-RET-...)
+    assert Person.objects.exclude(force_reference__startswith="HIST-").exclude(
+        force_reference__startswith="SOL-RET-").count() == 40 + 8
     offences = Offence.objects.all()
     assert offences.filter(domestic_abuse=True).exists()
     assert offences.filter(domestic_abuse=False).exists()
@@ -31,7 +33,7 @@ def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db):
     for person in Person.objects.exclude(pnc_id=""):
         assert pnc.normalise(person.pnc_id) == person.pnc_id
     assert all(o.recorded_date >= o.offence_date for o in offences)
-    assert ProcessingLog.objects.filter(operation="collection", actor=None).count() == 2 + 1
+    assert ProcessingLog.objects.filter(operation="collection", actor=None).count() == 2 + 1 + 1
     printed = out.getvalue()
     assert DEMO_PASSWORD in printed and "sgt.okafor" in printed and "auditor.fischer" in printed
     assert User.objects.get(username="sgt.okafor").check_password(DEMO_PASSWORD)
@@ -56,3 +58,11 @@ def test_demo_code_refuses_to_run_in_production(settings):
     settings.ENVIRONMENT = "production"
     with pytest.raises(CommandError, match="demo only"):
         call_command("demo_code", stdout=StringIO())
+
+
+def test_the_demo_regional_view_shows_both_forces(db, client):
+    call_command("demo_data", people=20, stdout=StringIO())
+    client.force_login(User.objects.get(username="commissioner.adeyemi"))
+    page = client.get("/commissioning/regional/").content.decode()
+    assert "2 forces included" in page
+    assert "Solent Constabulary" in page and "Downshire Police" in page

@@ -31,6 +31,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     ("DEBUG", "maybe"),
     ("DIVERSION_ENV", "staging"),
     ("AXES_FAILURE_LIMIT", "five"),
+    ("CACHE_URL", "memcached://127.0.0.1:11211"),
 ])
 def test_malformed_settings_stop_start_up_with_one_line_naming_the_variable(variable, value):
     result = _manage("check", **{variable: value})

@@ -59,6 +59,19 @@ def csv_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def cache(name: str, table: str) -> dict:
+    """The default cache, shared by every app server and the task worker: a table in the
+    database unless `name` holds a redis:// address (Django's own Redis backend)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table,
+                "OPTIONS": {"MAX_ENTRIES": 10_000}}
+    if not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(name, "must start with redis://, rediss:// or unix://")
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw,
+            "KEY_PREFIX": "diversion"}
+
+
 # Writers take the lock when their transaction begins, so appends to the processing log's hash
 # chain are serialised and a read-then-write never fails with "database is locked".
 SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}

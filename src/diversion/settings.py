@@ -5,6 +5,7 @@ DIVERSION_ENV=production switches on the hardened mode that `manage.py check --d
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "diversion.core",
     "diversion.accounts",
     "diversion.audit",
+    "diversion.notifications",
     "diversion.administration",
     "diversion.cases",
     "diversion.victims",
@@ -70,6 +72,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "diversion.api",
+    # retention schedule, erasure and subject-access requests
+    "diversion.retention",
+    # operations: backup, restore and the restore drill (commands only)
+    "diversion.operations",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +174,39 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 # kept in the database, so it works on SQLite and PostgreSQL alike; `make run` starts a worker
 # (`manage.py db_worker`).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Notifications: email, sent by the task worker after the action's transaction commits.
+# DIVERSION_EMAIL picks the backend: smtp (production default), file (development default:
+# one file per message under var/mail/, so a newcomer can read them) or console.
+DIVERSION_EMAIL = env.text("DIVERSION_EMAIL", "smtp" if PRODUCTION else "file")
+_EMAIL_BACKENDS = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+if DIVERSION_EMAIL not in _EMAIL_BACKENDS:
+    raise env.SettingsError("DIVERSION_EMAIL", "must be smtp, file or console")
+EMAIL_BACKEND = _EMAIL_BACKENDS[DIVERSION_EMAIL]
+EMAIL_FILE_PATH = Path(env.text("DIVERSION_EMAIL_DIR", str(VAR_DIR / "mail")))
+EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env.flag("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Diversion <no-reply@diversion.invalid>")
+# Emails link back to the service at this address (no personal data in them: a case reference
+# and a link).
+DIVERSION_BASE_URL = env.text("DIVERSION_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A failed send is tried again after 1, 2, 4, 8... minutes, this many attempts in all.
+NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 5)
+
+# One cache for every app server and the worker (the dashboard's renderings, the "recount
+# queued" flag): per-process memory would let two servers disagree. A database table by default
+# (created by the core app's migration), so `make run` needs no other server; CACHE_URL=redis://
+# moves it to Redis. Sessions, the task queue, lockouts and two-step throttles are in the
+# database already.
+CACHES = {"default": env.cache("CACHE_URL", "diversion_cache")}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -280,6 +319,8 @@ DIVERSION_LOG_CHECKPOINT_MINUTES = env.integer("DIVERSION_LOG_CHECKPOINT_MINUTES
 DELIVERY_DEADLINE_WARNING_DAYS = env.integer("DELIVERY_DEADLINE_WARNING_DAYS", 14)
 DELIVERY_TIME_LIMIT_WARNING_DAYS = env.integer("DELIVERY_TIME_LIMIT_WARNING_DAYS", 28)
 DELIVERY_SWEEP_MINUTES = env.integer("DELIVERY_SWEEP_MINUTES", 60)
+# Retention: how often the worker lists records past their retention date for review.
+RETENTION_SWEEP_HOURS = env.integer("RETENTION_SWEEP_HOURS", 24)
 
 # evaluation runs: the smallest cohort reported with numbers (as the
 # Justice Data Lab).

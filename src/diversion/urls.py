@@ -9,6 +9,7 @@ handler404 = "diversion.errors.page_not_found"
 
 urlpatterns = [
     path("", include("diversion.accounts.urls")),
+    path("", include("diversion.notifications.urls")),
     path("police/", include("diversion.cases.urls")),
     path("police/", include("diversion.disposals.urls")),
     path("provider/", include("diversion.delivery.urls")),
@@ -18,10 +19,13 @@ urlpatterns = [
     path("users/api-clients/", include("diversion.api.admin_urls")),
     path("users/", include("diversion.administration.urls")),
     path("audit/", include("diversion.audit.urls")),
+    path("records-management/", include("diversion.retention.urls")),
     # --- Offence to caution
     path("programmes/", include("diversion.programmes.urls")),
     # records: police crime-record imports and identity linkage
     path("analysis/records/", include("diversion.records.urls")),
+    # trials: the trial manager's allocation log
+    path("analysis/trials/", include("diversion.trials.urls")),
     # commissioning: the public statistics pages
     path("statistics/", include("diversion.commissioning.public_urls")),
     # api: the REST API, called with API clients' tokens (settings.API_PREFIX)

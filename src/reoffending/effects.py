@@ -104,6 +104,10 @@ class BinaryEffect(Result):
     verdict: str
     note: str = ""
     risk_difference_wald_ci: tuple[float, float] | None = None  # for reference, not the verdict
+    # "unstratified" (Newcombe CI), or "mantel_haenszel" over strata (Greenland-Robins CI, the
+    # Wald CI too; Sato's beside it for reference)
+    method: str = "unstratified"
+    risk_difference_sato_ci: tuple[float, float] | None = None
 
 
 def binary_effect(
@@ -287,3 +291,97 @@ def mean_difference(
         m_t, m_c, tot_t, tot_c, diff, (lo, hi), normal,
         resamples, seed, verdict(lo, hi) if hi > lo else verdict(diff, diff),
     )  # fmt: skip
+
+
+@dataclass
+class StratumArms(Result):
+    """One stratum (in a pooled run, one force) of a stratified comparison: each arm's people
+    (analysed rows), summed weights and events, and the stratum's own risk difference."""
+
+    stratum: str
+    people_treated: int
+    people_control: int
+    weight_treated: float
+    weight_control: float
+    events_treated: float
+    events_control: float
+    risk_difference: float | None
+    mantel_haenszel_weight: float  # n_t n_c / (n_t + n_c): 0 when an arm is empty
+
+
+def binary_stratified(
+    labels: list[str], treated: list[Arm], control: list[Arm], weighted: bool = False
+) -> tuple[BinaryEffect, list[StratumArms]]:
+    """Mantel-Haenszel (stratified) risk difference and risk ratio over strata, from each
+    stratum's arm summaries (y is 0/1).
+
+    RD_MH = sum_k w_k (p_tk - p_ck) / sum_k w_k with w_k = n_tk n_ck / N_k, and RR_MH =
+    sum_k w_k p_tk / sum_k w_k p_ck. The RD's variance is Greenland and Robins' (1985),
+    sum_k w_k^2 (p_tk q_tk / n_tk + p_ck q_ck / n_ck) / (sum w_k)^2, written with each arm's
+    sandwich variance so that it also holds with matching weights; log RR_MH's is the delta
+    method with the same variances. Both reduce to the unstratified Wald forms with one
+    stratum. Without weights, Sato's (1989) variance of RD_MH, consistent also for many small
+    strata, is reported beside it (`risk_difference_wald_ci` holds its interval). A stratum
+    lacking an arm has weight 0 and adds nothing. The effect's risks are the crude pooled
+    proportions; its difference and ratio are the stratified ones."""
+    strata: list[StratumArms] = []
+    W = R = S = var_r = var_s = 0.0
+    sato_p = sato_q = 0.0
+    n_t = n_c = e_t = e_c = 0.0
+    rows_t = rows_c = 0
+    for label, t, c in zip(labels, treated, control, strict=True):
+        n_t += t.weight
+        n_c += c.weight
+        e_t += t.total
+        e_c += c.total
+        rows_t += t.rows
+        rows_c += c.rows
+        both = t.weight > 0 and c.weight > 0
+        w = t.weight * c.weight / (t.weight + c.weight) if both else 0.0
+        strata.append(StratumArms(label, t.rows, c.rows, t.weight, c.weight, t.total, c.total,
+                                  t.mean - c.mean if both else None, w))  # fmt: skip
+        if not both:
+            continue
+        W += w
+        R += w * t.mean
+        S += w * c.mean
+        var_r += w * w * t.se * t.se
+        var_s += w * w * c.se * c.se
+        if not weighted:  # Sato's P_k and Q_k on the counts
+            a, cc = t.total, c.total
+            n1, n0, N = t.weight, c.weight, t.weight + c.weight
+            sato_p += (n1 * n1 * cc - n0 * n0 * a + n1 * n0 * (n0 - n1) / 2) / (N * N)
+            sato_q += (a * (n0 - cc) + cc * (n1 - a)) / (2 * N)
+    var_rd = var_r + var_s
+    pt = e_t / n_t if n_t else None
+    pc = e_c / n_c if n_c else None
+    usable = sum(1 for s in strata if s.mantel_haenszel_weight > 0)
+    if W <= 0 or rows_t < 2 or rows_c < 2:
+        return BinaryEffect(
+            n_t, n_c, e_t, e_c, pt, pc, None, None, None, None, None, None, None, False,
+            INCONCLUSIVE, "no stratum has people in both arms: no stratified effect estimated",
+        ), strata  # fmt: skip
+    rd = (R - S) / W
+    se = math.sqrt(var_rd) / W
+    ci = (rd - Z95 * se, rd + Z95 * se)
+    sato_ci = None
+    if not weighted:
+        sato_se = math.sqrt(max(rd * sato_p + sato_q, 0.0)) / W
+        sato_ci = (rd - Z95 * sato_se, rd + Z95 * sato_se)
+    rr = rr_ci = red = red_ci = None
+    note = (f"Mantel-Haenszel risk difference over {usable} strata (Greenland-Robins "
+            f"variance); risks shown are the crude pooled proportions")  # fmt: skip
+    if R > 0 and S > 0:
+        rr = R / S
+        se_log = math.sqrt(var_r / (R * R) + var_s / (S * S))
+        if se_log > 0:
+            rr_ci = (rr * math.exp(-Z95 * se_log), rr * math.exp(Z95 * se_log))
+            red_ci = (1 - rr_ci[1], 1 - rr_ci[0])
+        red = 1 - rr
+    else:
+        note += "; no events in an arm of every stratum: risk ratio undefined"
+    return BinaryEffect(
+        n_t, n_c, e_t, e_c, pt, pc, rd, ci, rr, rr_ci, red, red_ci,
+        normal_p(rd / se) if se > 0 else None, False, verdict(*ci), note, ci,
+        "mantel_haenszel", sato_ci,
+    ), strata  # fmt: skip

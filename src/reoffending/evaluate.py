@@ -20,9 +20,11 @@ from .effects import (
     BinaryEffect,
     MeanDifference,
     RateEffect,
+    StratumArms,
     arm,
     binary_effect,
     binary_from,
+    binary_stratified,
     mean_difference,
     rate_from,
 )
@@ -38,9 +40,11 @@ from .survival import (
     LogRank,
     SurvivalCurves,
     cox_from,
+    cox_strata,
     curves_from,
     kaplan_meier_from,
     logrank_from,
+    logrank_strata,
     tally,
 )
 from .tables import Cohort, Labels, Offences, check_data_end, load_cohort, load_offences
@@ -96,6 +100,9 @@ class OutcomeResult(Result):
     # Kaplan-Meier curves of the analysed sample (weighted in the matched design) with
     # numbers at risk, so that a report draws the engine's own curves.
     curves: SurvivalCurves | None = None
+    # With two or more strata (a pooled run: the forces): each stratum's analysed arms. The
+    # prevalence effect is then Mantel-Haenszel, the log-rank test and Cox model stratified.
+    strata: list[StratumArms] | None = None
 
 
 @dataclass
@@ -295,6 +302,15 @@ def _evaluate(
                                               for v in ("started", "completed")
                                               if v in c.received.levels])  # fmt: skip
     sample = _sample(t_mask, c_mask, weights, design)
+    strata_sizes = None
+    if c.stratum is not None and len(np.unique(c.stratum.codes[sample.rows])) >= 2:
+        sample.strata = c.stratum.codes[sample.rows]
+        sample.stratum_labels = c.stratum.levels
+        strata_sizes = {
+            lvl: {"treated_rows": int((t_mask & (c.stratum.codes == i)).sum()),
+                  "control_rows": int((c_mask & (c.stratum.codes == i)).sum())}
+            for i, lvl in enumerate(c.stratum.levels)
+        }  # fmt: skip
     if f_bal is not None:  # balance runs beside the effects (it needs only the weights)
         if not pool:
             say("balance")
@@ -336,6 +352,13 @@ def _evaluate(
         "seed": seed,
         "publish_threshold": publish_threshold,
     }
+    if strata_sizes is not None:
+        definitions["stratified"] = (
+            "by the cohort's stratum (in a pooled run, the force): prevalence by the "
+            "Mantel-Haenszel risk difference (Greenland-Robins variance) and risk ratio, time "
+            "to first by the stratified log-rank test and a Cox model with a baseline hazard "
+            "per stratum; frequency, harm, the curves and the minimum detectable effect are "
+            "of the pooled sample, unstratified")  # fmt: skip
     data = {
         "cohort_rows": c.n,
         "treated_rows": int(t_mask.sum()),
@@ -348,6 +371,8 @@ def _evaluate(
         "unknown_offence_code_note": "counted as offences for prevalence, frequency and time to "
         "first; no harm weight (not in the harm table)",
     }
+    if strata_sizes is not None:
+        data["strata"] = strata_sizes
     ev = Evaluation(definitions, data, results, mde, first.verdict, **extras)
     ev.published = published_tables(ev, publish_threshold)
     say("done")
@@ -439,6 +464,8 @@ class _Sample:
     nt: int
     w: np.ndarray | None
     treated: np.ndarray
+    strata: np.ndarray | None = None  # each analysed row's stratum code (2+ strata only)
+    stratum_labels: list[str] | None = None
 
 
 def _sample(t_mask, c_mask, w, design) -> _Sample:
@@ -497,6 +524,9 @@ def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, en
         })  # fmt: skip
     at, ac = arms
     prev = binary_from(at["reo"], ac["reo"])
+    per_stratum = None
+    if s.strata is not None:
+        prev, per_stratum = _stratified_prevalence(s, eligible, count)
     freq = rate_from(at["count"], ac["count"])
     harm_eff = mean_difference(at["harm"], ac["harm"], at["w"], ac["w"], resamples=bootstrap,
                                seed=seed)  # fmt: skip
@@ -508,12 +538,18 @@ def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, en
         prev.note = freq.note = harm_eff.note = note
     say(f"survival ({oc.window_days}d {oc.scope})")
     tl = tally(oc.time[r], oc.event[r], s.treated, s.w)  # one pass: KM, log-rank and Cox
-    lr = logrank_from(tl)
+    tallies = None
+    if s.strata is not None:
+        tallies = [tally(oc.time[r][m], oc.event[r][m], s.treated[m],
+                         None if s.w is None else s.w[m])
+                   for m in (s.strata == k for k in np.unique(s.strata))]  # fmt: skip
+    lr = logrank_from(tl) if tallies is None else logrank_strata(tallies)
     labels, every = curve
     curves = curves_from(tl, labels, oc.window_days, every, s.w is not None)
     cx = None
     try:
-        cx = cox_from(tl, "treated", robust=True)
+        cx = (cox_from(tl, "treated", robust=True) if tallies is None
+              else cox_strata(tallies, "treated", robust=True))
     except EstimationError as exc:
         note = "; ".join(filter(None, [note, f"Cox model not estimated: {exc}"]))
     cace = as_treated = None
@@ -532,8 +568,24 @@ def _effects(oc, s, t_mask, c_mask, complier, received, bootstrap, seed, say, en
         oc.window_days, oc.scope, sums[0], sums[1],
         {"treated": int((t_mask & ~oc.eligible).sum()),
          "control": int((c_mask & ~oc.eligible).sum())},
-        prev, freq, harm_eff, lr, cx, cace, as_treated, prev.verdict, note, curves,
+        prev, freq, harm_eff, lr, cx, cace, as_treated, prev.verdict, note, curves, per_stratum,
     )  # fmt: skip
+
+
+def _stratified_prevalence(
+    s: _Sample, eligible: np.ndarray, count: np.ndarray
+) -> tuple[BinaryEffect, list[StratumArms]]:
+    """The Mantel-Haenszel effect over the sample's strata (rows with full follow-up)."""
+    assert s.strata is not None and s.stratum_labels is not None
+    labels: list[str] = []
+    treated: list[Arm] = []
+    control: list[Arm] = []
+    for k in np.unique(s.strata):
+        for flag, out in ((True, treated), (False, control)):
+            m = (s.strata == k) & (s.treated == flag) & eligible
+            out.append(arm(count[m] > 0, None if s.w is None else s.w[m]))
+        labels.append(s.stratum_labels[int(k)])
+    return binary_stratified(labels, treated, control, weighted=s.w is not None)
 
 
 def published_tables(ev: Evaluation, threshold: int) -> dict[str, Any]:

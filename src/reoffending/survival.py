@@ -219,6 +219,35 @@ def logrank(
 def logrank_from(t: Tally) -> LogRank:
     if not (t.count[:, 0].any() and t.count[:, 1].any()):
         return LogRank(None, None, float(t.w[:, 1, 1].sum()), math.nan)
+    o, e, v = _logrank_parts(t)
+    if v <= 0:
+        return LogRank(None, None, o, e)
+    stat = (o - e) ** 2 / v
+    return LogRank(stat, _chi2_1_sf(stat), o, e)
+
+
+def logrank_strata(tallies: list[Tally]) -> LogRank:
+    """Stratified log-rank test: each stratum's observed minus expected treated events and its
+    variance, summed over the strata, then (sum O - sum E)^2 / sum V on 1 degree of freedom.
+    A stratum with one group only adds nothing. With one stratum it is `logrank_from`."""
+    o = e = v = 0.0
+    both = False
+    for t in tallies:
+        if t.count[:, 0].any() and t.count[:, 1].any():
+            ok, ek, vk = _logrank_parts(t)
+            o, e, v, both = o + ok, e + ek, v + vk, True
+        else:
+            o += float(t.w[:, 1, 1].sum())
+    if not both:
+        return LogRank(None, None, o, math.nan)
+    if v <= 0:
+        return LogRank(None, None, o, e)
+    stat = (o - e) ** 2 / v
+    return LogRank(stat, _chi2_1_sf(stat), o, e)
+
+
+def _logrank_parts(t: Tally) -> tuple[float, float, float]:
+    """Observed and expected treated events and the variance (Mantel-Haenszel, with ties)."""
     n_all = np.cumsum(t.w.sum(axis=(1, 2))[::-1])[::-1]
     n_t = np.cumsum(t.w[:, 1].sum(axis=1)[::-1])[::-1]
     d_all = t.w[:, :, 1].sum(axis=1)
@@ -227,11 +256,7 @@ def logrank_from(t: Tally) -> LogRank:
         expected = d_all * n_t / n_all
         ratio = np.where(n_all > 1, (n_all - d_all) / (n_all - 1), 0.0)
         var = np.where(n_all > 0, d_all * (n_t / n_all) * (1 - n_t / n_all) * ratio, 0.0)
-    o, e, v = float(d_t.sum()), float(np.nansum(expected)), float(np.nansum(var))
-    if v <= 0:
-        return LogRank(None, None, o, e)
-    stat = (o - e) ** 2 / v
-    return LogRank(stat, _chi2_1_sf(stat), o, e)
+    return float(d_t.sum()), float(np.nansum(expected)), float(np.nansum(var))
 
 
 @dataclass
@@ -430,6 +455,47 @@ def cox_from(t: Tally, name: str = "treated", robust: bool = True) -> CoxResult:
         return _fit_cox(_tally_data(t), float(t.w.sum()), [name], robust, None, None, 1e-10, 50)
 
 
+def cox_strata(tallies: list[Tally], name: str = "treated", robust: bool = True) -> CoxResult:
+    """Cox model on the treatment indicator with a baseline hazard of its own in each stratum
+    (the partial likelihood is the sum of the strata's; Efron ties within each). Strata with no
+    events add nothing and are left out. With one stratum it is `cox_from`."""
+    used = [t for t in tallies if t.count[:, :, 1].any()]
+    if not used:
+        raise EstimationError("Cox model: no events")
+    if not any(t.count[:, 0].any() for t in tallies) or not any(
+            t.count[:, 1].any() for t in tallies):
+        raise EstimationError(f"Cox model: '{name}' is constant (is an arm empty?)")
+    total = float(sum(t.w.sum() for t in tallies))
+    with blas_threads():
+        data = _Strata([_tally_data(t) for t in used])
+        return _fit_cox(data, total, [name], robust, None, None, 1e-10, 50)
+
+
+class _Strata:
+    """Several strata's `_CoxData` as one: the log partial likelihood, its derivatives and the
+    sandwich's meat are sums over the strata."""
+
+    def __init__(self, parts: list[_CoxData]):
+        self.parts = parts
+        self.wsum = np.concatenate([p.wsum for p in parts])
+        self.X = parts[0].X[:0]  # the covariates' shape (no rows)
+
+    def evaluate(self, beta, want_hessian=True):
+        ll, grad, info = 0.0, np.zeros(len(beta)), None
+        extras = []
+        for p in self.parts:
+            lk, gk, ik, ek = p.evaluate(beta, want_hessian)
+            ll += lk
+            grad = grad + gk
+            if ik is not None:
+                info = ik if info is None else info + ik
+            extras.append(ek)
+        return ll, grad, info, tuple(extras)
+
+    def meat(self, *extras):
+        return sum(p.meat(*e) for p, e in zip(self.parts, extras, strict=True))
+
+
 def _tally_data(t: Tally) -> _CoxData:
     """People with equal (time, treatment, event) collapsed into cells: a million people become
     a few hundred rows carrying their number, summed weights and summed squared weights."""
@@ -446,7 +512,6 @@ def _fit_cox(data, total_w, names, robust, cluster, w, tol, max_iter):
     beta, loglik, info, extra, it = _newton(data, np.zeros(p), tol, max_iter)
     if not np.all(np.isfinite(beta)) or np.max(np.abs(beta)) > 30:
         raise EstimationError("Cox model did not converge (an arm may have no events)")
-    phi, S0, S1 = extra  # the evaluation at the final beta
     cov = np.linalg.inv(info)
     if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
         raise EstimationError("Cox model: the information matrix is not positive definite")
@@ -454,12 +519,12 @@ def _fit_cox(data, total_w, names, robust, cluster, w, tol, max_iter):
     rse = None
     if robust:
         if cluster is not None:  # the data's rows are in time order: put the ids in it too
-            s = data.score_residuals(phi, S0, S1) * data.w[:, None]
+            s = data.score_residuals(*extra) * data.w[:, None]
             _, cid = np.unique(np.asarray(cluster)[data.order], return_inverse=True)
             s = np.stack([np.bincount(cid.ravel(), weights=s[:, k]) for k in range(p)], axis=1)
             meat = s.T @ s
         else:
-            meat = data.meat(phi, S0, S1)
+            meat = data.meat(*extra)  # extra: the evaluation at the final beta
         rcov = cov @ meat @ cov
         rse = np.sqrt(np.diag(rcov))
     use = rse if rse is not None else se

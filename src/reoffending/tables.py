@@ -52,6 +52,7 @@ class Cohort:
     arm: Labels | None = None
     received: Labels | None = None
     covariates: dict[str, np.ndarray | Labels] = field(default_factory=dict)  # text: Labels
+    stratum: Labels | None = None  # e.g. the force in a pooled run: effects are stratified
 
     @property
     def n(self) -> int:
@@ -338,7 +339,10 @@ def load_cohort(source: Any, covariates: list[str] | None = None) -> Cohort:
         if name not in t.column_names:
             raise InputError("cohort", name, "covariate not found in the cohort table")
         covs[name] = _covariate(_column(t, "cohort", name), name)
-    return Cohort(pid, group, index_day, arm, received, covs)
+    stratum = None
+    if "stratum" in t.column_names:
+        stratum = to_labels(_column(t, "cohort", "stratum"), "cohort", "stratum")
+    return Cohort(pid, group, index_day, arm, received, covs, stratum)
 
 
 def _covariate(arr: pa.Array, name: str) -> np.ndarray | Labels:

@@ -158,3 +158,22 @@ def test_idle_warning_offers_one_click_to_stay_signed_in(cast, page, live_server
     page.wait_for_timeout(5_000)  # past the first idle deadline, inside the renewed one
     page.goto(reverse("evaluation:home"))
     assert page.url == live_server.url + reverse("evaluation:home")
+
+
+def test_a_user_turns_off_an_email_from_the_header_link(cast, page):
+    from diversion.notifications.models import OptOut
+
+    user = cast.users[Role.DECISION_MAKER]
+    _sign_in(page, user.username, PASSWORD)
+    page.get_by_role("link", name="Email notifications").click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text() == "Email notifications"
+    assert serious_violations(page) == []
+    page.get_by_label("A person you referred completed the programme").uncheck()
+    page.get_by_role("button", name="Save choices").click()
+    page.wait_for_load_state("load")
+    assert "Your email choices have been saved" in page.content()
+    assert not page.get_by_label("A person you referred completed the programme").is_checked()
+    assert serious_violations(page) == []
+    assert list(OptOut.objects.filter(user=user).values_list("kind", flat=True)) == [
+        "completed"]

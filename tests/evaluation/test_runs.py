@@ -293,3 +293,41 @@ def test_an_old_stored_result_still_renders_and_asks_for_a_re_run(analyst_client
         assert "reoffending was lower in the treated group" in body
         assert 'id="table-survival_365"' not in body and 'id="table-balance"' not in body
         assert 'id="table-effects"' in body
+
+
+def test_the_trial_report_draws_the_consort_flow_with_eligibility(analyst_client, trial, cast):
+    """Assessed (randomised in the period, or recorded in it and never randomised), excluded
+    by reason, allocated with
+    what each arm received, follow-up and analysed, as a diagram beside the table."""
+    from tests.cases.helpers import make_case
+
+    for status in ("ineligible", "ineligible", "recorded", "eligible"):
+        case = make_case(cast, status=status)
+        type(case).objects.filter(pk=case.pk).update(
+            created_at=case.created_at.replace(year=2024, month=6, day=1))
+    make_case(cast, status="ineligible")  # recorded now: outside the 2024 period
+    _refer_workshop_arm(cast, trial)  # the workshop arm was referred, and completed
+    run = run_evaluation(_define(analyst_client).pk)
+    assert run.status == "done", run.message
+    flow = run.flow
+    assert flow["not_eligible"] == 2 and flow["awaiting_eligibility_decision"] == 1
+    assert flow["eligible_not_randomised"] == 1
+    randomised_in_period = sum(run.result["consort"]["randomised"].values())
+    assert flow["assessed_for_eligibility"] == flow["randomised"] - flow["outside_period"] + 4
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    section = _survival_rows(body, "consort")
+    assert 'aria-label="CONSORT flow diagram of the trial.' in section
+    assert "Assessed for eligibility" in section and "Not eligible: 2" in section
+    assert f"n = {randomised_in_period:,}" in section
+    assert "Allocated to workshop" in section and "Allocated to control" in section
+    assert "Completed the programme" in section
+    report = analyst_client.get(reverse("evaluation:run_report_html", args=[run.pk]))
+    assert "CONSORT flow diagram" in report.content.decode()
+
+
+def test_a_matched_run_has_no_consort_diagram(analyst_client, trial, cast):
+    _refer_workshop_arm(cast, trial)
+    run = run_evaluation(_define(analyst_client, design="matched",
+                                 index_basis="referral").pk)
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "CONSORT flow diagram" not in body

@@ -85,6 +85,24 @@ def _routes(patterns, prefix=""):
             yield "/" + prefix + str(entry.pattern)
 
 
+def _combos(ids: list[int], slots: int, pairs: set[tuple[int, int]]) -> set[tuple[int, ...]]:
+    """Every id in every slot. All combinations while they are few (SQLite restarts ids per
+    test); on PostgreSQL sequences run on across tests, so the tables' ids differ and the full
+    product would be thousands of URLs: then each id in each slot with the other slots held at
+    an id of a real victim or case, plus the real (victim, case) pairs."""
+    if len(ids) ** slots <= 64:
+        return set(itertools.product(ids, repeat=slots))
+    anchors = {ids[0], *(v for pair in pairs for v in pair)}
+    combos: set[tuple[int, ...]] = set()
+    for slot in range(slots):
+        for anchor in anchors:
+            combos.update(tuple(value if i == slot else anchor for i in range(slots))
+                          for value in ids)
+    if slots == 2:
+        combos.update(pairs)
+    return combos
+
+
 def _urls_with_real_ids() -> list[str]:
     ids = set()
     for model in (Victim, CaseVictim, Consultation, ContactLogEntry, FollowUp,
@@ -92,10 +110,11 @@ def _urls_with_real_ids() -> list[str]:
         ids.update(model.objects.values_list("pk", flat=True))
     ids.update(CaseVictim.objects.values_list("case_id", flat=True))
     ids = sorted(ids)
+    pairs = set(CaseVictim.objects.values_list("victim_id", "case_id"))
     urls = []
     for route in _routes(get_resolver().url_patterns):
         params = re.findall(r"<(?:\w+:)?(\w+)>", route)
-        for combo in itertools.product(ids, repeat=len(params)):
+        for combo in _combos(ids, len(params), pairs):
             url = route
             for value in combo:
                 url = re.sub(r"<(?:\w+:)?\w+>", str(value), url, count=1)
@@ -138,8 +157,10 @@ SHARDS = 3  # the crawl is the suite's longest test: split it so parallel worker
 
 
 @pytest.mark.parametrize("shard", range(SHARDS))
-def test_canaries_reach_no_other_role(cast, client, django_capture_on_commit_callbacks, shard):
+def test_canaries_reach_no_other_role(cast, client, django_capture_on_commit_callbacks, shard,
+                                      run_worker):
     _seed(cast, django_capture_on_commit_callbacks)
+    run_worker()  # the task worker sends the queued emails
     # Positive control: the victim worker does see them, so the crawl would find a leak.
     client.force_login(cast.users[Role.VICTIM_WORKER])
     own = "".join(_crawl(client, "/").values())
@@ -151,7 +172,7 @@ def test_canaries_reach_no_other_role(cast, client, django_capture_on_commit_cal
     assert any("/victims/police/cases/" in url for url in urls)
     hits: list[str] = []
     for message in mail.outbox:
-        if CANARY in message.subject + message.body:
+        if CANARY in (message.subject + message.body + str(message.extra_headers)).lower():
             hits.append(f"email to {message.to}")
     others = _others(cast)
     assert len(others) >= SHARDS

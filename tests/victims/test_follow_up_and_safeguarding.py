@@ -79,7 +79,7 @@ def test_follow_up_before_the_case_or_with_bad_input_is_refused(cast, worker_cli
 
 
 def test_raised_risk_alerts_police_without_details_and_urgent_pauses_bookings(
-        cast, worker_client, django_capture_on_commit_callbacks):
+        cast, worker_client, django_capture_on_commit_callbacks, run_worker):
     case = home_case(cast)
     victim = make_victim(cast, case=case)
     assert selectors.bookings_paused(case) is False
@@ -90,11 +90,18 @@ def test_raised_risk_alerts_police_without_details_and_urgent_pauses_bookings(
     assert response.status_code == 302
     alert = SafeguardingAlert.objects.get()
     assert selectors.bookings_paused(case) is True
-    # The police decision maker is told by email, without details.
+    # The police decision maker is told by email (sent by the task worker), without details.
+    assert mail.outbox == []
+    run_worker()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [cast.users[Role.DECISION_MAKER].email]
     assert "canary" not in mail.outbox[0].body and case.reference in mail.outbox[0].subject
-    disclosure = ProcessingLog.objects.get(operation="disclosure", object_id=str(alert.pk))
+    disclosure = ProcessingLog.objects.get(operation="disclosure", object_id=str(alert.pk),
+                                           object_type="victims.SafeguardingAlert")
+    # Sending the email is a disclosure of its own, by the system, to the officer.
+    sent = ProcessingLog.objects.get(operation="disclosure",
+                                     object_type="notifications.Notification")
+    assert sent.recipient.startswith(cast.users[Role.DECISION_MAKER].username)
     assert disclosure.recipient == "Test Force: OOCR decision makers"
     # Police see "risk raised on <date>" and nothing else.
     alerts = selectors.police_alerts(cast.users[Role.DECISION_MAKER])

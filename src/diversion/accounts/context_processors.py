@@ -16,8 +16,12 @@ def navigation(request) -> dict:
     items = [{"label": "Home", "href": home}]
     extra = {
         "administrator": [("Users", "administration:user_list"),
-                          ("Programmes", "programmes:list")],  # offence to caution
-        "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security")],
+                          ("Programmes", "programmes:list"),  # offence to caution
+                          ("Data sharing", "administration:agreement_list"),
+                          ("Retention", "retention:reviews"),
+                          ("Subject access", "retention:requests")],
+        "auditor": [("Processing log", "audit:log"), ("Security events", "audit:security"),
+                    ("Subject access", "retention:requests")],
     }.get(user.role, [])
     # Victims: police see the safeguarding alerts victim services raise.
     if user.role == "decision_maker":
@@ -36,6 +40,12 @@ def navigation(request) -> dict:
     # records: analysts import police records and review links
     if user.role == "analyst":
         items.append({"label": "Police records", "href": reverse("records:home")})
+        items.append({"label": "Trials", "href": reverse("trials:list")})
+    # regional and national view: forces sharing under an agreement
+    if user.role == "commissioner" or (
+            user.role == "analyst"
+            and user.organisation.kind in ("commissioner", "research_partner")):
+        items.append({"label": "Regional view", "href": reverse("commissioning:regional")})
     for item in items:
         item["current"] = request.path == item["href"]
     return {"nav_items": items}

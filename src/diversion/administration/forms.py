@@ -4,10 +4,12 @@ from typing import cast
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.db.models import QuerySet
 
-from diversion.accounts.models import User
+from diversion.accounts.models import Organisation, User
 from diversion.accounts.roles import Role
-from diversion.core.forms import ModelForm
+from diversion.core.dates import GovukDateField
+from diversion.core.forms import Form, ModelForm
 
 
 class _RoleChoicesMixin:
@@ -74,3 +76,42 @@ class UserEditForm(_RoleChoicesMixin, ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["role"].required = True
         self.limit_roles(self.instance.organisation)
+
+
+class AgreementForm(Form):
+    """A force's data-sharing agreement with a PCC office or research partner."""
+
+    receiver = forms.ModelChoiceField(
+        label="Receiving organisation", queryset=Organisation.objects.none(),
+        empty_label="Choose an organisation",
+        help_text="The PCC office, or regional or national analysis body, that will see the "
+                  "force's aggregate and pseudonymised data",
+        error_messages={"required": "Choose the receiving organisation",
+                        "invalid_choice": "Choose the receiving organisation"})
+    agreed_by = forms.CharField(
+        label="Who agreed for the force", max_length=200,
+        help_text="Name and post, for example the force's data protection officer",
+        error_messages={"required": "Enter who agreed for the force"})
+    starts_on = GovukDateField(label="Date from")
+    ends_on = GovukDateField(label="End date", required=False,
+                             help_text="Leave blank if the agreement is open-ended")
+    document_reference = forms.CharField(
+        label="Reference of the signed agreement", max_length=200,
+        help_text="Where the signed document is kept, for example its records-system reference",
+        error_messages={"required": "Enter the reference of the signed agreement"})
+
+    def __init__(self, *args, receivers: QuerySet[Organisation], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["receiver"]).queryset = receivers
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", "The end date must be on or after the date from")
+        return data
+
+
+class WithdrawAgreementForm(Form):
+    reason = forms.CharField(label="Why is the agreement withdrawn?", widget=forms.Textarea,
+                             error_messages={"required": "Enter why the agreement is withdrawn"})

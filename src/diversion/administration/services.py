@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from diversion.accounts import mfa, sessions
-from diversion.accounts.models import User
+from diversion.accounts.models import Organisation, User
 from diversion.accounts.policy import visible
+from diversion.accounts.roles import OrganisationKind
+from diversion.administration.models import RECEIVER_KINDS, DataSharingAgreement
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 
@@ -86,3 +91,59 @@ def sign_out_everywhere(*, actor: User, user: User) -> int:
         record(actor=actor, operation=Operation.ALTERATION, subjects=[user], obj=user,
                justification=f"Signed out everywhere by an administrator: {ended} session(s)")
     return ended
+
+
+# --- data-sharing agreements ------------------------------------------------------------------
+
+def list_agreements(*, actor: User) -> list[DataSharingAgreement]:
+    """The agreements the actor's organisation gave (a force) or received; logged, as they name
+    who agreed and who recorded them."""
+    with transaction.atomic():
+        found = list(visible(actor, DataSharingAgreement)
+                     .select_related("force", "receiver", "recorded_by", "withdrawn_by"))
+        if found:
+            record(actor=actor, operation=Operation.CONSULTATION, subjects=found,
+                   justification="Data-sharing agreements: the organisation's list")
+    return found
+
+
+def record_agreement(*, actor: User, receiver: Organisation, agreed_by: str, starts_on: date,
+                     ends_on: date | None, document_reference: str) -> DataSharingAgreement:
+    """A force's administrator records that the force agreed to share with `receiver`."""
+    force = actor.organisation
+    if force is None or force.kind != OrganisationKind.POLICE_FORCE:
+        raise PermissionDenied("only a police force records its own data-sharing agreements")
+    if receiver.kind not in RECEIVER_KINDS:
+        raise PermissionDenied("an agreement is with a PCC office or a research partner")
+    with transaction.atomic():
+        agreement = DataSharingAgreement.objects.create(
+            force=force, receiver=receiver, agreed_by=agreed_by,
+            starts_on=starts_on, ends_on=ends_on, document_reference=document_reference,
+            recorded_by=actor)
+        record(actor=actor, operation=Operation.COLLECTION, subjects=[agreement], obj=agreement,
+               justification=f"Data-sharing agreement recorded: {force} shares "
+                             f"aggregate and pseudonymised data with {receiver} from "
+                             f"{starts_on.isoformat()} (document {document_reference})")
+    return agreement
+
+
+def withdraw_agreement(*, actor: User, agreement: DataSharingAgreement,
+                       reason: str) -> DataSharingAgreement:
+    """Withdraw an agreement of the actor's own force: new reads stop at once; the row stays."""
+    with transaction.atomic():
+        try:
+            agreement = (visible(actor, DataSharingAgreement).select_for_update()
+                         .get(pk=agreement.pk, force_id=actor.organisation_id))
+        except DataSharingAgreement.DoesNotExist:
+            raise PermissionDenied("only the force's administrators withdraw its agreements") \
+                from None
+        if agreement.withdrawn_at is not None:
+            return agreement
+        agreement.withdrawn_at = timezone.now()
+        agreement.withdrawn_by = actor
+        agreement.withdrawal_reason = reason
+        agreement.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        record(actor=actor, operation=Operation.ALTERATION, subjects=[agreement], obj=agreement,
+               justification=f"Data-sharing agreement withdrawn: {agreement.force} no longer "
+                             f"shares with {agreement.receiver}. Reason: {reason}")
+    return agreement

@@ -12,4 +12,8 @@ urlpatterns = [
          name="sign_out_everywhere"),
     path("<int:pk>/reset-authenticator/", views.reset_authenticator,
          name="reset_authenticator"),
+    path("data-sharing/", views.agreement_list, name="agreement_list"),
+    path("data-sharing/new/", views.agreement_create, name="agreement_create"),
+    path("data-sharing/<int:pk>/withdraw/", views.agreement_withdraw,
+         name="agreement_withdraw"),
 ]

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -8,9 +11,16 @@ from django.views.decorators.http import require_POST
 
 from diversion.accounts import mfa, policy
 from diversion.accounts.http import AuthenticatedHttpRequest
-from diversion.accounts.models import User
+from diversion.accounts.models import Organisation, User
+from diversion.accounts.roles import OrganisationKind
 from diversion.administration import services
-from diversion.administration.forms import UserCreateForm, UserEditForm
+from diversion.administration.forms import (
+    AgreementForm,
+    UserCreateForm,
+    UserEditForm,
+    WithdrawAgreementForm,
+)
+from diversion.administration.models import RECEIVER_KINDS, DataSharingAgreement
 
 
 @policy.rule(policy.USER_ADMIN)
@@ -75,3 +85,59 @@ def sign_out_everywhere(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     messages.success(request, f"{target.display_name} has been signed out everywhere "
                               f"({ended} session{'s' if ended != 1 else ''} ended)")
     return redirect("administration:user_edit", pk=target.pk)
+
+
+# --- data-sharing agreements ------------------------------------------------------------------
+
+def _is_force(request: AuthenticatedHttpRequest) -> bool:
+    org = request.user.organisation
+    return org is not None and org.kind == OrganisationKind.POLICE_FORCE
+
+
+def _refuse(request: AuthenticatedHttpRequest, reason: str) -> NoReturn:
+    policy.access_denied.send(sender=DataSharingAgreement, request=request, status=403,
+                              reason=reason)
+    raise PermissionDenied(reason)
+
+
+@policy.rule(policy.USER_ADMIN)
+def agreement_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    agreements = services.list_agreements(actor=request.user)
+    own = _is_force(request)
+    return render(request, "administration/agreement_list.html", {
+        "given": [a for a in agreements if a.force_id == request.user.organisation_id],
+        "received": [a for a in agreements if a.receiver_id == request.user.organisation_id],
+        "is_force": own})
+
+
+@policy.rule(policy.USER_ADMIN)
+def agreement_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if not _is_force(request):
+        _refuse(request, "only a police force records data-sharing agreements")
+    receivers = policy.visible(request.user, Organisation).filter(
+        kind__in=RECEIVER_KINDS).order_by("name")
+    form = AgreementForm(request.POST or None, receivers=receivers)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        agreement = services.record_agreement(
+            actor=request.user, receiver=data["receiver"], agreed_by=data["agreed_by"],
+            starts_on=data["starts_on"], ends_on=data["ends_on"],
+            document_reference=data["document_reference"])
+        messages.success(request, f"Agreement with {agreement.receiver} recorded")
+        return redirect("administration:agreement_list")
+    return render(request, "administration/agreement_form.html", {"form": form})
+
+
+@policy.rule(policy.USER_ADMIN)
+def agreement_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    agreement = policy.get_visible_or_404(request, DataSharingAgreement, pk=pk)
+    if agreement.force_id != request.user.organisation_id:
+        _refuse(request, "only the force's administrators withdraw its agreements")
+    form = WithdrawAgreementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.withdraw_agreement(actor=request.user, agreement=agreement,
+                                    reason=form.cleaned_data["reason"])
+        messages.success(request, f"Agreement with {agreement.receiver} withdrawn")
+        return redirect("administration:agreement_list")
+    return render(request, "administration/agreement_withdraw.html",
+                  {"form": form, "agreement": agreement})

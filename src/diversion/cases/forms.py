@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from diversion.accounts.policy import visible
 from diversion.cases import pnc, regimes
+from diversion.cases.lifecycle import Status
 from diversion.cases.models import DashRisk, Offence, OffenceCode, Person, Relationship, Sex
 from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form
+from diversion.core.paging import SearchForm
 from diversion.programmes import registry
 
 TRI_STATE = [("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet")]
@@ -159,6 +161,11 @@ class RecordCaseForm(FactsMixin):
         born, when = data.get("date_of_birth"), data.get("offence_date")
         if born and when and when < born:
             self.add_error("offence_date", "The offence date must be after the date of birth")
+        if data.get("domestic_abuse") and data.get("relationship") == Relationship.NO_VICTIM:
+            # Domestic abuse is behaviour towards a person (Domestic Abuse Act 2021 s.1): there
+            # is always a victim to consult, so the no-victim route cannot skip the consultation.
+            self.add_error("relationship", "A domestic abuse offence has an individual victim: "
+                                           "select their relationship to the person")
         statement = data.get("victim_statement_date")
         if statement and when and statement < when:
             self.add_error("victim_statement_date",
@@ -175,6 +182,18 @@ class RecordCaseForm(FactsMixin):
         return {"crime_reference": d["crime_reference"], "offence_code_id": d["offence_code"],
                 "offence_date": d["offence_date"], "domestic_abuse": d["domestic_abuse"],
                 "relationship": d["relationship"]}
+
+
+class CaseSearchForm(SearchForm):
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("", "Any status"), *Status.choices])
+
+    def __init__(self, data, *args, **kwargs):
+        super().__init__(data, *args, label="Search cases",
+                         hint="A case or crime reference, a name or a PNC ID", **kwargs)
+
+    def status_value(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""
 
 
 class VersionedForm(Form):

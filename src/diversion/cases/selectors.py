@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
+from django.db.models import Q
+from django.http import QueryDict
 
 from diversion.accounts.policy import get_visible_or_404, visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence
+from diversion.core.paging import PER_PAGE, Listing, paginate
 
 
 def recent_offences(actor, *, limit: int = 25, domestic_abuse_only: bool = True) -> list[Offence]:
@@ -33,16 +38,25 @@ def recent_offences(actor, *, limit: int = 25, domestic_abuse_only: bool = True)
 
 # --- Offence to caution
 
-def open_cases(actor, *, limit: int = 50) -> list:
-    """The force's OOCR cases, newest first (the police home page)."""
+def find_cases(actor, *, params: QueryDict, terms: Sequence[str] = (), status: str = "",
+               per_page: int = PER_PAGE) -> Listing:
+    """One page of the force's OOCR cases, newest first, narrowed by each search word (case or
+    crime reference, name, PNC ID) and a status; the people on the page are read-logged."""
+    queryset = visible(actor, Case).select_related("person", "offence__offence_code")
+    for term in terms:
+        queryset = queryset.filter(
+            Q(reference__icontains=term) | Q(offence__crime_reference__icontains=term)
+            | Q(person__given_name__icontains=term) | Q(person__family_name__icontains=term)
+            | Q(person__pnc_id__icontains=term) | Q(person__force_reference__iexact=term))
+    if status:
+        queryset = queryset.filter(status=status)
     with transaction.atomic():
-        cases = list(visible(actor, Case).select_related("person", "offence__offence_code")
-                     .order_by("-created_at", "-id")[:limit])
-        if cases:
+        listing = paginate(queryset.order_by("-created_at", "-id"), params, per_page=per_page)
+        if listing.items:
             record(actor=actor, operation=Operation.CONSULTATION,
-                   justification="Police OOCR case list",
-                   subjects=[case.person for case in cases])
-    return cases
+                   justification="Police OOCR case list" + (" (search)" if terms else ""),
+                   subjects=[case.person for case in listing.items])
+    return listing
 
 
 def case_for(request, pk: int, *, purpose: str):

@@ -11,8 +11,8 @@ from diversion.accounts import policy
 from diversion.cases import forms, lifecycle, services
 from diversion.cases.selectors import (
     case_for,
+    find_cases,
     latest_decision,
-    open_cases,
     recent_offences,
     timeline,
 )
@@ -23,8 +23,12 @@ from diversion.cases.services import CaseRefused, StaleCase
 def home(request: HttpRequest) -> HttpResponse:
     """The OOCR decision maker's work: domestic-abuse offences awaiting a disposal decision."""
     offences = recent_offences(request.user)
+    search = forms.CaseSearchForm(request.GET)
+    listing = find_cases(request.user, params=request.GET, terms=search.terms(),
+                         status=search.status_value())
     return render(request, "cases/home.html",
-                  {"offences": offences, "cases": open_cases(request.user)})
+                  {"offences": offences, "listing": listing, "search": search,
+                   "form": search}, status=400 if search.errors else 200)
 
 
 @policy.rule(policy.POLICE_WORK)

@@ -35,9 +35,16 @@ class Outcomes:
     groups: dict = field(default_factory=dict)
 
 
+def overseen(actor: User, model) -> QuerySet:
+    """The dashboard's rows: of the forces the office oversees. (The policy also lets forces
+    sharing under an agreement through; they belong to the regional view, not here.)"""
+    return policy.visible(actor, model).filter(
+        force__commissioned_by__commissioner_office_id=actor.organisation_id)
+
+
 def rows(actor: User, filters, model=OutcomeAggregate) -> QuerySet:
     """The aggregate rows (OutcomeAggregate or DashboardAggregate) the filters choose."""
-    found = policy.visible(actor, model).filter(
+    found = overseen(actor, model).filter(
         quarter_start__gte=filters.start, quarter_start__lte=filters.end)
     if filters.programme:
         found = found.filter(programme_code=filters.programme)

@@ -9,5 +9,6 @@ app_name = "statistics"
 urlpatterns = [
     path("", views.public_list, name="list"),
     path("<int:pk>/", views.public_release, name="release"),
+    path("<int:pk>/release.pdf", views.public_release_pdf, name="release_pdf"),
     path("<int:pk>/<slug:key>.<str:fmt>", views.public_export, name="export"),
 ]

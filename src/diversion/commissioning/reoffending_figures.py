@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from diversion.accounts import policy
 from diversion.accounts.models import Organisation, User
-from diversion.commissioning import disclosure, figures, tables
+from diversion.commissioning import disclosure, figures, outcome_figures, tables
 from diversion.commissioning.figures import BenefitCostInterval, Figure
 from diversion.commissioning.models import ReoffendingSummary
 from diversion.evaluation.models import Design, IndexBasis, WhoCounts
@@ -80,7 +80,8 @@ class Section:
 
 
 def latest(actor: User, filters, programme: str) -> ReoffendingSummary | None:
-    found = policy.visible(actor, ReoffendingSummary).filter(programme_code=programme)
+    found = outcome_figures.overseen(actor, ReoffendingSummary).filter(
+        programme_code=programme)
     if filters.force is not None:
         found = found.filter(force=filters.force)
     return found.filter(approved_at__isnull=False).select_related("force") \

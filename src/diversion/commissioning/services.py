@@ -143,6 +143,18 @@ def log_download(*, actor: User | AnonymousUser, table: tables.Table, fmt: str,
                              "(aggregates, small cells suppressed)")
 
 
+def log_release_pdf(*, actor: User | AnonymousUser, release: StatisticsRelease) -> None:
+    """The whole release as a PDF: a disclosure to whoever downloads it, as the tables are."""
+    signed_in = getattr(actor, "is_authenticated", False)
+    recipient = (f"{actor.username} ({cast(User, actor).organisation})" if signed_in
+                 else "a member of the public (anonymous download)")
+    with transaction.atomic():
+        record(actor=actor if signed_in else None, operation=Operation.DISCLOSURE, obj=release,
+               recipient=recipient,
+               justification=f"Download of the statistics release for {release.quarter_start} "
+                             "as PDF (aggregates, small cells suppressed)")
+
+
 def log_dashboard_view(*, actor: User, filters: selectors.Filters) -> None:
     """Viewing the dashboard reads the same counts of people's cases as downloading its tables:
     one processing-log row each time, even when the rendering comes from the cache."""
@@ -151,6 +163,14 @@ def log_dashboard_view(*, actor: User, filters: selectors.Filters) -> None:
                justification="Commissioning dashboard viewed for "
                              f"{filters.start:%-d %B %Y} to {filters.end:%-d %B %Y} "
                              "(aggregates, small cells suppressed)")
+
+
+def log_regional_view(*, actor: User, forces: int) -> None:
+    """The regional view reads counts of people's cases of other forces: one row each time."""
+    with transaction.atomic():
+        record(actor=actor, operation=Operation.CONSULTATION,
+               justification=f"Regional view: aggregates of {forces} force(s) sharing under a "
+                             "data-sharing agreement (small cells suppressed)")
 
 
 STALE_AFTER = timedelta(minutes=10)

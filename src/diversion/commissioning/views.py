@@ -8,15 +8,17 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
 from diversion.accounts.http import AuthenticatedHttpRequest
-from diversion.commissioning import exports, figures, selectors, services, tables
+from diversion.commissioning import exports, figures, regional, selectors, services, tables
 from diversion.commissioning.forms import ContractForm, FilterForm, ReleaseForm, UnitCostForm
 from diversion.commissioning.models import Contract, StatisticsRelease
+from diversion.core import pdf
 
 
 def _filter_form(request: AuthenticatedHttpRequest) -> FilterForm:
@@ -67,6 +69,13 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         services.request_refresh_if_stale(version.aggregates_at)
     return render(request, "commissioning/dashboard.html",
                   {"form": form, "board_html": board_html})
+
+
+@policy.rule(policy.REGIONAL)
+def regional_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    found = regional.regional(request.user, selectors.threshold())
+    services.log_regional_view(actor=request.user, forces=len(found.forces))
+    return render(request, "commissioning/regional.html", {"regional": found})
 
 
 @policy.rule(policy.COMMISSIONING)
@@ -177,6 +186,25 @@ def release_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("commissioning:release_detail", pk=pk)
 
 
+@policy.rule(policy.COMMISSIONING)
+def release_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The office's own release (draft or published) as a tagged PDF."""
+    release = policy.get_visible_or_404(request, StatisticsRelease, pk=pk)
+    return _release_pdf(request, release,
+                        back=reverse("commissioning:release_detail", args=[release.pk]))
+
+
+def _release_pdf(request: HttpRequest, release: StatisticsRelease, *, back: str) -> HttpResponse:
+    try:
+        body = pdf.render(render_to_string("commissioning/release_pdf.html",
+                                           _release_context(release)))
+    except pdf.PdfUnavailable:
+        return pdf.unavailable(request, back=back,
+                               alternative="Download its tables as CSV or XLSX instead.")
+    services.log_release_pdf(actor=request.user, release=release)
+    return pdf.response(body, f"statistics-{release.quarter_start}.pdf")
+
+
 def _release_context(release: StatisticsRelease) -> dict:
     return {"release": release, "snapshot": release.snapshot,
             "tables": [tables.Table.from_json(t) for t in release.snapshot.get("tables", [])],
@@ -197,6 +225,14 @@ def public_release(request: HttpRequest, pk: int) -> HttpResponse:
     if release is None:
         raise Http404
     return render(request, "commissioning/public_release.html", _release_context(release))
+
+
+@policy.rule(policy.PUBLIC_STATISTICS)
+def public_release_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    release = selectors.published_releases().filter(pk=pk).first()
+    if release is None:
+        raise Http404
+    return _release_pdf(request, release, back=reverse("statistics:release", args=[release.pk]))
 
 
 @policy.rule(policy.PUBLIC_STATISTICS)

@@ -226,3 +226,83 @@ def balance_chart(title: str, rows: Sequence[Mapping[str, Any]]) -> SafeString:
 
 def _tick(value: float, points: bool) -> str:
     return f"{value * 100:+.0f} pts" if points else f"{value:+.2f}"
+
+
+# --- flow diagrams (CONSORT) ----------------------------------------------------------------
+
+FLOW = Layout("evaluation-chart flow-diagram", 640, 0, left=8, right=8, top=8, bottom=8)
+_LINE = 16  # one line of text in a box
+_GAP = 30  # between rows of boxes, for the arrows
+
+
+@dataclass(frozen=True)
+class FlowBox:
+    """One box of a flow diagram: its first line is bold (the stage), the rest are counts."""
+
+    lines: tuple[str, ...]
+
+
+def _box(x: float, y: float, w: float, box: FlowBox) -> tuple[list[str], float]:
+    h = 10 + _LINE * len(box.lines)
+    parts = [f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="#ffffff" '
+             f'stroke="{INK}" stroke-width="1.5"/>']
+    for i, label in enumerate(box.lines):
+        weight = ' font-weight="bold"' if i == 0 else ""
+        parts.append(f'<text x="{x + w / 2:.1f}" y="{y + 4 + _LINE * (i + 1) - 3:.1f}" '
+                     f'text-anchor="middle" font-size="12" fill="{INK}"{weight}>'
+                     f'{escape(label)}</text>')
+    return parts, h
+
+
+def _arrow(x1: float, y1: float, x2: float, y2: float) -> str:
+    return line(x1, y1, x2, y2, ' marker-end="url(#flow-arrow)"', width=1.5)
+
+
+def flow_diagram(title: str, rows: Sequence[Sequence[FlowBox]],
+                 aside: Mapping[int, FlowBox] | None = None) -> SafeString:
+    """Rows of boxes joined by arrows, top to bottom (one box per column; a row with as many
+    boxes as the next joins them column to column). `aside[i]` is a box to the right of the
+    arrow leaving row i (those who left the flow there: the exclusions of a CONSORT diagram)."""
+    box, aside = FLOW, aside or {}
+    width = box.width - box.left - box.right
+    parts = ['<defs><marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+             'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+             f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{INK}"/></marker></defs>']
+    y = float(box.top)
+    previous: list[tuple[float, float]] = []  # (centre x, bottom y) of the row above
+    for index, row in enumerate(rows):
+        n = max(len(row), 1)
+        slot = width / n
+        current = []
+        row_height = 0.0
+        extra = aside.get(index - 1)
+        if extra is not None:  # leave room beside the incoming arrow for the aside box
+            side_parts, side_h = _box(box.left + width * 0.58, y, width * 0.42, extra)
+            parts += side_parts
+            mid = y + side_h / 2
+            parts.append(_arrow(box.left + width / 2, mid, box.left + width * 0.58, mid))
+            y += side_h + 12
+        for column, item in enumerate(row):
+            w = slot * (0.62 if n == 1 else 0.9)
+            x = box.left + column * slot + (slot - w) / 2
+            item_parts, h = _box(x, y, w, item)
+            parts += item_parts
+            row_height = max(row_height, h)
+            current.append((x + w / 2, y + h))
+        for column, (cx, _bottom) in enumerate(current):
+            if len(previous) == len(current):
+                px, pb = previous[column]
+            elif previous:
+                px, pb = previous[0]
+            else:
+                continue
+            if px == cx:
+                parts.append(_arrow(px, pb, cx, y))
+            else:  # branch: down, across, down
+                knee = y - _GAP / 2
+                parts.append(line(px, pb, px, knee, width=1.5))
+                parts.append(line(px, knee, cx, knee, width=1.5))
+                parts.append(_arrow(cx, knee, cx, y))
+        previous = [(cx, y + row_height) for cx, _ in current]
+        y += row_height + _GAP
+    return svg(box, title, parts, height=int(y - _GAP + box.bottom))

@@ -37,3 +37,9 @@ def value_token(field: str, value: object) -> str:
     isoformat = getattr(value, "isoformat", None)
     text = isoformat() if isoformat is not None else str(value).strip().lower()
     return pseudonym(f"{field}:{text}", length=6, encoding="base32")
+
+
+def person_pseudonym(person_id: int) -> str:
+    """A person's stable pseudonym for analysts: the same in every evaluation run's cohort and
+    the trial's allocation log, so the two can be compared without a name or reference."""
+    return pseudonym(str(person_id), length=16, key_prefix="evaluation-pseudonym:")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import transaction
+from django.db.models import Q
+from django.http import QueryDict
 
 from diversion.accounts.models import User
 from diversion.accounts.policy import visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Case, CaseEvent
+from diversion.core.paging import Listing, paginate
 from diversion.disposals.models import Referral
 from diversion.programmes import registry
 
@@ -28,6 +33,34 @@ def referral_queue(actor, *, limit: int = 100) -> list[Referral]:
     return referrals
 
 
+IN_DELIVERY = ("in_progress", "breached", "decided", "completed")
+
+
+def referral_page(actor, *, params: QueryDict, waiting: bool, terms: Sequence[str] = (),
+                  param: str = "page") -> Listing:
+    """One page of the provider's referrals: those waiting for first contact (oldest first)
+    or those in delivery (earliest deadline first), narrowed by each search word (case
+    reference or name); the people on the page are read-logged."""
+    queryset = (visible(actor, Referral)
+                .select_related("case__person", "case__offence__offence_code", "case__disposal"))
+    if waiting:
+        queryset = queryset.filter(case__status="referred").order_by("referred_at", "id")
+    else:
+        queryset = (queryset.filter(case__status__in=IN_DELIVERY)
+                    .order_by("case__disposal__deadline", "id"))
+    for term in terms:
+        queryset = queryset.filter(Q(case__reference__icontains=term)
+                                   | Q(case__person__given_name__icontains=term)
+                                   | Q(case__person__family_name__icontains=term))
+    with transaction.atomic():
+        listing = paginate(queryset, params, param=param)
+        if listing.items:
+            record(actor=actor, operation=Operation.CONSULTATION,
+                   justification="Provider referral queue" if waiting else "Provider case list",
+                   subjects=[r.case.person for r in listing.items])
+    return listing
+
+
 # --- Provider delivery: the provider's cases, events and timeline; police progress.
 def with_waiting(referrals: list[Referral], today) -> list[Referral]:
     """Annotate each referral with days waited, the programme's target and the sweep's flag."""
@@ -43,20 +76,6 @@ def with_waiting(referrals: list[Referral], today) -> list[Referral]:
         referral.waited_days = (  # type: ignore[attr-defined]
             today - referral.case.disposal.disposal_date).days
         referral.overdue = referral.case_id in flagged  # type: ignore[attr-defined]
-    return referrals
-
-
-def active_cases(actor, *, limit: int = 100) -> list[Referral]:
-    """Referrals to the user's provider whose case is being delivered or awaits police."""
-    with transaction.atomic():
-        referrals = list(
-            visible(actor, Referral)
-            .filter(case__status__in=["in_progress", "breached", "decided", "completed"])
-            .select_related("case__person", "case__disposal")
-            .order_by("case__disposal__deadline", "id")[:limit])
-        if referrals:
-            record(actor=actor, operation=Operation.CONSULTATION,
-                   justification="Provider case list", subjects=[r.case.person for r in referrals])
     return referrals
 
 

@@ -15,6 +15,7 @@ from diversion.audit.services import record
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
 from diversion.cases.services import transition
+from diversion.delivery import notices
 from diversion.delivery.booking import (
     current_round,
     definition_for,
@@ -56,6 +57,7 @@ def record_contact(actor, case: Case, *, made_on: date, method: str,
         if outcome == ContactOutcome.CONTACTED and case.status == Status.REFERRED:
             transition(actor, case, Status.IN_PROGRESS, expected_version=case.version,
                        title="Provider made first contact")
+            notices.started(actor, case)
     return attempt
 
 
@@ -108,6 +110,7 @@ def record_register(actor, event: WorkshopEvent, marks: dict[int, tuple[str, str
                            title=f"Non-compliance: {label} at {event.session_id} "
                                  f"on {event.starts_on:%-d %B %Y}",
                            detail="Returned to police for a decision")
+                notices.missed_session(actor, case, held_on=event.starts_on)
             elif outcome == AttendanceOutcome.EXCUSED:
                 # An excused absence is not a breach; later places in the round would break
                 # the gap rule, so they are released and booked again.
@@ -166,6 +169,7 @@ def correct_attendance(actor, attendance: Attendance, *, outcome: str, reason: s
             transition(actor, case, Status.BREACHED, expected_version=case.version,
                        title=f"Non-compliance: {label} at {on} (mark corrected)",
                        detail=f"Returned to police for a decision. Correction: {why}")
+            notices.missed_session(actor, case, held_on=event.starts_on)
         elif not was_missed and not now_missed and case.status != Status.IN_PROGRESS:
             raise DeliveryRefused(
                 f"The case is {case.get_status_display().lower()}, so this mark can no "
@@ -283,6 +287,7 @@ def complete(actor, case: Case) -> Case:
         record(actor=actor, operation=Operation.DISCLOSURE, obj=case, subjects=[case.person],
                recipient=case.force.name,
                justification="Completion shared with the referring police force")
+        notices.completed(actor, case)
     return case
 
 

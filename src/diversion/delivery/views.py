@@ -14,6 +14,7 @@ from diversion.accounts.models import User
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
 from diversion.cases.services import StaleCase
+from diversion.core.paging import SearchForm
 from diversion.delivery import booking as booking_rules
 from diversion.delivery import compliance, forms, selectors, services
 from diversion.delivery.models import (
@@ -25,7 +26,6 @@ from diversion.delivery.models import (
     QuestionnaireResponse,
     WorkshopEvent,
 )
-from diversion.delivery.selectors import referral_queue
 from diversion.disposals.models import Referral
 from diversion.programmes import registry
 
@@ -34,9 +34,16 @@ from diversion.programmes import registry
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Referral queue: the landing page for this role."""
     today = timezone.localdate()
+    search = SearchForm(request.GET, label="Search cases in delivery",
+                        hint="A case reference or a name")
+    queue = selectors.referral_page(request.user, params=request.GET, waiting=True,
+                                    param="queue_page")
+    selectors.with_waiting(queue.items, today)
+    active = selectors.referral_page(request.user, params=request.GET, waiting=False,
+                                     terms=search.terms())
     return render(request, "delivery/home.html", {
-        "referrals": selectors.with_waiting(referral_queue(request.user), today),
-        "active": selectors.active_cases(request.user), "today": today})
+        "queue": queue, "active": active, "search": search, "form": search, "today": today},
+        status=400 if search.errors else 200)
 
 
 def _provider_case(request: AuthenticatedHttpRequest, pk: int, purpose: str) -> Case:

@@ -1,5 +1,6 @@
 """Demo contracts for the Solent PCC office: CARA £125K a year for 3 years and JUNO
-£90K a year for 4 years, both with Harbour Trust. Idempotent: existing rows are left alone."""
+£90K a year for 4 years, both with Harbour Trust; both demo forces' data-sharing agreements with
+the office (its regional view). Idempotent: existing rows are left alone."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from diversion.accounts.models import Organisation, User
+from diversion.administration.models import DataSharingAgreement
 from diversion.commissioning.aggregates import refresh
 from diversion.commissioning.models import CommissionedForce, Contract
 
@@ -38,4 +40,26 @@ def load(today: date) -> None:
                 target_referrals=referrals, target_starts=starts,
                 target_completions=completions, target_days_to_first_contact=14,
                 created_by=author)
+        _share(office, today)
     refresh()
+
+
+def _share(office: Organisation, today: date) -> None:
+    """Both demo forces share with the Solent PCC office (the regional view shows two forces)
+    and with the University of Wessex (its analyst, researcher.cho, can pool them in one
+    evaluation run), each agreement recorded by the force's own administrator."""
+    receivers = [office, *Organisation.objects.filter(code="wessex-uni")]
+    for receiver in receivers:
+        for code, admin_name, agreed_by in (
+                ("solent", "admin.brennan", "Deputy Chief Constable, Solent Constabulary"),
+                ("downshire", "admin.downshire", "Data Protection Officer, Downshire Police")):
+            force = Organisation.objects.filter(code=code).first()
+            admin = User.objects.filter(username=admin_name).first()
+            if force is None or admin is None or DataSharingAgreement.objects.filter(
+                    force=force, receiver=receiver).exists():
+                continue
+            DataSharingAgreement.objects.create(
+                force=force, receiver=receiver, agreed_by=agreed_by,
+                starts_on=date(today.year - 1, 4, 1), ends_on=None,
+                document_reference=f"DSA/{code.upper()}/{receiver.code.upper()}/001",
+                recorded_by=admin)

@@ -60,6 +60,8 @@ def build_historical_trial(force: Organisation, actor: User, people: int, *,
         cases = Case.objects.bulk_create([
             Case(reference=f"{prefix}-{force.code}-{i:05d}", force=force, person=p, offence=o,
                  programme_code=PROGRAMME, created_by=actor,
+                 created_at=timezone.make_aware(dt.datetime.combine(o.recorded_date,
+                                                                    dt.time(10))),
                  status="completed" if arm == "workshop" else "closed")
             for i, (p, o, arm) in enumerate(zip(persons, index_offences, arms, strict=True))])
         TrialAllocation.objects.bulk_create([

@@ -21,6 +21,16 @@ class ConsultationForm(VersionedForm):
         error_messages={"required": "Confirm that the person consents"})
 
 
+class CloseCaseForm(VersionedForm):
+    note = forms.CharField(
+        label="Note for the timeline (optional)", required=False, widget=forms.Textarea,
+        max_length=2000, help_text="For example, the outcome recorded on the crime record",
+        error_messages={"max_length": "The note must be 2,000 characters or fewer"})
+
+    def clean_note(self) -> str:
+        return self.cleaned_data["note"].strip()
+
+
 class CautionForm(VersionedForm):
     disposal_date = GovukDateField(label="Date of the caution")
     regime = forms.ChoiceField(label="Type of caution", widget=forms.RadioSelect,

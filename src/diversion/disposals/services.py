@@ -129,6 +129,28 @@ def confirm_consultation(*, actor: User, case: Case, expected_version: int,
     return case
 
 
+CLOSING_FROM: dict[str, str] = {
+    Status.CAUTIONED: "Cautioned with no programme condition",
+    Status.COMPLETED: "Programme completed",
+}
+
+
+def close_case(*, actor: User, case: Case, expected_version: int, note: str = "") -> Case:
+    """Close a case whose caution needs no more work: cautioned with no programme condition (a
+    trial's control arm), or the programme completed. The timeline keeps why and who."""
+    lifecycle.check(case.status, Status.CLOSED)
+    if case.status == Status.CAUTIONED and Referral.objects.filter(case=case).exists():
+        raise CaseRefused("The case was referred to a provider: it closes once the programme "
+                          "is completed")
+    why = CLOSING_FROM[case.status]
+    with transaction.atomic():
+        transition(actor, case, Status.CLOSED, expected_version=expected_version,
+                   title="Case closed", detail=f"{why}. {note}".strip() if note else why)
+        record(actor=actor, operation=Operation.ALTERATION, obj=case, subjects=[case.person],
+               justification=f"Case closed: {why.lower()}")
+    return case
+
+
 def trial_for(case: Case) -> tuple[TrialSpec | None, ProgrammeDefinition]:
     """The programme's trial if one is running for new cases, and the programme definition."""
     definition = registry.current(case.programme_code)

@@ -142,6 +142,28 @@ def randomise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.POLICE_WORK)
+def close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = case_for(request, pk, purpose="Closing the case")
+    if case.status == lifecycle.Status.CLOSED:
+        messages.success(request, "The case is already closed")
+        return redirect("disposals:detail", pk=case.pk)
+    form = forms.CloseCaseForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.close_case(actor=request.user, case=case,
+                                expected_version=form.cleaned_data["version"],
+                                note=form.cleaned_data["note"])
+        except (StaleCase, CaseRefused, lifecycle.InvalidTransition) as exc:
+            _refusal(form, exc)
+        else:
+            messages.success(request, "Case closed")
+            return redirect("disposals:detail", pk=case.pk)
+    return render(request, "disposals/close.html", {
+        "case": case, "form": form, "why": services.CLOSING_FROM.get(case.status)},
+        status=400 if form.errors else 200)
+
+
+@policy.rule(policy.POLICE_WORK)
 def caution(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Recording the caution")
     # A repeated submit, or the back button: the first caution stands, no second one.

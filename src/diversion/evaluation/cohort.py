@@ -1,13 +1,16 @@
 """Build an evaluation's inputs (cohort and offences) as Arrow tables from cases and records.
 
 Reads go through the access policy as the analyst who defined the run. People appear under a
-keyed pseudonym only (HMAC of the person id), never a name, date of birth or reference.
+keyed pseudonym only (HMAC of the person id), never a name, date of birth or reference. A pooled
+run draws from its pooled forces only, each still sharing under a data-sharing agreement, with
+the force's name as the engine's `stratum`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +22,10 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from diversion.accounts import policy
+from diversion.administration.models import DataSharingAgreement, in_force
 from diversion.cases.models import Case, Offence
 from diversion.core.ages import age_on
-from diversion.core.pseudonyms import pseudonym as keyed_pseudonym
+from diversion.core.pseudonyms import person_pseudonym
 from diversion.evaluation.models import Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
 from diversion.records.models import PersonLink
@@ -55,7 +59,7 @@ class Inputs:
 
 def pseudonym(person_id: int) -> str:
     """A stable keyed pseudonym: the same person gets the same id across runs."""
-    return keyed_pseudonym(str(person_id), length=16, key_prefix="evaluation-pseudonym:")
+    return person_pseudonym(person_id)
 
 
 def received_of(case: Case) -> str:
@@ -83,22 +87,69 @@ def _index_date(case: Case, basis: str, allocation: TrialAllocation | None) -> d
     return None
 
 
-def _cases(run: EvaluationRun):
+class NotShared(ValueError):
+    """A pooled force's data-sharing agreement is no longer in force."""
+
+
+def run_forces(run: EvaluationRun) -> dict[int, str]:
+    """The forces a run draws from (id -> name): its pooled forces, or its own force. A pooled
+    force whose agreement has been withdrawn or has ended stops the run (no silent drop)."""
+    pooled = {o.pk: o.name for o in run.pooled_forces.order_by("name")}
+    if not pooled:
+        return {run.force_id: ""}
+    shared = set(policy.visible(run.created_by, DataSharingAgreement)
+                 .filter(in_force(), receiver_id=run.force_id, force_id__in=pooled)
+                 .values_list("force_id", flat=True))
+    missing = sorted(name for pk, name in pooled.items() if pk not in shared)
+    if missing:
+        raise NotShared("no data-sharing agreement is in force any more for "
+                        + ", ".join(missing))
+    return pooled
+
+
+def _cases(run: EvaluationRun, forces: dict[int, str]):
     return (policy.visible(run.created_by, Case)
-            .filter(force_id=run.force_id)
+            .filter(force_id__in=list(forces))
             .select_related("person", "offence", "disposal", "referral"))
 
 
-def _trial_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
+def _assessment(run: EvaluationRun, forces: dict[int, str],
+                allocations: Iterable[TrialAllocation]) -> dict:
+    """The top of the CONSORT flow: the programme's cases assessed for eligibility in the run's
+    period (randomised in it, or recorded in it and never randomised), and of those not
+    randomised: found not eligible, still awaiting the decision, or eligible but not
+    randomised (awaiting the victim's views or consent, or not taken further). A case recorded
+    in the period but randomised outside it belongs to that other period's flow."""
+    allocated = {a.case_id: timezone.localdate(a.allocated_at) for a in allocations}
+    in_period = {pk for pk, day in allocated.items()
+                 if run.index_from <= day <= run.index_to}
+    never = {pk: status for pk, status in _cases(run, forces).filter(
+        programme_code=run.programme_code, created_at__date__gte=run.index_from,
+        created_at__date__lte=run.index_to).values_list("pk", "status")
+        if pk not in allocated}
+    counts = {"assessed_for_eligibility": len(in_period) + len(never), "not_eligible": 0,
+              "awaiting_eligibility_decision": 0, "eligible_not_randomised": 0}
+    for status in never.values():
+        if status == "ineligible":
+            counts["not_eligible"] += 1
+        elif status == "recorded":
+            counts["awaiting_eligibility_decision"] += 1
+        else:
+            counts["eligible_not_randomised"] += 1
+    return counts
+
+
+def _trial_rows(run: EvaluationRun, forces: dict[int, str], flow: dict) -> list[tuple]:
     trial = registry.current(run.programme_code).trial
     if trial is None:  # the definition form refuses this; a programme file may have changed
         raise ValueError(f"programme {run.programme_code!r} has no randomised trial")
     allocations = (policy.visible(run.created_by, TrialAllocation)
                    .filter(programme_code=run.programme_code, trial_code=trial.code,
-                           case__force_id=run.force_id)
+                           case__force_id__in=list(forces))
                    .order_by("allocated_at", "id"))
-    cases = _cases(run).in_bulk([a.case_id for a in allocations])
+    cases = _cases(run, forces).in_bulk([a.case_id for a in allocations])
     rows = []
+    flow.update(_assessment(run, forces, allocations))
     flow.update(randomised=0, outside_period=0, no_index_date=0, repeat_people=0)
     for allocation in allocations:
         case = cases.get(allocation.case_id)
@@ -111,8 +162,9 @@ def _trial_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
     return rows
 
 
-def _matched_rows(run: EvaluationRun, flow: dict) -> list[tuple]:
-    cases = _cases(run).filter(programme_code=run.programme_code).order_by("created_at", "id")
+def _matched_rows(run: EvaluationRun, forces: dict[int, str], flow: dict) -> list[tuple]:
+    cases = (_cases(run, forces).filter(programme_code=run.programme_code)
+             .order_by("created_at", "id"))
     rows = []
     flow.update(referred=0, not_counted=0, comparison_pool=0, outside_period=0,
                 no_index_date=0, repeat_people=0)
@@ -142,11 +194,13 @@ def build_inputs(run: EvaluationRun) -> Inputs:
     column is gathered once from the queries and becomes one typed Arrow (or numpy) array;
     sorting and the offence filters are done on the arrays."""
     flow: dict[str, int] = {}
-    rows = _trial_rows(run, flow) if run.design == Design.TRIAL else _matched_rows(run, flow)
+    forces = run_forces(run)
+    rows = (_trial_rows(run, forces, flow) if run.design == Design.TRIAL
+            else _matched_rows(run, forces, flow))
     seen: set[int] = set()
     columns: dict[str, list[Any]] = {name: [] for name in (
         "person", "group", "arm", "index_date", "received", "age", "male", "da_index",
-        "index_offence")}
+        "index_offence", "stratum")}
     for case, group, arm, received, allocation in rows:
         index = _index_date(case, run.index_basis, allocation)
         if index is None:
@@ -165,7 +219,8 @@ def build_inputs(run: EvaluationRun) -> Inputs:
                             ("age", age_on(case.person.date_of_birth, index)),
                             ("male", case.person.sex == "M"),
                             ("da_index", case.offence.domestic_abuse),
-                            ("index_offence", case.offence_id)):
+                            ("index_offence", case.offence_id),
+                            ("stratum", forces[case.force_id])):
             columns[name].append(value)
 
     people = pa.array(columns["person"], pa.int64())
@@ -176,6 +231,7 @@ def build_inputs(run: EvaluationRun) -> Inputs:
     offences, priors = _offences(run, drawn)
     data_end = run.created_at.date()
     meta = {b"data_end": data_end.isoformat().encode()}
+    pooled = {"stratum": pa.array(columns["stratum"], pa.string())} if run.pooled else {}
     cohort_table = pa.table({
         "person_id": pseudonyms,
         "group": pa.array(columns["group"], pa.string()),
@@ -187,6 +243,7 @@ def build_inputs(run: EvaluationRun) -> Inputs:
         # the priors table is in the cohort's row order
         "prior_offences": priors["prior_offences"].to_numpy().astype(np.float64),
         "da_index": np.asarray(columns["da_index"], dtype=np.float64),
+        **pooled,  # a pooled run: the force, which the engine stratifies by
     }).sort_by("person_id").replace_schema_metadata(meta)
     flow["cohort"] = cohort_table.num_rows
     flow["offences"] = offences.num_rows

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django import forms
+from typing import Any, cast
 
+from django import forms
+from django.db.models import QuerySet
+
+from diversion.accounts.models import Organisation
 from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form, ModelForm
 from diversion.evaluation.models import COVARIATES, Design, EvaluationRun, IndexBasis, WhoCounts
@@ -54,12 +58,28 @@ class EvaluationDefinitionForm(ModelForm):
         labels = {"title": "Name of this evaluation", "index_basis": "Index date",
                   "who_counts": "Who counts as treated (the denominator)"}
 
-    def __init__(self, *args, **kwargs):
+    forces = forms.ModelMultipleChoiceField(
+        label="Forces to pool", queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only forces with a data-sharing agreement in force with your organisation. "
+                  "Each force's cohort is drawn from its own data (pseudonymised), and the "
+                  "effects are stratified by force",
+        error_messages={"required": "Choose at least one force",
+                        "invalid_choice": "Choose only forces that share with your "
+                                          "organisation under an agreement in force"})
+
+    def __init__(self, *args: Any, pool_from: QuerySet[Organisation] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme_code"].choices = [
+        if pool_from is None:  # a force's analyst: the run is over their own force
+            del self.fields["forces"]
+        else:
+            cast(forms.ModelMultipleChoiceField, self.fields["forces"]).queryset = pool_from
+        cast(forms.ChoiceField, self.fields["programme_code"]).choices = [
             (d.code, d.name) for d in registry.all_definitions()]
         for name in ("design", "index_basis", "who_counts"):
-            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
+            field = cast(forms.ChoiceField, self.fields[name])
+            field.choices = [c for c in cast(list, field.choices) if c[0]]
 
     def clean_caliper_sd(self) -> float:
         value = self.cleaned_data.get("caliper_sd")

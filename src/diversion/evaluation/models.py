@@ -43,8 +43,14 @@ class EvaluationRun(models.Model):
         TOO_SMALL = "too_small", "Cohort too small"
         FAILED = "failed", "Failed"
 
+    # The organisation the run belongs to: the analyst's force, or for a pooled run the PCC
+    # office or research partner the pooled forces share with.
     force = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                               related_name="+")
+    # A pooled run: the forces whose cohorts it pools (each under a data-sharing agreement
+    # with `force`), the force as the engine's stratum. Empty: the run's own force only.
+    pooled_forces = models.ManyToManyField("accounts.Organisation", blank=True,
+                                           related_name="+")
     title = models.CharField(max_length=120)
     programme_code = models.CharField(max_length=40)
     design = models.CharField(max_length=10, choices=Design.choices)
@@ -76,6 +82,10 @@ class EvaluationRun(models.Model):
 
     def __str__(self) -> str:
         return f"Evaluation run {self.pk}: {self.title}"
+
+    @property
+    def pooled(self) -> bool:
+        return bool(self.pk) and self.pooled_forces.exists()
 
     @property
     def windows(self) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ from django.utils.safestring import SafeString
 
 from diversion.core import charts
 from diversion.evaluation.models import Design, EvaluationRun
+from diversion.programmes import registry
 
 SCOPE_NAMES = {"any": "any offence", "da": "domestic-abuse offences", "same_victim":
                "offences against the same victim"}
@@ -96,6 +97,9 @@ def tables(run: EvaluationRun) -> list[Table]:
             ["Treated not matched", matching["treated_unmatched"]],
             ["Comparison pool", matching["controls"]],
             ["Comparison people used", matching["controls_used"]]]))
+    strata = (result.get("data") or {}).get("strata")
+    if strata:
+        found.append(_forces_table(run, strata, treated, control))
     balance = result.get("balance")
     if balance:
         found.append(Table("balance", "Balance of the groups as drawn",
@@ -162,6 +166,33 @@ def tables(run: EvaluationRun) -> list[Table]:
     return found
 
 
+def _forces_table(run: EvaluationRun, strata: dict, treated: str, control: str) -> Table:
+    """A pooled run's per-force sizes: each force's arms in the cohort, and in the primary
+    outcome's analysis (full follow-up) with that force's own difference and its weight in the
+    Mantel–Haenszel estimate."""
+    analysed = {s["stratum"]: s for s in (primary(run) or {}).get("strata") or []}
+    total = sum(s["mantel_haenszel_weight"] for s in analysed.values()) or None
+    rows = []
+    for force, sizes in strata.items():
+        a = analysed.get(force, {})
+        weight = a.get("mantel_haenszel_weight")
+        rows.append([force, sizes["treated_rows"], sizes["control_rows"],
+                     a.get("people_treated", 0), a.get("people_control", 0),
+                     _pct(a.get("risk_difference")),
+                     _pct(weight / total) if total and weight is not None else ""])
+    return Table("forces", f"Forces pooled (the force is the stratum; primary outcome: "
+                 f"{run.window_days} days, {SCOPE_NAMES.get(run.scope, run.scope)})",
+                 ["Force", f"Cohort, {treated}", f"Cohort, {control}",
+                  f"Analysed, {treated}", f"Analysed, {control}", "Difference in the force",
+                  "Weight in the pooled difference"], rows)
+
+
+def pooled_forces(run: EvaluationRun) -> list[str]:
+    """The forces a pooled run drew from, by name (empty for a force's own run)."""
+    return list(run.pooled_forces.order_by("name").values_list("name", flat=True)) \
+        if run.pk else []
+
+
 RERUN = ("This run's result was stored by an earlier version of the evaluation engine, which "
          "did not record the survival curves or the balance of the groups: run the evaluation "
          "again to see them.")
@@ -200,6 +231,7 @@ def _survival_at(points: list, day: int) -> float:
 
 def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
     d = (run.result or {}).get("definitions", {})
+    pooled = pooled_forces(run)
     return [
         ("Design", run.get_design_display()),
         ("Index date", run.get_index_basis_display()),
@@ -209,11 +241,61 @@ def definitions(run: EvaluationRun) -> list[tuple[str, str]]:
         ("Who counts as treated", run.get_who_counts_display() if run.design == Design.MATCHED
          else "Everyone randomised (intention to treat); the complier-average effect uses "
               "those who started or completed"),
+        *([("Forces pooled", ", ".join(pooled))] if pooled else []),
+        *([("Stratified", d["stratified"])] if d.get("stratified") else []),
         ("Denominator", d.get("denominator", "")),
         ("Data end", d.get("data_end", "")),
         ("Harm table version", d.get("harm_table_version", "")),
         ("Inputs fingerprint (SHA-256)", run.fingerprint),
     ]
+
+
+RECEIVED = {"none": "Did not start the programme", "started": "Started, not completed",
+            "completed": "Completed the programme"}
+
+
+def _n(value: int) -> str:
+    return f"n = {value:,}"
+
+
+def consort_diagram(run: EvaluationRun) -> SafeString | None:
+    """The CONSORT flow of a trial run: assessed, excluded, randomised, allocated (with what
+    each arm received), lost to follow-up and analysed at the primary window."""
+    consort = (run.result or {}).get("consort")
+    if not consort or not consort.get("randomised"):
+        return None
+    flow = run.flow or {}
+    rows: list[list[charts.FlowBox]] = []
+    aside: dict[int, charts.FlowBox] = {}
+    arms = list(consort["randomised"])
+    trial = registry.current(run.programme_code).trial
+    names = ({"treatment": trial.programme_arm,
+              "control": next((a for a in trial.arms if a != trial.programme_arm), "control")}
+             if trial is not None else {})
+    if "assessed_for_eligibility" in flow:
+        rows.append([charts.FlowBox(("Assessed for eligibility",
+                                     _n(flow["assessed_for_eligibility"])))])
+        excluded = (flow["not_eligible"] + flow["awaiting_eligibility_decision"]
+                    + flow["eligible_not_randomised"])
+        aside[0] = charts.FlowBox((
+            f"Excluded ({_n(excluded)})", f"Not eligible: {flow['not_eligible']:,}",
+            f"Awaiting a decision: {flow['awaiting_eligibility_decision']:,}",
+            f"Eligible, not randomised: {flow['eligible_not_randomised']:,}"))
+    rows.append([charts.FlowBox(("Randomised in the period",
+                                 _n(sum(consort["randomised"].values()))))])
+    received = consort.get("received") or {}
+    rows.append([charts.FlowBox((
+        f"Allocated to {names.get(arm, arm)}", _n(consort["randomised"][arm]),
+        *(f"{RECEIVED.get(kind, kind)}: {n:,}" for kind, n in received.get(arm, {}).items()
+          if n))) for arm in arms])
+    primary_key = f"{run.window_days} days"
+    incomplete = (consort.get("follow_up_incomplete") or {}).get(primary_key, {})
+    analysed = (consort.get("analysed") or {}).get(primary_key, {})
+    rows.append([charts.FlowBox((f"Follow-up at {run.window_days} days",
+                                 f"Not yet complete: {incomplete.get(arm, 0):,}"))
+                 for arm in arms])
+    rows.append([charts.FlowBox(("Analysed", _n(analysed.get(arm, 0)))) for arm in arms])
+    return charts.flow_diagram("CONSORT flow diagram of the trial", rows, aside)
 
 
 def figures(run: EvaluationRun) -> dict[str, SafeString]:
@@ -229,6 +311,9 @@ def figures(run: EvaluationRun) -> dict[str, SafeString]:
          "low": (o["prevalence"]["risk_difference_ci"] or [None, None])[0],
          "high": (o["prevalence"]["risk_difference_ci"] or [None, None])[1]}
         for o in result.get("outcomes", [])])
+    consort = consort_diagram(run)
+    if consort is not None:
+        found["consort"] = consort
     for window, found_curves in curves(run).items():
         by_label = {c["label"]: c for c in (found_curves["treated"], found_curves["control"])}
         found[f"survival_{window}"] = charts.km_chart(

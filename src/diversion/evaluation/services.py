@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import pyarrow.compute as pc
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from diversion.accounts import policy
+from diversion.accounts.models import Organisation
+from diversion.administration.models import DataSharingAgreement, in_force
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.evaluation.cohort import build_inputs
+from diversion.evaluation.cohort import NotShared, build_inputs
 from diversion.evaluation.models import COVARIATES, Design, EvaluationRun, HeadlineSignOff
 
 logger = logging.getLogger(__name__)
@@ -31,13 +35,28 @@ def minimum_match_rate() -> float:
     return float(getattr(settings, "EVALUATION_MINIMUM_MATCH_RATE", DEFAULT_MINIMUM_MATCH_RATE))
 
 
-def define_run(actor, data: dict) -> EvaluationRun:
-    """Save a run's definition and queue it."""
+class PooledRunRefused(Exception):
+    """A pooled run names a force that does not share with the analyst's organisation."""
+
+
+def define_run(actor, data: dict, *, forces: Sequence[Organisation] = ()) -> EvaluationRun:
+    """Save a run's definition and queue it. `forces`: a pooled run's forces, each of which
+    must share with the analyst's organisation (a PCC office or research partner) under a
+    data-sharing agreement in force; the run draws from them only."""
     from diversion.evaluation.tasks import run_evaluation_task
 
     with transaction.atomic():
+        if forces:
+            shared = set(policy.visible(actor, DataSharingAgreement)
+                         .filter(in_force(), receiver_id=actor.organisation_id,
+                                 force__in=forces).values_list("force_id", flat=True))
+            refused = sorted(f.name for f in forces if f.pk not in shared)
+            if refused:
+                raise PooledRunRefused("No data-sharing agreement with your organisation is "
+                                       "in force for " + ", ".join(refused))
         run = EvaluationRun.objects.create(force_id=actor.organisation_id, created_by=actor,
                                            **data)
+        run.pooled_forces.set(forces)
         transaction.on_commit(lambda: run_evaluation_task.enqueue(run.pk))
     return run
 
@@ -118,6 +137,10 @@ def run_evaluation(run_id: int) -> EvaluationRun:
             run.result = evaluation.to_dict()
             run.status = EvaluationRun.Status.DONE
             run.message = ""
+    except NotShared as error:
+        run.status = EvaluationRun.Status.FAILED
+        run.message = (f"The pooled run could not draw its cohort: {error}. Define a new run "
+                       "over the forces that still share.")
     except reoffending.InputError as error:
         run.status = EvaluationRun.Status.FAILED
         run.message = f"The engine refused the inputs: {error}"

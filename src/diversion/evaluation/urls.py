@@ -11,5 +11,6 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run_detail"),
     path("runs/<int:pk>/headline/", views.run_headline, name="run_headline"),
     path("runs/<int:pk>/report.html", views.run_report_html, name="run_report_html"),
+    path("runs/<int:pk>/report.pdf", views.run_report_pdf, name="run_report_pdf"),
     path("runs/<int:pk>/<slug:table>.csv", views.run_table_csv, name="run_table_csv"),
 ]

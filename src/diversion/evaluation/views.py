@@ -8,17 +8,23 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
+from diversion.accounts.models import Organisation
+from diversion.administration.models import RECEIVER_KINDS, DataSharingAgreement, in_force
 from diversion.audit.models import Operation
 from diversion.audit.services import record
+from diversion.core import pdf
+from diversion.core.paging import paginate
 from diversion.core.spreadsheet import safe_row
 from diversion.evaluation import report
 from diversion.evaluation.forms import EvaluationDefinitionForm, HeadlineForm
 from diversion.evaluation.models import EvaluationRun, HeadlineSignOff
 from diversion.evaluation.selectors import runs_for
 from diversion.evaluation.services import (
+    PooledRunRefused,
     SignOffRefused,
     approve_headline,
     define_run,
@@ -32,15 +38,34 @@ from diversion.evaluation.stylesheet import inline_css
 @policy.rule(policy.ANALYSIS)
 def home(request: HttpRequest) -> HttpResponse:
     """Evaluations: the landing page for this role."""
-    return render(request, "evaluation/home.html", {"runs": runs_for(request.user)[:50]})
+    runs = paginate(runs_for(request.user).order_by("-created_at", "-id"), request.GET)
+    return render(request, "evaluation/home.html", {"runs": runs})
+
+
+def _pool_from(request: HttpRequest):
+    """The forces an analyst of a PCC office or research partner may pool (those sharing with
+    their organisation under an agreement in force); None for a force's analyst."""
+    org = request.user.organisation  # type: ignore[union-attr]
+    if org is None or org.kind not in RECEIVER_KINDS:
+        return None
+    shared = (policy.visible(request.user, DataSharingAgreement)
+              .filter(in_force(), receiver_id=org.pk).values("force_id"))
+    return policy.visible(request.user, Organisation).filter(
+        pk__in=shared, kind="police_force").order_by("name")
 
 
 @policy.rule(policy.ANALYSIS)
 def run_new(request: HttpRequest) -> HttpResponse:
-    form = EvaluationDefinitionForm(request.POST or None)
+    form = EvaluationDefinitionForm(request.POST or None, pool_from=_pool_from(request))
     if request.method == "POST" and form.is_valid():
-        run = define_run(request.user, form.cleaned_data)
-        return redirect("evaluation:run_detail", pk=run.pk)
+        data = dict(form.cleaned_data)
+        forces = list(data.pop("forces", None) or [])
+        try:
+            run = define_run(request.user, data, forces=forces)
+        except PooledRunRefused as refusal:
+            form.add_error("forces", str(refusal))
+        else:
+            return redirect("evaluation:run_detail", pk=run.pk)
     return render(request, "evaluation/run_new.html",
                   {"form": form, "minimum": minimum_cohort(),
                    "minimum_match_rate": round(100 * minimum_match_rate())})
@@ -58,7 +83,7 @@ def _context(run: EvaluationRun) -> dict:
             "figures": report.figures(run) if done else {},
             "verdict": report.verdict_words(run) if done else "",
             "rerun": report.needs_rerun(run) if done else "",
-            "definitions": report.definitions(run)}
+            "definitions": report.definitions(run), "pooled": report.pooled_forces(run)}
 
 
 @policy.rule(policy.ANALYSIS)
@@ -124,6 +149,22 @@ def run_report_html(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="evaluation-{run.pk}.html"'
     return response
+
+
+@policy.rule(policy.ANALYSIS)
+def run_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as a tagged PDF, with the same charts and tables, made on the server."""
+    run = _visible_run(request, pk)
+    if run.status != EvaluationRun.Status.DONE:
+        raise Http404
+    try:
+        body = pdf.render(render_to_string("evaluation/report_pdf.html", _context(run)))
+    except pdf.PdfUnavailable:
+        return pdf.unavailable(request, alternative="Download the report as HTML instead.",
+                               back=reverse("evaluation:run_detail", args=[run.pk]))
+    with transaction.atomic():
+        _disclose(request, run, "report (PDF)")
+    return pdf.response(body, f"evaluation-{run.pk}.pdf")
 
 
 @policy.rule(policy.ANALYSIS)

@@ -76,6 +76,11 @@ class ImportBatch(models.Model):
     rows_updated = models.PositiveIntegerField(default=0)
     rows_unchanged = models.PositiveIntegerField(default=0)
     unknown_codes = models.JSONField(default=dict, blank=True)  # code -> rows
+    # Progress the worker writes as it goes (per chunk of rows, then per stage), for the page.
+    started_at = models.DateTimeField(null=True, blank=True)  # when the rows began to be checked
+    rows_merged = models.PositiveIntegerField(default=0)
+    rows_to_link = models.PositiveIntegerField(default=0)
+    rows_linked = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -94,6 +99,26 @@ class ImportBatch(models.Model):
         if not self.rows_total:
             return 0
         return min(100, round(100 * self.rows_processed / self.rows_total))
+
+    def seconds_remaining(self, now=None) -> int | None:
+        """Time left to check the rows at the rate so far; None before there is a rate or
+        after the rows are checked (merging and linking have no row-by-row rate)."""
+        if self.status != self.Status.STAGING or not self.started_at \
+                or not self.rows_processed or not self.rows_total:
+            return None
+        elapsed = ((now or timezone.now()) - self.started_at).total_seconds()
+        left = max(self.rows_total - self.rows_processed, 0)
+        return round(elapsed * left / self.rows_processed)
+
+    @property
+    def time_remaining(self) -> str:
+        seconds = self.seconds_remaining()
+        if seconds is None:
+            return ""
+        if seconds < 60:
+            return "less than a minute"
+        minutes = round(seconds / 60)
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
 
     @property
     def in_progress(self) -> bool:

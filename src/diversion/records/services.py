@@ -223,7 +223,9 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
     with transaction.atomic():
         staging.clear(batch.pk)
         RejectedRow.objects.filter(batch=batch).delete()
-        _set(batch, status=ImportBatch.Status.STAGING, rows_processed=0, problem="")
+        _set(batch, status=ImportBatch.Status.STAGING, rows_processed=0, rows_accepted=0,
+             rows_rejected=0, rows_merged=0, rows_to_link=0, rows_linked=0, problem="",
+             started_at=timezone.now())
     try:
         _stage_all(batch, chunk_rows, uploads.path_of(stored_name))
     except ExtractError as exc:
@@ -244,6 +246,7 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
                                  "updated, prior versions kept")
         _set(batch, rows_inserted=counts.inserted, rows_updated=counts.updated,
              rows_unchanged=counts.unchanged,
+             rows_merged=counts.inserted + counts.updated + counts.unchanged,
              status=ImportBatch.Status.LINKING if link else ImportBatch.Status.DONE,
              finished_at=None if link else timezone.now(), stored_name="")
     # The file is no longer needed once its rows are merged (data minimisation).

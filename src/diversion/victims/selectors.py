@@ -6,17 +6,20 @@ row cannot be written, `ProcessingLogError` propagates and nothing is returned.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from diversion.accounts.policy import visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.cases.models import Case
+from diversion.cases.models import Case, Relationship
+from diversion.core.paging import Listing, paginate
 from diversion.victims.models import (
     CONTACT_FIELDS,
     CaseVictim,
@@ -51,6 +54,11 @@ class PoliceOutcome:
 
 NOT_CONSULTED = PoliceOutcome(consulted=False, outcome="", outcome_label="Not yet consulted",
                               risk_raised=False)
+# An offence with no individual victim (e.g. possession of drugs) has nobody to consult: the
+# consultation gate stands satisfied, and says why, unless a victim has been linked to the case.
+NO_INDIVIDUAL_VICTIM = PoliceOutcome(
+    consulted=True, outcome="no_individual_victim",
+    outcome_label="No individual victim: no victim consultation is needed", risk_raised=False)
 
 
 def police_outcome(case) -> PoliceOutcome:
@@ -58,6 +66,10 @@ def police_outcome(case) -> PoliceOutcome:
     completed = list(Consultation.objects.filter(case=case, is_draft=False)
                      .order_by("-completed_at", "-id"))
     if not completed:
+        if (case.offence.relationship == Relationship.NO_VICTIM
+                and not case.offence.domestic_abuse
+                and not CaseVictim.objects.filter(case=case).exists()):
+            return NO_INDIVIDUAL_VICTIM
         return NOT_CONSULTED
     latest = completed[0]
     return PoliceOutcome(
@@ -162,16 +174,23 @@ def case_matches(actor, reference: str) -> list[CaseMatch]:
 
 @dataclass
 class HomeQueue:
-    victims: list[Victim]
+    victims: Listing
     awaiting_consultation: list[CaseVictim]
     draft_consultations: list[Consultation]
     open_alerts: list[SafeguardingAlert]
     figure: PositiveChangeFigure
 
 
-def home_queue(actor) -> HomeQueue:
+def home_queue(actor, *, params: QueryDict | None = None,
+               terms: Sequence[str] = ()) -> HomeQueue:
+    """The victim worker's landing page: one page of the service's victims (narrowed by each
+    search word, matched against names), consultations due and drafts, urgent alerts."""
+    found = visible(actor, Victim)
+    for term in terms:
+        found = found.filter(Q(given_name__icontains=term) | Q(family_name__icontains=term))
     with transaction.atomic():
-        victims = list(visible(actor, Victim).order_by("family_name", "given_name")[:200])
+        victims = paginate(found.order_by("family_name", "given_name", "id"),
+                           params if params is not None else QueryDict())
         completed = Consultation.objects.filter(case=OuterRef("case"), victim=OuterRef("victim"),
                                                 is_draft=False)
         awaiting = list(visible(actor, CaseVictim).filter(~Exists(completed))
@@ -181,9 +200,10 @@ def home_queue(actor) -> HomeQueue:
         alerts = list(visible(actor, SafeguardingAlert)
                       .filter(urgent=True, lifted_at__isnull=True)
                       .select_related("victim", "case"))
-        if victims:
-            record(actor=actor, operation=Operation.CONSULTATION, subjects=victims,
-                   justification="Victim worker's list of victims to contact")
+        if victims.items:
+            record(actor=actor, operation=Operation.CONSULTATION, subjects=victims.items,
+                   justification="Victim worker's list of victims to contact"
+                                 + (" (search)" if terms else ""))
         figure = positive_change_figure(victim_service_ids=[actor.organisation_id])
     return HomeQueue(victims=victims, awaiting_consultation=awaiting,
                      draft_consultations=drafts, open_alerts=alerts,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from diversion.audit.models import Operation
 from diversion.audit.services import record
+from diversion.notifications.models import Kind
+from diversion.notifications.services import notify, users_with_role
 from diversion.victims.models import (
     CONTACT_FIELDS,
     CaseVictim,
@@ -116,6 +116,28 @@ def record_follow_up(actor, *, victim: Victim, case, point: str, contacted_on,
     return follow_up
 
 
+def _referrer(case):
+    """The police user who referred the case, if it has been referred (read at run time: the
+    referral belongs to a higher app)."""
+    referral = getattr(case, "referral", None)  # a missing one raises an AttributeError
+    return referral.referred_by if referral is not None else None
+
+
+def tell_victim_workers(actor, case, *, point: str, once_key: str = "") -> None:
+    """A case reached a victim follow-up point: tell the victim workers of each victim service
+    with a victim on the case. The email names the case reference and the point only."""
+    services = (CaseVictim.objects.filter(case=case)
+                .values_list("victim__victim_service_id", flat=True).distinct())
+    workers = [user for service_id in services
+               for user in users_with_role(organisation_id=service_id, roles=["victim_worker"])]
+    if workers:
+        notify(actor, recipients=workers, kind=Kind.VICTIM_FOLLOW_UP,
+               subject=f"Victim follow-up due on case {case.reference}",
+               body=(f"Case {case.reference} has reached a victim follow-up point: {point}.\n"
+                     "Sign in to see the victims to contact."),
+               link=reverse("victims:home"), about=("cases.Case", case.pk), once_key=once_key)
+
+
 def _raise_alert(actor, *, victim: Victim, case, urgent: bool, details: str) -> SafeguardingAlert:
     alert = SafeguardingAlert.objects.create(case=case, victim=victim, raised_by=actor,
                                              urgent=urgent, details=details)
@@ -123,15 +145,12 @@ def _raise_alert(actor, *, victim: Victim, case, urgent: bool, details: str) -> 
     record(actor=actor, operation=Operation.DISCLOSURE, obj=alert, subjects=[victim],
            recipient=recipient,
            justification="Safeguarding duty: police told that a risk was raised (no details)")
-    officer = case.created_by
-    if officer.email:
-        # The email says only that an alert exists and where to sign in: no victim details.
-        body = (f"A victim service raised a safeguarding risk on case {case.reference}"
-                f"{' and paused its workshop bookings' if urgent else ''}.\n\n"
-                f"Sign in to Diversion to see it: {reverse('victims:police_alerts')}\n")
-        transaction.on_commit(lambda: send_mail(
-            f"Safeguarding alert on case {case.reference}", body,
-            settings.DEFAULT_FROM_EMAIL, [officer.email], fail_silently=True))
+    # Urgent kind: sent whatever the officer chose. Only that an alert exists and where to look.
+    notify(actor, recipients=[case.created_by, _referrer(case)], kind=Kind.SAFEGUARDING_ALERT,
+           subject=f"Safeguarding alert on case {case.reference}",
+           body=(f"A victim service raised a safeguarding risk on case {case.reference}"
+                 f"{' and paused its workshop bookings' if urgent else ''}."),
+           link=reverse("victims:police_alerts"), about=("cases.Case", case.pk))
     return alert
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
 from diversion.audit.services import ProcessingLogError
+from diversion.core.paging import SearchForm
 from diversion.victims import forms, selectors, services, stepup
 from diversion.victims.models import CONTACT_FIELDS, CaseVictim, SafeguardingAlert, Victim
 
@@ -66,8 +67,11 @@ def fail_closed(view):
 @fail_closed
 def home(request: HttpRequest) -> HttpResponse:
     """Victims to contact: the landing page for this role."""
-    queue = selectors.home_queue(request.user)
-    return render(request, "victims/home.html", {"queue": queue})
+    search = SearchForm(request.GET, label="Search victims", hint="A name")
+    queue = selectors.home_queue(request.user, params=request.GET, terms=search.terms())
+    return render(request, "victims/home.html", {"queue": queue, "search": search,
+                                                  "form": search},
+                  status=400 if search.errors else 200)
 
 
 @policy.rule(VICTIM_WORK)

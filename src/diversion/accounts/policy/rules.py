@@ -50,6 +50,9 @@ PROVIDER_WORK = Rule("provider_work", "Facilitators and provider managers.", rol
 VICTIM_WORK = Rule("victim_work", "Victim workers in a victim service.", roles=VICTIM_WORKERS)
 ANALYSIS = Rule("analysis", "Analysts and evaluators.", roles=frozenset({Role.ANALYST}))
 COMMISSIONING = Rule("commissioning", "Commissioners in a PCC office.", roles=COMMISSIONER)
+REGIONAL = Rule("regional", "Commissioners, and analysts of a PCC office or research partner: "
+                "forces' aggregates shared under a data-sharing agreement (the scopes decide "
+                "which forces).", roles=COMMISSIONER | {Role.ANALYST})
 USER_ADMIN = Rule("user_admin", "Administrators, for their own organisation only.",
                   roles=frozenset({Role.ADMINISTRATOR}))
 AUDIT = Rule("audit", "Auditors reading the processing log (DPA 2018 s.62(4) purposes).",
@@ -57,6 +60,13 @@ AUDIT = Rule("audit", "Auditors reading the processing log (DPA 2018 s.62(4) pur
 PROGRAMME_ADMIN = Rule("programme_admin",
                        "Administrators reading the loaded programme definitions.",
                        roles=frozenset({Role.ADMINISTRATOR}))
+RETENTION = Rule("retention",
+                 "Administrators reviewing their organisation's records past their retention "
+                 "date (delete or keep).", roles=frozenset({Role.ADMINISTRATOR}))
+SUBJECT_ACCESS = Rule("subject_access",
+                      "Administrators and auditors handling their own organisation's "
+                      "subject-access requests.",
+                      roles=frozenset({Role.ADMINISTRATOR, Role.AUDITOR}))
 PUBLIC_STATISTICS = Rule("public_statistics",
                          "Anyone: published statistics releases (aggregates only).", public=True)
 
@@ -74,7 +84,8 @@ API_COMMISSIONING = Rule("api_commissioning", "API clients of a PCC office with 
 
 RULES: tuple[Rule, ...] = (
     PUBLIC, SIGNED_IN, SECOND_STEP, POLICE_WORK, PROVIDER_WORK, VICTIM_WORK, ANALYSIS,
-    COMMISSIONING, USER_ADMIN, AUDIT, PROGRAMME_ADMIN, PUBLIC_STATISTICS,
+    COMMISSIONING, REGIONAL, USER_ADMIN, AUDIT, PROGRAMME_ADMIN, RETENTION, SUBJECT_ACCESS,
+    PUBLIC_STATISTICS,
     API_REFERENCE, API_POLICE, API_PROVIDER, API_ANALYSIS, API_COMMISSIONING,
 )
 

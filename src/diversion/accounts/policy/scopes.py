@@ -7,14 +7,18 @@ to them (attendance and completion are shared with the police; notes, questionna
 assessments and contact attempts are not); victims' records are sealed to their own victim
 service; analysts of a force see its records pseudonymised (field rules) and its runs;
 commissioners see their own office's contracts and releases, and case counts only as
-aggregates for the forces their office oversees; auditors see their organisation's logs.
+aggregates for the forces their office oversees; a force's aggregates also reach a PCC office
+or research partner (its commissioners and analysts) while the force's data-sharing agreement
+with it is in force (`_agreed_forces`, the one place that decides it); auditors see their
+organisation's logs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Q, QuerySet
 
 from diversion.accounts.policy.rules import COMMISSIONER, POLICE, PROVIDER
 from diversion.accounts.roles import Role
@@ -24,6 +28,22 @@ NOBODY = Q(pk__in=[])
 
 def _is_force_analyst(user) -> bool:
     return user.role == Role.ANALYST and user.organisation.kind == "police_force"
+
+
+def _is_receiving_analyst(user) -> bool:
+    """An analyst of a PCC office or a research partner (a regional or national view)."""
+    return user.role == Role.ANALYST and user.organisation.kind in RECEIVER_KINDS
+
+
+RECEIVER_KINDS = ("commissioner", "research_partner")
+
+
+def _agreed_forces(user) -> QuerySet:
+    """The forces whose data-sharing agreement with the user's organisation is in force today
+    (started, not ended, not withdrawn): their ids, as a subquery. A withdrawal stops every
+    read that goes through it at once."""
+    agreement = apps.get_model("administration", "DataSharingAgreement")
+    return agreement.objects.filter(receiver_id=user.organisation_id).live().values("force_id")
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -38,11 +58,17 @@ def _users(user) -> Q:
 
 def _organisations(user) -> Q:
     """Everyone: their own organisation; commissioners also the names of providers and of the
-    forces their office oversees (to choose in contracts and filters)."""
+    forces their office oversees (to choose in contracts and filters); commissioners and
+    receiving analysts the forces sharing with them under an agreement in force; a police
+    force's administrators the PCC offices and research partners (an agreement's receiver)."""
     found = Q(pk=user.organisation_id)
     if user.role in COMMISSIONER:
         found |= Q(kind="provider") | Q(
             commissioned_by__commissioner_office_id=user.organisation_id)
+    if user.role in COMMISSIONER or _is_receiving_analyst(user):
+        found |= Q(pk__in=_agreed_forces(user))
+    if user.role == Role.ADMINISTRATOR and user.organisation.kind == "police_force":
+        found |= Q(kind__in=RECEIVER_KINDS)
     return found
 
 
@@ -53,6 +79,18 @@ def _organisation_admins(user) -> Q:
     return NOBODY
 
 
+# --- administration ---------------------------------------------------------------------------
+
+def _sharing_agreements(user) -> Q:
+    """Administrators: agreements their organisation gave (a force) or received, history
+    included; commissioners and receiving analysts: those their organisation received."""
+    if user.role == Role.ADMINISTRATOR:
+        return Q(force_id=user.organisation_id) | Q(receiver_id=user.organisation_id)
+    if user.role in COMMISSIONER or _is_receiving_analyst(user):
+        return Q(receiver_id=user.organisation_id)
+    return NOBODY
+
+
 # --- audit ------------------------------------------------------------------------------------
 
 def _processing_log(user) -> Q:
@@ -60,6 +98,18 @@ def _processing_log(user) -> Q:
     if user.role == Role.AUDITOR:
         return Q(organisation_id=user.organisation_id)
     return NOBODY
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+def _own_notifications(user) -> Q:
+    """Everyone: the emails sent to themselves (kinds and states). Nobody else's."""
+    return Q(recipient_id=user.pk)
+
+
+def _own_choices(user) -> Q:
+    """Everyone: their own email choices. Nobody else's."""
+    return Q(user_id=user.pk)
 
 
 # --- programmes -------------------------------------------------------------------------------
@@ -77,9 +127,12 @@ def _programme_providers(user) -> Q:
 # --- cases ------------------------------------------------------------------------------------
 
 def _force_records(user) -> Q:
-    """Police decision makers and the force's own analysts: their force's records."""
+    """Police decision makers and the force's own analysts: their force's records; analysts of
+    a PCC office or research partner: those of the forces sharing with them (pooled runs)."""
     if user.role in POLICE or _is_force_analyst(user):
         return Q(force_id=user.organisation_id)
+    if _is_receiving_analyst(user):
+        return Q(force_id__in=_agreed_forces(user))
     return NOBODY
 
 
@@ -103,6 +156,8 @@ def _case_records_with_analysts(user) -> Q:
     field; analysts need them to build a run's pseudonymised cohort)."""
     if user.role in POLICE or _is_force_analyst(user):
         return Q(case__force_id=user.organisation_id)
+    if _is_receiving_analyst(user):
+        return Q(case__force_id__in=_agreed_forces(user))
     return NOBODY
 
 
@@ -150,9 +205,12 @@ def _safeguarding_alerts(user) -> Q:
 # --- disposals --------------------------------------------------------------------------------
 
 def _referrals(user) -> Q:
-    """Referrals: the referring force's police and analysts, and the provider referred to."""
+    """Referrals: the referring force's police and analysts, and the provider referred to;
+    analysts receiving the force's data under an agreement in force."""
     if user.role in POLICE or _is_force_analyst(user):
         return Q(case__force_id=user.organisation_id)
+    if _is_receiving_analyst(user):
+        return Q(case__force_id__in=_agreed_forces(user))
     if user.role in PROVIDER:
         return Q(provider_id=user.organisation_id)
     return NOBODY
@@ -201,6 +259,24 @@ def _force_analysts(user) -> Q:
     return NOBODY
 
 
+def _person_links(user) -> Q:
+    """Links of crime records to people: the force's analysts; analysts receiving the force's
+    data under an agreement in force (to count a pooled cohort's reoffending)."""
+    if _is_force_analyst(user):
+        return Q(force_id=user.organisation_id)
+    if _is_receiving_analyst(user):
+        return Q(force_id__in=_agreed_forces(user))
+    return NOBODY
+
+
+def _runs(user) -> Q:
+    """Evaluation runs: analysts of the organisation the run belongs to (a force, or for a
+    pooled run the PCC office or research partner)."""
+    if _is_force_analyst(user) or _is_receiving_analyst(user):
+        return Q(force_id=user.organisation_id)
+    return NOBODY
+
+
 def _batch_of_force_analysts(user) -> Q:
     """Rejection reports: whoever may see the import."""
     if _is_force_analyst(user):
@@ -210,7 +286,7 @@ def _batch_of_force_analysts(user) -> Q:
 
 def _run_records(user) -> Q:
     """Records hanging off an evaluation run: the analysts who may see the run."""
-    if _is_force_analyst(user):
+    if _is_force_analyst(user) or _is_receiving_analyst(user):
         return Q(run__force_id=user.organisation_id)
     return NOBODY
 
@@ -225,18 +301,44 @@ def _commissioner_office(user) -> Q:
 
 
 def _overseen_aggregates(user) -> Q:
-    """Commissioners: aggregate counts for the forces their office oversees. Nobody else."""
+    """Commissioners: aggregate counts for the forces their office oversees and for the forces
+    sharing with it under an agreement in force; analysts of a PCC office or research partner:
+    those of the forces sharing with their organisation. Nobody else."""
     if user.role in COMMISSIONER:
-        return Q(force__commissioned_by__commissioner_office_id=user.organisation_id)
+        # subqueries, not joins: a force overseen by two offices is still counted once
+        overseen = apps.get_model("commissioning", "CommissionedForce").objects.filter(
+            commissioner_office_id=user.organisation_id).values("force_id")
+        return Q(force_id__in=overseen) | Q(force_id__in=_agreed_forces(user))
+    if _is_receiving_analyst(user):
+        return Q(force_id__in=_agreed_forces(user))
+    return NOBODY
+
+
+# --- retention: the organisation's own reviews and subject-access requests --------------------
+
+def _retention_reviews(user) -> Q:
+    """Administrators: their own organisation's retention reviews. Nobody else."""
+    if user.role == Role.ADMINISTRATOR:
+        return Q(organisation_id=user.organisation_id)
+    return NOBODY
+
+
+def _subject_access_requests(user) -> Q:
+    """Administrators and auditors: their own organisation's subject-access requests."""
+    if user.role in (Role.ADMINISTRATOR, Role.AUDITOR):
+        return Q(organisation_id=user.organisation_id)
     return NOBODY
 
 
 SCOPES: dict[str, Callable[..., Q]] = {
     "accounts.Organisation": _organisations,
     "accounts.User": _users,
+    "administration.DataSharingAgreement": _sharing_agreements,
     "audit.IntegrityCheck": _processing_log,
     "audit.ProcessingLog": _processing_log,
     "audit.SecurityEvent": _processing_log,
+    "notifications.Notification": _own_notifications,
+    "notifications.OptOut": _own_choices,
     "programmes.ProgrammeProvider": _programme_providers,
     "programmes.ProgrammeVersion": _everyone,
     "cases.Case": _cases,
@@ -273,10 +375,10 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "records.ImportBatch": _force_analysts,
     "records.LinkCandidate": _force_analysts,
     "records.LinkageRun": _force_analysts,
-    "records.PersonLink": _force_analysts,
+    "records.PersonLink": _person_links,
     "records.RecordSource": _force_analysts,
     "records.RejectedRow": _batch_of_force_analysts,
-    "evaluation.EvaluationRun": _force_analysts,
+    "evaluation.EvaluationRun": _runs,
     "evaluation.HeadlineSignOff": _run_records,
     "commissioning.CommissionedForce": _commissioner_office,
     "commissioning.Contract": _commissioner_office,
@@ -286,6 +388,8 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "commissioning.StatisticsRelease": _commissioner_office,
     "commissioning.UnitCostVersion": _commissioner_office,
     "api.ApiClient": _organisation_admins,
+    "retention.RetentionReview": _retention_reviews,
+    "retention.SubjectAccessRequest": _subject_access_requests,
 }
 
 # Rows anyone may read without signing in. Only frozen, published aggregates belong here.

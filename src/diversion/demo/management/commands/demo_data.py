@@ -25,6 +25,7 @@ from diversion.demo.organisations import (
 from diversion.demo.people import build_force_people
 from diversion.demo.records import load_demo_records
 from diversion.demo.referrals import build_demo_cases
+from diversion.demo.retention import build_demo_retention
 from diversion.demo.victims import build_victims
 
 
@@ -82,6 +83,7 @@ class Command(BaseCommand):
         build_outcome_cohort(today)  # commissioning: delivered cohort
         load_commissioning(today)  # commissioning: contracts, aggregates
         load_demo_evaluation()  # evaluation runs: injected-effect trial
+        build_demo_retention(today)  # retention reviews and a subject-access request
         if not quiet:
             self.print_sign_ins()
 

@@ -1,0 +1,33 @@
+"""gunicorn settings for `make serve-production` (gunicorn -c python:diversion.gunicorn_conf).
+
+Sized for a small server (2 cores): a few processes, each with threads, because a page spends
+much of its time waiting on PostgreSQL. Every value can be overridden from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+_cores = os.cpu_count() or 1
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# One process per core plus one, so a core is busy while another process waits on the database.
+workers = int(os.environ.get("GUNICORN_WORKERS", str(_cores + 1)))
+# Threads share a process's memory; Django keeps one database connection per thread.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A process silent for 30 s is restarted. With threads a slow request (a large upload) does not
+# trip it; long work (imports, evaluation runs) is on the task worker anyway.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5  # behind a reverse proxy that keeps connections open
+# Recycle processes now and then, so slow growth of memory cannot build up.
+max_requests = 2000
+max_requests_jitter = 200
+# No runtime control socket: one default path would be shared by every server on the host.
+control_socket_disable = True
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
+errorlog = "-"
+# X-Forwarded-Proto is trusted only from the proxy on this host (SECURE_PROXY_SSL_HEADER).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
