@@ -257,6 +257,7 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "delivery.Goal": _provider_case_records,
     "delivery.NeedsAssessment": _provider_case_records,
     "delivery.OnwardReferral": _provider_case_records,
+    "delivery.OneToOneSession": _shared_case_records,
     "delivery.QuestionnaireResponse": _provider_case_records,
     "delivery.Reminder": _shared_case_records,
     "delivery.WorkshopEvent": _workshop_events,
