@@ -317,7 +317,7 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     **{f"disposals:{name}": _cases for name in
        ("detail", "consultation", "randomise", "caution", "statement", "victim_view")},
     **{f"delivery:{name}": _provider_cases for name in
-       ("case", "contact", "note", "goal", "onward", "complete", "book")},
+       ("case", "contact", "note", "goal", "onward", "complete", "book", "one_to_one")},
     "delivery:assessment": _assessed_cases,
     "delivery:questionnaire": _questionnaires,
     "delivery:register": _events,

@@ -4,8 +4,8 @@ One pair per person: a start score and an end score, or no end score yet. People
 start score are counted as "no end score", never dropped silently; the mean change and its 95%
 confidence interval use the people with both (a paired t-interval: mean ± t(0.975, n − 1) ×
 SD / √n). "Improved by a meaningful amount" is a change of at least `meaningful` points
-(SWEMWBS: about 3 metric points, Warwick Medical School's user guide; the programme file says
-which), "worsened" a change of at most −`meaningful`.
+(SWEMWBS: 3 metric points, the top of the 1 to 3 of Shah et al. 2018, Health Qual Life
+Outcomes 16:239; the programme file says which), "worsened" a change of at most −`meaningful`.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ def summarise_change(start: Sequence[float], end: Sequence[float | None], *,
         raise ValueError("start and end need one score each per person")
     if any(_missing(s) for s in start):
         raise ValueError("every person counted needs a start score")
-    changes = [float(e) - float(s) for s, e in zip(start, end, strict=True) if not _missing(e)]
+    changes = [float(e) - float(s) for s, e in zip(start, end, strict=True)
+               if e is not None and not _missing(e)]
     return summarise_changes(changes, no_end=len(start) - len(changes), meaningful=meaningful,
                              confidence=confidence)
 

@@ -23,7 +23,7 @@ from tests.factories import make_offence
 pytestmark = pytest.mark.django_db
 
 ITEMS = ["optimistic", "useful", "relaxed", "problems", "thinking", "close", "own_mind"]
-SWEMWBS = "JUNO: mean change in Change in SWEMWBS score"
+SWEMWBS = "JUNO: Change in SWEMWBS score, mean from start to end"
 IMPROVED = "JUNO: improved by a meaningful amount (3 points or more)"
 SINGLE = "Not reoffended within 12 months of completing (JUNO, single group)"
 

@@ -240,7 +240,7 @@ def _score_change(programme: str, changes: dict[int, int], no_end: int, limit: i
                 f"{summary.ci_high:+.2f})")
     found = [
         figures.Figure(
-            f"{programme}: mean change in {measure.name}", mean, "", denominator,
+            f"{programme}: {measure.name}, mean from start to end", mean, "", denominator,
             empty="No one has a start and an end score yet" if summary.paired == 0
             else WITHHELD,
             explanation=f"The mean of each person's end score minus start score over the "

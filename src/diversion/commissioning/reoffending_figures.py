@@ -360,8 +360,8 @@ def _single_group(section: Section, actor: User, filters, prog: str, limit: int)
     table.chart, table.chart_points = "", []
     protected = table.protected
     total = protected.total if protected is not None else disclosure.Cell(people, True)
-    value = (100 * clean / people if people and shareable(clean, people, limit)
-             and protected is not None and not protected.any_suppressed else None)
+    rate = (100 * clean / people if people and shareable(clean, people, limit)
+            and protected is not None and not protected.any_suppressed else None)
     section.heading = f"{prog}: reoffending (single group, no comparison)"
     section.about = [
         ("Figure", f"{headline.name} (single group)"),
@@ -373,7 +373,7 @@ def _single_group(section: Section, actor: User, filters, prog: str, limit: int)
         ("Not a comparison", NOT_A_COMPARISON),
     ]
     section.figures.append(figures.Figure(
-        f"{headline.name} ({prog}, single group)", value,
+        f"{headline.name} ({prog}, single group)", rate,
         f"people who completed and did not reoffend within {headline.window_days} days of "
         "completing", f"people who completed, with {headline.window_days} days of "
                       f"follow-up ({total.shown})", unit="%",

@@ -15,8 +15,8 @@ from diversion.cases.models import Person
 from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.commissioning_outcomes import build_outcome_cohort
 from diversion.demo.delivery import build_demo_delivery
-from diversion.demo.juno_cohort import build_juno_cohort
 from diversion.demo.evaluation import load_demo_evaluation
+from diversion.demo.juno_cohort import build_juno_cohort
 from diversion.demo.organisations import (
     DEMO_AUTHENTICATOR_KEY,
     DEMO_PASSWORD,
