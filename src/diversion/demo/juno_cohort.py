@@ -1,10 +1,10 @@
 """A demo JUNO cohort for the provider case page and the commissioner's dashboard.
 
-20 synthetic women referred to Harbour Trust for Solent over the last two years: one-to-one
-support sessions (the JUNO file's `one_to_ones`), SWEMWBS at the start and (for most) the end,
-and completions, 10 of them more than a year ago, 5 of whom have a later offence, so the
-dashboard's SWEMWBS change and JUNO's single-group figure ("not reoffended within 12 months
-of completing") show above the disclosure threshold. Writes go through the delivery services
+28 synthetic women referred to Harbour Trust for Solent: 16 in the last nine months (one-to-one
+support sessions, the JUNO file's `one_to_ones`; SWEMWBS at the start and, for 11, the end;
+completions), so the dashboard's default period shows the SWEMWBS change, and 12 who completed
+well over a year ago, 5 of whom have a later offence, for JUNO's single-group figure ("not
+reoffended within 12 months of completing"), all above the disclosure threshold. Writes go through the delivery services
 where they exist; cases, people and referrals are made directly, as the test builders do.
 Idempotent: nothing is added if the cohort exists.
 """
@@ -25,12 +25,13 @@ from diversion.delivery.services import record_contact, record_one_to_one, recor
 from diversion.disposals.models import Disposal, Referral
 
 PREFIX = "DEMO-JUNO-"
-SIZE = 20
+RECENT = 16  # referred in the last nine months
+SIZE = RECENT + 12  # and 12 referred 16 months to 2 years ago
 ITEMS = ["optimistic", "useful", "relaxed", "problems", "thinking", "close", "own_mind"]
 # Start answers, and the end answers' rise per item: +1 on every item is a meaningful change
 # (raw +7, about 4 to 6 metric points); 0 is no change; some have no end score yet.
 START = [2, 2, 3, 2, 3]
-RISE = [1, 1, 0, 1, 0, 1, 1, 0]
+RISE = [1, 0, 0, 1, 0, 1, 1, 0]
 FACTS = dict(admission=True, on_bail=False, court_order=False, community_sentence=False,
              violence_disposal_within_2_years=False, interpreter_needed=False,
              appropriate_adult_needed=False)
@@ -53,7 +54,8 @@ def build_juno_cohort(today: date) -> int:
 
 
 def _one(i, today, force, provider, officer, facilitator) -> None:
-    referred_on = today - timedelta(days=20 + 55 * i)
+    recent = i < RECENT
+    referred_on = today - timedelta(days=20 + 15 * i if recent else 500 + 30 * (i - RECENT))
     caution = referred_on - timedelta(days=1)
     person = Person.objects.create(
         force=force, force_reference=f"{PREFIX}P{i:03d}", given_name="Demo",
@@ -89,9 +91,9 @@ def _one(i, today, force, provider, officer, facilitator) -> None:
         held_on = min(caution + timedelta(days=7 + 7 * n), today)
         record_one_to_one(facilitator, case, held_on=held_on, minutes=60, outcome=outcome,
                           note="Demo: coping strategies and next steps", today=today)
-    if i < 3:
-        return  # recent: in progress, no end score yet
-    if i % 7 == 5:
+    if recent and i < 3:
+        return  # just started: in progress, no end score yet
+    if recent and i % 7 == 5:
         return  # in progress for longer: still no end score (counted, not dropped)
     record_questionnaire(facilitator, case, "swemwbs_post",
                          dict.fromkeys(ITEMS, start + RISE[i % len(RISE)]))
@@ -101,7 +103,7 @@ def _one(i, today, force, provider, officer, facilitator) -> None:
     completed_on = min(caution + timedelta(days=70), today)
     CaseEvent.objects.filter(case=case, to_status=Status.COMPLETED).update(
         occurred_at=timezone.make_aware(datetime.combine(completed_on, time(16))))
-    if i % 2 == 1 and (today - completed_on).days >= 365:
+    if not recent and i % 2 == 1 and i < SIZE - 2:  # 5 of the 12 reoffend
         later = completed_on + timedelta(days=100 + 10 * i)
         Offence.objects.create(
             force=force, person=person, crime_reference=f"{PREFIX}CR{i:03d}-2",
