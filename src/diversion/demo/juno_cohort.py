@@ -4,8 +4,9 @@
 support sessions, the JUNO file's `one_to_ones`; SWEMWBS at the start and, for 11, the end;
 completions), so the dashboard's default period shows the SWEMWBS change, and 12 who completed
 well over a year ago, 5 of whom have a later offence, for JUNO's single-group figure ("not
-reoffended within 12 months of completing"), all above the disclosure threshold. Writes go through the delivery services
-where they exist; cases, people and referrals are made directly, as the test builders do.
+reoffended within 12 months of completing"), all above the disclosure threshold. Writes go
+through the delivery services where they exist; cases, people and referrals are made directly,
+as the test builders do.
 Idempotent: nothing is added if the cohort exists.
 """
 
