@@ -113,8 +113,13 @@ def test_no_run_is_an_honest_empty_state(cast, client):
                  "headline yet: an analyst proposes a finished run and a second analyst "
                  "approves it.")
         assert section(b, prog).empty == empty
-        assert section(b, prog).figures == [] and section(b, prog).tables == []
         assert figure(b.money, f"Benefit–cost estimate ({prog})").shown == empty
+    assert section(b, "CARA").figures == [] and section(b, "CARA").tables == []
+    # JUNO's file declares a single-group headline: shown, with nobody in it yet
+    juno = section(b, "JUNO")
+    assert [f.shown for f in juno.figures] == [
+        "No one has completed with a full follow-up window yet"]
+    assert [t.key for t in juno.tables] == ["single_group_juno"]
     client.force_login(cast.users[Role.COMMISSIONER])
     page = client.get(reverse("commissioning:dashboard"), Q2).content.decode()
     assert "No evaluation run for CARA in Test Force has been signed off" in page
