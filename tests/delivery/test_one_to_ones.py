@@ -25,9 +25,10 @@ SWEMWBS_ITEMS = ["optimistic", "useful", "relaxed", "problems", "thinking", "clo
 
 def _post(client, case, *, days_ago=1, outcome="held", minutes="60", note="Talked about sleep"):
     on = timezone.localdate() - timedelta(days=days_ago)
-    return client.post(reverse("delivery:one_to_one", args=[case.pk]), {
-        "held_on_0": on.day, "held_on_1": on.month, "held_on_2": on.year,
-        "outcome": outcome, "minutes": minutes, "note": note})
+    data = {"held_on_0": on.day, "held_on_1": on.month, "held_on_2": on.year,
+            "outcome": outcome, "minutes": minutes, "note": note}
+    return client.post(reverse("delivery:one_to_one", args=[case.pk]),
+                       {f"one_to_one-{key}": value for key, value in data.items()})
 
 
 def test_programme_file_declares_one_to_ones():

@@ -137,6 +137,7 @@ class AssessmentForm(Form):
 
 
 class OneToOneForm(Form):
+    PREFIX = "one_to_one"  # the case page has the contact form's "outcome" too: ids stay unique
     held_on = GovukDateField(label="Date of the session")
     outcome = forms.ChoiceField(label="Was the session held?", choices=OneToOneOutcome.choices,
                                 widget=forms.RadioSelect,

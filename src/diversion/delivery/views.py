@@ -64,7 +64,9 @@ def _case_context(request, case: Case, **extra) -> dict:
         "changes": wellbeing.changes(definition, {qid: r.score for qid, r in responses.items()}),
         "one_to_ones": one_to_ones,
         "one_to_ones_held": sum(1 for o in one_to_ones if o.outcome == "held"),
-        "one_to_one_form": forms.OneToOneForm(max_minutes=spec.max_minutes) if spec else None,
+        "one_to_one_form": forms.OneToOneForm(max_minutes=spec.max_minutes,
+                                              prefix=forms.OneToOneForm.PREFIX)
+        if spec else None,
         "assessment": policy.visible(user, NeedsAssessment).filter(case=case).first(),
         "goals": policy.visible(user, Goal).filter(case=case),
         "onward": policy.visible(user, OnwardReferral).filter(case=case),
@@ -140,7 +142,8 @@ def one_to_one(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     spec = booking_rules.definition_for(case).one_to_ones
     if spec is None:
         raise Http404
-    form = forms.OneToOneForm(request.POST, max_minutes=spec.max_minutes)
+    form = forms.OneToOneForm(request.POST, max_minutes=spec.max_minutes,
+                              prefix=forms.OneToOneForm.PREFIX)
     if form.is_valid():
         data = form.cleaned_data
         try:
