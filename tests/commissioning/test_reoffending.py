@@ -405,3 +405,12 @@ def test_a_matched_comparison_names_its_group_and_says_its_rates_are_weighted(ca
     assert "its rates are weighted" in about["Comparison group"]
     assert dict(board(cast).table("reoffending_cara_365").rows)["Comparison group"] == [
         70, 130, 200]
+
+
+def test_a_signed_off_juno_run_replaces_the_single_group_figure(cast):
+    oversee(cast)
+    make_run(cast, programme="juno", design="matched")
+    juno = section(board(cast, programme="JUNO"), "JUNO")
+    assert juno.heading == "JUNO: reoffending from the latest evaluation run"
+    assert not any("single group" in f.label for f in juno.figures)
+    assert "single_group_juno" not in [t.key for t in juno.tables]
