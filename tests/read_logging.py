@@ -367,7 +367,7 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
        ("detail", "consultation", "randomise", "caution", "statement", "victim_view", "close")},
     **{f"trials:{name}": (lambda user: [{"code": "cara-trial-1"}]) for name in ("log", "log_csv")},
     **{f"delivery:{name}": _provider_cases for name in
-       ("case", "contact", "note", "goal", "onward", "complete", "book")},
+       ("case", "contact", "note", "goal", "onward", "complete", "book", "one_to_one")},
     "delivery:assessment": _assessed_cases,
     "delivery:questionnaire": _questionnaires,
     "delivery:register": _events,

@@ -6,7 +6,7 @@ if the days had passed, before the register is marked.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -98,7 +98,6 @@ def test_cara_missed_part_b_goes_back_to_police_who_rebook(cast, page):
     _axe(page)
     page.get_by_label("Extend the deadline and re-book the programme").check()
     page.get_by_label("Rationale").fill("First breach; attended Part A")
-    from datetime import timedelta
 
     _date(page, "new_deadline", case.disposal.disposal_date + timedelta(weeks=20))
     _click(page, "button", "Record the decision")
@@ -144,6 +143,13 @@ def test_juno_assessment_sessions_wellbeing_completion(cast, page):
         field.check()
     _click(page, "button", "Save the answers")
     assert "score 25.03 (raw 28)" in page.content()
+    assert "15.32 to 25.03: change 9.71 points" in page.content()
+    for held_on in (timezone.localdate() - timedelta(days=1), timezone.localdate()):
+        _date(page, "one_to_one-held_on", held_on)
+        page.get_by_label("Held", exact=True).check()
+        page.locator("#id_one_to_one-minutes").fill("60")
+        _click(page, "button", "Record the session")
+    assert "2 held of 4 planned" in page.content()
     _axe(page)
     _click(page, "button", "Complete the programme")
     assert page.locator("#case-status").inner_text() == "Completed"

@@ -113,8 +113,13 @@ def test_no_run_is_an_honest_empty_state(cast, client):
                  "headline yet: an analyst proposes a finished run and a second analyst "
                  "approves it.")
         assert section(b, prog).empty == empty
-        assert section(b, prog).figures == [] and section(b, prog).tables == []
         assert figure(b.money, f"Benefit–cost estimate ({prog})").shown == empty
+    assert section(b, "CARA").figures == [] and section(b, "CARA").tables == []
+    # JUNO's file declares a single-group headline: shown, with nobody in it yet
+    juno = section(b, "JUNO")
+    assert [f.shown for f in juno.figures] == [
+        "No one has completed with a full follow-up window yet"]
+    assert [t.key for t in juno.tables] == ["single_group_juno"]
     client.force_login(cast.users[Role.COMMISSIONER])
     page = client.get(reverse("commissioning:dashboard"), Q2).content.decode()
     assert "No evaluation run for CARA in Test Force has been signed off" in page
@@ -400,3 +405,12 @@ def test_a_matched_comparison_names_its_group_and_says_its_rates_are_weighted(ca
     assert "its rates are weighted" in about["Comparison group"]
     assert dict(board(cast).table("reoffending_cara_365").rows)["Comparison group"] == [
         70, 130, 200]
+
+
+def test_a_signed_off_juno_run_replaces_the_single_group_figure(cast):
+    oversee(cast)
+    make_run(cast, programme="juno", design="matched")
+    juno = section(board(cast, programme="JUNO"), "JUNO")
+    assert juno.heading == "JUNO: reoffending from the latest evaluation run"
+    assert not any("single group" in f.label for f in juno.figures)
+    assert "single_group_juno" not in [t.key for t in juno.tables]

@@ -16,6 +16,7 @@ from diversion.delivery.services import (
     DeliveryRefused,
     complete,
     completion_gaps,
+    record_one_to_one,
     record_questionnaire,
     record_register,
     score,
@@ -80,7 +81,11 @@ def test_juno_journey_to_completion(cast, client):
         event.refresh_from_db()
         record_register(facilitator, event, {booking.pk: ("attended", "")})
     assert completion_gaps(case) == [
-        "Short Warwick-Edinburgh Mental Wellbeing Scale (end) not recorded"]
+        "Short Warwick-Edinburgh Mental Wellbeing Scale (end) not recorded",
+        "2 one-to-one support sessions must be held (0 so far)"]
+    for days_ago in (2, 1):
+        record_one_to_one(facilitator, case, held_on=timezone.localdate()
+                          - timedelta(days=days_ago), minutes=60, outcome="held", note="")
     record_questionnaire(facilitator, case, "swemwbs_post", dict.fromkeys(SWEMWBS_ITEMS, 4))
     client.post(reverse("delivery:complete", args=[case.pk]))
     case.refresh_from_db()

@@ -161,6 +161,11 @@ class OutcomeAggregate(models.Model):
         ATTITUDE_PARTNER = "attitude_partner", "Workshops changed attitude to partner (1 yes)"
         ATTITUDE_CHILDREN = "attitude_children", "Workshops changed attitude to children (1 yes)"
         VICTIM_CHANGE = "victim_change", "Victim's latest follow-up (1 positive, 0 no, -1 worse)"
+        SCORE_CHANGE = "score_change", ("Start-to-end change in the programme's change measure "
+                                        "(value: hundredths of a point)")
+        SCORE_NO_END = "score_no_end", "Start score of the change measure but no end score (0)"
+        SINGLE_GROUP = "single_group", ("Completed with full follow-up: reoffended within the "
+                                        "programme's single-group window (1 yes, 0 no)")
 
     force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
                               related_name="+")

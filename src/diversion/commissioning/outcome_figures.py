@@ -19,6 +19,8 @@ from diversion.accounts import policy
 from diversion.accounts.models import User
 from diversion.commissioning import disclosure, figures, tables
 from diversion.commissioning.models import Contract, OutcomeAggregate
+from diversion.programmes import registry
+from reoffending.change import summarise_changes
 
 M = OutcomeAggregate.Measure
 DEFAULT_FIRST_CONTACT_DAYS = 14  # domain.md 1.2; used for a provider with no contract in view
@@ -100,11 +102,17 @@ def compute(actor: User, filters, limit: int, contracts: list[Contract],
     by_quarter: dict[tuple[date, str], int] = defaultdict(int)
     dimensions = ("sex", "age_band", "ethnic_group")
     groups: dict = {d: defaultdict(lambda: defaultdict(int)) for d in dimensions}
+    score_changes: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    no_end: dict[str, int] = defaultdict(int)
     for (quarter, provider_id, programme, sex, age, ethnic, measure, value,
          n) in rows(actor, filters).values_list(
             "quarter_start", "provider_id", "programme_code", "sex", "age_band",
             "ethnic_group", "measure", "value", "count").order_by():
         totals[(measure, value)] += n
+        if measure == M.SCORE_CHANGE:
+            score_changes[programme][value] += n
+        elif measure == M.SCORE_NO_END:
+            no_end[programme] += n
         if measure == M.FIRST_CONTACT_DAYS:
             contact_by[(provider_id, programme, value)] += n
         if measure in (M.STARTED, M.FIRST_CONTACTED, M.COMPLETION_DAYS):
@@ -193,4 +201,63 @@ def compute(actor: User, filters, limit: int, contracts: list[Contract],
               "No victim follow-up recorded yet", (victims.cells[0][0], victims.total)),
     ]
 
+    for programme in sorted(set(score_changes) | set(no_end)):
+        table, found = _score_change(programme, score_changes[programme], no_end[programme],
+                                     limit)
+        if table is not None:
+            built.append(table)
+            outcome_figures += found
+
     return Outcomes(started, headline, outcome_figures, built, groups)
+
+
+def _score_change(programme: str, changes: dict[int, int], no_end: int, limit: int
+                  ) -> tuple[tables.Table | None, list[figures.Figure]]:
+    """A programme's start-to-end change measure (JUNO: SWEMWBS): a table of people improved,
+    not changed, worsened by a meaningful amount or with no end score, and the mean change with
+    its 95% CI (reoffending.change), shown only when at least `limit` people stand behind it."""
+    try:
+        measures = registry.current(programme.lower()).change_measures()
+    except KeyError:
+        return None, []
+    if not measures:
+        return None, []
+    measure = measures[0]
+    meaningful = measure.meaningful_change or 0.0  # the schema requires it
+    summary = summarise_changes([v / 100 for v, n in changes.items() for _ in range(n)],
+                                no_end=no_end, meaningful=meaningful)
+    table = tables.grid(
+        f"score_change_{programme.lower()}", f"{programme}: {measure.name}, start to end",
+        f"Counts of people with a start score, by the change from their start score to their "
+        f"end score; a change of {meaningful:g} points or more either way counts as meaningful. "
+        "People with a start score only are counted as having no end score yet.", "Change",
+        ["Improved by a meaningful amount", "No meaningful change",
+         "Worsened by a meaningful amount", "No end score yet"], ["People"],
+        [[summary.improved], [summary.no_meaningful_change], [summary.worsened],
+         [summary.no_end]], limit)
+    protected = cast(disclosure.ProtectedTable, table.protected)
+    paired_cells = tuple(protected.cells[i][0] for i in range(3))
+    paired_words = (f"{summary.paired:,}" if not any(c.suppressed for c in paired_cells)
+                    else disclosure.SUPPRESSED_TEXT)
+    denominator = f"people with a start and an end score ({paired_words})"
+    mean = None
+    if summary.paired >= limit and summary.mean_change is not None and \
+            summary.ci_low is not None and summary.ci_high is not None:
+        mean = (f"{summary.mean_change:+.2f} points (95% CI {summary.ci_low:+.2f} to "
+                f"{summary.ci_high:+.2f})")
+    found = [
+        figures.Figure(
+            f"{programme}: {measure.name}, mean from start to end", mean, "", denominator,
+            empty="No one has a start and an end score yet" if summary.paired == 0
+            else WITHHELD,
+            explanation=f"The mean of each person's end score minus start score over the "
+                        f"{denominator}, with its 95% confidence interval (t distribution); "
+                        "above zero means better wellbeing at the end. People with no end "
+                        f"score ({protected.cells[3][0].shown}) are not in the mean. "
+                        + (f"Source: {measure.source}." if measure.source else "")),
+        share(f"{programme}: improved by a meaningful amount ({meaningful:g} points or more)",
+              summary.improved, summary.paired, limit,
+              (f"people whose score rose by {meaningful:g} points or more", denominator),
+              "No one has a start and an end score yet", paired_cells),
+    ]
+    return table, found

@@ -21,6 +21,7 @@ from diversion.commissioning.figures import BenefitCostInterval, Figure
 from diversion.commissioning.models import ReoffendingSummary
 from diversion.evaluation.models import Design, IndexBasis, WhoCounts
 from diversion.evaluation.report import SCOPE_NAMES, VERDICTS
+from diversion.programmes import registry
 
 WINDOWS = ((182, "6 months"), (365, "12 months"))
 BENEFIT_WINDOW = 365  # 12 months, else the run's primary window
@@ -317,6 +318,71 @@ def _benefit_money(section: Section, summary: ReoffendingSummary, unit_costs, co
     ]
 
 
+NOT_A_COMPARISON = ("This is a single-group figure, not a comparison: there is no control or "
+                    "comparison group, so it cannot show whether the programme changed "
+                    "reoffending (no effect can be inferred). Many people would not have "
+                    "reoffended anyway.")
+
+
+def _single_group(section: Section, actor: User, filters, prog: str, limit: int) -> None:
+    """With no comparison (no signed-off trial or matched run), the programme file's
+    single-group headline (JUNO: not reoffended within 12 months of completing), from the
+    precomputed counts (outcomes.py), with its denominator and definition, and the warning
+    that it is not a comparison. Withheld under the same rules as every rate."""
+    from diversion.commissioning.models import OutcomeAggregate
+    from diversion.commissioning.outcome_figures import shareable
+
+    try:
+        headline = registry.current(prog.lower()).single_group_headline
+    except KeyError:
+        return
+    if headline is None:
+        return
+    counts = {0: 0, 1: 0}
+    # Everyone referred who has a full window since completing, whenever referred (as a run
+    # covers the people its index dates define): the period's referrals could not have.
+    found = policy.visible(actor, OutcomeAggregate).filter(
+        programme_code=prog, measure=OutcomeAggregate.Measure.SINGLE_GROUP)
+    if filters.force is not None:
+        found = found.filter(force=filters.force)
+    if filters.provider is not None:
+        found = found.filter(provider=filters.provider)
+    for value, n in found.values_list("value", "count").order_by():
+        counts[value] = counts.get(value, 0) + n
+    reoffended, clean = counts[1], counts[0]
+    people = reoffended + clean
+    table = tables.grid(
+        f"single_group_{prog.lower()}", f"{prog}: {headline.name.lower()} (single group)",
+        f"Counts of people referred (at any date) who completed {prog} at least "
+        f"{headline.window_days} days ago, by whether they reoffended within "
+        f"{headline.window_days} days of completing. Not a comparison.",
+        "Group", ["Completed, with full follow-up"], ["Not reoffended", "Reoffended"],
+        [[clean, reoffended]], limit)
+    table.chart, table.chart_points = "", []
+    protected = table.protected
+    total = protected.total if protected is not None else disclosure.Cell(people, True)
+    rate = (100 * clean / people if people and shareable(clean, people, limit)
+            and protected is not None and not protected.any_suppressed else None)
+    section.heading = f"{prog}: reoffending (single group, no comparison)"
+    section.about = [
+        ("Figure", f"{headline.name} (single group)"),
+        ("Denominator", f"people referred (at any date, not only in the period above) who "
+                        f"completed {prog} at least "
+                        f"{headline.window_days} days before the counts were computed, so "
+                        f"each has {headline.window_days} days of follow-up ({total.shown})"),
+        ("Reoffending means", _sentence(headline.definition)),
+        ("Not a comparison", NOT_A_COMPARISON),
+    ]
+    section.figures.append(figures.Figure(
+        f"{headline.name} ({prog}, single group)", rate,
+        f"people who completed and did not reoffend within {headline.window_days} days of "
+        "completing", f"people who completed, with {headline.window_days} days of "
+                      f"follow-up ({total.shown})", unit="%",
+        empty=("No one has completed with a full follow-up window yet" if people == 0
+               else WITHHELD)))
+    section.tables.append(table)
+
+
 def sections(actor: User, filters, programmes: list[str], limit: int, unit_costs,
              cost_of: dict[str, Decimal]) -> list[Section]:
     """One section per programme in view; `cost_of` is each programme's contract cost in the
@@ -331,6 +397,7 @@ def sections(actor: User, filters, programmes: list[str], limit: int, unit_costs
             section.empty = (f"No evaluation run for {prog} in {where} has been signed off as "
                              "the headline yet: an analyst proposes a finished run and a "
                              "second analyst approves it.")
+            _single_group(section, actor, filters, prog, limit)
             section.money.append(figures.Figure(
                 f"Benefit–cost estimate ({prog})", None,
                 f"social cost avoided (offences avoided × {_unit(unit_costs)})",

@@ -12,6 +12,7 @@ from diversion.delivery.models import (
     ContactMethod,
     ContactOutcome,
     NeedLevel,
+    OneToOneOutcome,
 )
 
 
@@ -133,6 +134,37 @@ class AssessmentForm(Form):
                 label=domain.name, choices=NeedLevel.choices, widget=forms.RadioSelect,
                 error_messages={"required": f"Choose the level of need for {domain.name}"})
         self.order_fields([f"need_{d.id}" for d in domains] + ["summary"])
+
+
+class OneToOneForm(Form):
+    PREFIX = "one_to_one"  # the case page has the contact form's "outcome" too: ids stay unique
+    held_on = GovukDateField(label="Date of the session")
+    outcome = forms.ChoiceField(label="Was the session held?", choices=OneToOneOutcome.choices,
+                                widget=forms.RadioSelect,
+                                error_messages={"required": "Choose whether the session was held"})
+    minutes = forms.IntegerField(label="Length in minutes", required=False, min_value=1,
+                                 help_text="Only if the session was held",
+                                 error_messages={"invalid": "Enter the length as a number of "
+                                                            "minutes",
+                                                 "min_value": "The length must be 1 minute or "
+                                                              "more"})
+    note = forms.CharField(label="Note (provider only: police never see it)", required=False,
+                           max_length=1000, widget=forms.Textarea)
+
+    def __init__(self, *args, max_minutes: int = 480, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_minutes = max_minutes
+
+    def clean(self):
+        data = super().clean()
+        minutes = data.get("minutes")
+        if data.get("outcome") == OneToOneOutcome.HELD:
+            if minutes is None and "minutes" not in self.errors:
+                self.add_error("minutes", "Enter how long the session lasted, in minutes")
+            elif minutes is not None and minutes > self.max_minutes:
+                self.add_error("minutes", f"The length must be {self.max_minutes} minutes or "
+                                          "fewer")
+        return data
 
 
 class NoteForm(Form):

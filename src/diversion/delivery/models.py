@@ -145,6 +145,34 @@ class QuestionnaireResponse(models.Model):
         return f"{self.questionnaire_id} for case {self.case_id}"
 
 
+class OneToOneOutcome(models.TextChoices):
+    HELD = "held", "Held"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+    CANCELLED_BY_PROVIDER = "cancelled_by_provider", "Cancelled by the provider"
+
+
+class OneToOneSession(models.Model):
+    """A one-to-one session the programme file declares (`one_to_ones`), held or not.
+
+    Police see the outcome and the date (counts on the progress page); the note stays with the
+    provider (FIELD_READERS)."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT,
+                             related_name="one_to_ones")
+    held_on = models.DateField()
+    minutes = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=30, choices=OneToOneOutcome.choices)
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"One-to-one for case {self.case_id} on {self.held_on}: {self.outcome}"
+
+
 class CaseNote(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="notes")
     text = models.TextField()

@@ -111,6 +111,23 @@ def police_progress(actor, case) -> list:
         record(actor=actor, operation=Operation.CONSULTATION, obj=case, subjects=[case.person],
                justification="Police view of attendance and completion")
     return bookings
+def police_one_to_ones(actor, case, definition) -> dict | None:
+    """What police see of one-to-one sessions: held and did-not-attend counts and dates (never
+    the length or the note: FIELD_READERS), or None if the programme has none."""
+    from diversion.delivery.models import OneToOneOutcome, OneToOneSession
+
+    spec = definition.one_to_ones if definition is not None else None
+    if spec is None:
+        return None
+    rows = list(visible(actor, OneToOneSession).filter(
+        case=case, outcome__in=[OneToOneOutcome.HELD, OneToOneOutcome.DID_NOT_ATTEND])
+        .order_by("held_on", "id").values_list("outcome", "held_on"))
+    held = [on for outcome, on in rows if outcome == OneToOneOutcome.HELD]
+    missed = [on for outcome, on in rows if outcome == OneToOneOutcome.DID_NOT_ATTEND]
+    return {"name": spec.name, "expected": spec.expected, "required": spec.required_held,
+            "held": held, "did_not_attend": missed}
+
+
 def register_bookings(actor, event) -> list:
     """The people booked onto an event, for its register (read-logged)."""
     from diversion.delivery.models import Booking

@@ -33,6 +33,8 @@ from diversion.delivery.models import (
     ContactOutcome,
     Goal,
     NeedsAssessment,
+    OneToOneOutcome,
+    OneToOneSession,
     OnwardReferral,
     QuestionnaireResponse,
     WorkshopEvent,
@@ -259,6 +261,54 @@ def add_onward_referral(actor, case: Case, *, service: str, reason: str,
     return onward
 
 
+def record_one_to_one(actor, case: Case, *, held_on: date, minutes: int, outcome: str,
+                      note: str, today: date | None = None) -> OneToOneSession:
+    """Record a one-to-one session the programme file declares (`one_to_ones`).
+
+    Only while the programme is delivered (in progress), dated between the caution and today,
+    no longer than the file's `max_minutes` (a session not held records no length). A did-not-
+    attend is non-compliance only when the file says so (`missed_is_breach`): the case then
+    goes back to police, as for a missed booked session."""
+    definition = definition_for(case)
+    spec = definition.one_to_ones
+    if spec is None:
+        raise DeliveryRefused(f"{definition.name} has no one-to-one sessions")
+    if outcome not in OneToOneOutcome.values:
+        raise DeliveryRefused("Choose whether the session was held")
+    today = today or timezone.localdate()
+    if held_on > today:
+        raise DeliveryRefused("The date of the session cannot be in the future")
+    caution = getattr(getattr(case, "disposal", None), "disposal_date", None)
+    if caution is not None and held_on < caution:
+        raise DeliveryRefused(f"The date of the session cannot be before the caution "
+                              f"({caution:%-d %B %Y})")
+    held = outcome == OneToOneOutcome.HELD
+    if held and not 1 <= minutes <= spec.max_minutes:
+        raise DeliveryRefused(f"A session lasts from 1 to {spec.max_minutes} minutes")
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+        if case.status != Status.IN_PROGRESS:
+            raise DeliveryRefused(f"The case is {case.get_status_display().lower()}: "
+                                  "one-to-one sessions are recorded while it is in progress")
+        session = OneToOneSession.objects.create(
+            case=case, held_on=held_on, minutes=minutes if held else 0, outcome=outcome,
+            note=note.strip(), recorded_by=actor)
+        record(actor=actor, operation=Operation.COLLECTION, obj=session,
+               subjects=[case.person], justification=f"{spec.name}: {outcome}")
+        if outcome == OneToOneOutcome.DID_NOT_ATTEND and spec.missed_is_breach:
+            Booking.objects.filter(case=case, round=current_round(case), cancelled=False,
+                                   attendance__isnull=True).update(cancelled=True)
+            transition(actor, case, Status.BREACHED, expected_version=case.version,
+                       title=f"Non-compliance: did not attend {spec.name.lower()} on "
+                             f"{held_on:%-d %B %Y}",
+                       detail="Returned to police for a decision")
+    return session
+
+
+def one_to_ones_held(case: Case) -> int:
+    return OneToOneSession.objects.filter(case=case, outcome=OneToOneOutcome.HELD).count()
+
+
 def completion_gaps(case: Case) -> list[str]:
     """What is still missing before the case can complete (empty: all conditions met)."""
     definition = definition_for(case)
@@ -270,6 +320,12 @@ def completion_gaps(case: Case) -> list[str]:
              if q.required_for_completion and q.id not in done]
     if definition.assessment_domains and not NeedsAssessment.objects.filter(case=case).exists():
         gaps.append("Needs assessment not recorded")
+    spec = definition.one_to_ones
+    if spec is not None and spec.counts_towards_completion:
+        held = one_to_ones_held(case)
+        if held < spec.required_held:
+            gaps.append(f"{spec.required_held} {spec.name.lower()}s must be held "
+                        f"({held} so far)")
     return gaps
 
 
@@ -292,5 +348,6 @@ def complete(actor, case: Case) -> Case:
 
 
 __all__ = ["DeliveryRefused", "add_goal", "add_note", "add_onward_referral", "complete",
-           "completion_gaps", "create_event", "record_assessment", "record_contact",
-           "record_questionnaire", "record_register", "round_bookings", "score"]
+           "completion_gaps", "create_event", "one_to_ones_held", "record_assessment",
+           "record_contact", "record_one_to_one", "record_questionnaire", "record_register",
+           "round_bookings", "score"]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("case/<int:pk>/goal/", views.goal, name="goal"),
     path("case/<int:pk>/onward/", views.onward, name="onward"),
     path("case/<int:pk>/complete/", views.complete, name="complete"),
+    path("case/<int:pk>/one-to-one/", views.one_to_one, name="one_to_one"),
     path("case/<int:pk>/book/", views.book, name="book"),
     path("case/<int:pk>/assessment/", views.assessment, name="assessment"),
     path("case/<int:pk>/questionnaire/<slug:qid>/", views.questionnaire, name="questionnaire"),

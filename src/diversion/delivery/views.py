@@ -16,12 +16,13 @@ from diversion.cases.models import Case
 from diversion.cases.services import StaleCase
 from diversion.core.paging import SearchForm
 from diversion.delivery import booking as booking_rules
-from diversion.delivery import compliance, forms, selectors, services
+from diversion.delivery import compliance, forms, selectors, services, wellbeing
 from diversion.delivery.models import (
     Booking,
     BreachDecision,
     Goal,
     NeedsAssessment,
+    OneToOneSession,
     OnwardReferral,
     QuestionnaireResponse,
     WorkshopEvent,
@@ -59,12 +60,20 @@ def _case_context(request, case: Case, **extra) -> dict:
                 .select_related("event", "attendance").order_by("round", "event__starts_on"))
     responses = {r.questionnaire_id: r for r in
                  policy.visible(user, QuestionnaireResponse).filter(case=case)}
+    spec = definition.one_to_ones
+    one_to_ones = list(policy.visible(user, OneToOneSession).filter(case=case)) if spec else []
     context = {
         "case": case, "person": case.person, "definition": definition,
         "bookings": bookings, "round": booking_rules.current_round(case),
         "next_session": booking_rules.next_session(case, definition)
         if case.status == Status.IN_PROGRESS else None,
         "questionnaires": [(q, responses.get(q.id)) for q in definition.questionnaires],
+        "changes": wellbeing.changes(definition, {qid: r.score for qid, r in responses.items()}),
+        "one_to_ones": one_to_ones,
+        "one_to_ones_held": sum(1 for o in one_to_ones if o.outcome == "held"),
+        "one_to_one_form": forms.OneToOneForm(max_minutes=spec.max_minutes,
+                                              prefix=forms.OneToOneForm.PREFIX)
+        if spec else None,
         "assessment": policy.visible(user, NeedsAssessment).filter(case=case).first(),
         "goals": policy.visible(user, Goal).filter(case=case),
         "onward": policy.visible(user, OnwardReferral).filter(case=case),
@@ -130,6 +139,31 @@ def onward(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                          lambda case, d: services.add_onward_referral(
                              request.user, case, service=d["service"], reason=d["reason"],
                              made_on=d["made_on"]), "Record an onward referral")
+
+
+@require_POST
+@policy.rule(policy.PROVIDER_WORK)
+def one_to_one(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record a one-to-one session (the programme file's `one_to_ones`)."""
+    case = _provider_case(request, pk, "Record a one-to-one session")
+    spec = booking_rules.definition_for(case).one_to_ones
+    if spec is None:
+        raise Http404
+    form = forms.OneToOneForm(request.POST, max_minutes=spec.max_minutes,
+                              prefix=forms.OneToOneForm.PREFIX)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_one_to_one(request.user, case, held_on=data["held_on"],
+                                       minutes=data["minutes"] or 0, outcome=data["outcome"],
+                                       note=data["note"])
+        except (services.DeliveryRefused, StaleCase) as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(request, f"{spec.name} recorded")
+            return redirect("delivery:case", pk=case.pk)
+    return render(request, "delivery/case.html",
+                  _case_context(request, case, one_to_one_form=form, failed=form), status=400)
 
 
 @require_POST
@@ -305,6 +339,7 @@ def progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     return render(request, "delivery/progress.html", {
         "case": case, "rows": rows, "decisions": decisions,
+        "one_to_ones": selectors.police_one_to_ones(request.user, case, definition),
         "prosecution_refusal": compliance.prosecution_refusal(case, today)
         if hasattr(case, "disposal") else None,
         "max_deadline": compliance.max_deadline(case) if hasattr(case, "disposal") else None,
@@ -337,6 +372,7 @@ def decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     return render(request, "delivery/progress.html", {
         "case": case, "rows": [(names.get(b.session_id, b.session_id), b) for b in bookings],
+        "one_to_ones": selectors.police_one_to_ones(request.user, case, definition),
         "decisions": policy.visible(request.user, BreachDecision).filter(case=case),
         "prosecution_refusal": compliance.prosecution_refusal(case, today),
         "max_deadline": compliance.max_deadline(case), "form": form}, status=400)

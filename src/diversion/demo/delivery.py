@@ -15,11 +15,18 @@ from django.db import transaction
 from diversion.accounts.models import Organisation, User
 from diversion.cases.models import Case
 from diversion.delivery.models import Attendance, Booking, ContactAttempt, WorkshopEvent
-from diversion.delivery.services import create_event, record_contact
+from diversion.delivery.services import (
+    create_event,
+    record_contact,
+    record_one_to_one,
+    record_questionnaire,
+)
 from diversion.demo.referrals import PREFIX
 from diversion.disposals.models import Disposal
 
 VENUE = "Harbour Trust Centre, Southampton"
+SWEMWBS_ITEMS = ["optimistic", "useful", "relaxed", "problems", "thinking", "close",
+                 "own_mind"]
 
 
 def build_demo_delivery(today: date) -> int:
@@ -51,6 +58,14 @@ def build_demo_delivery(today: date) -> int:
             if not ContactAttempt.objects.filter(case=in_progress).exists():
                 record_contact(facilitator, in_progress, made_on=today - timedelta(days=3),
                                method="phone", outcome="contacted")
+                in_progress.refresh_from_db()
+                # JUNO one-to-one support and the start SWEMWBS (the end one is still due).
+                day = max(today - timedelta(days=2), in_progress.disposal.disposal_date)
+                record_one_to_one(facilitator, in_progress, held_on=day, minutes=50,
+                                  outcome="held", note="Demo: first support session",
+                                  today=today)
+                record_questionnaire(facilitator, in_progress, "swemwbs_pre",
+                                     dict.fromkeys(SWEMWBS_ITEMS, 2))
         breached = Case.objects.filter(reference=f"{PREFIX}013").first()
         if breached is not None and breached.status == "breached":
             held = create_event(facilitator, programme_code="juno", session_id="group_1",

@@ -100,9 +100,73 @@ class VictimFollowUp(_Strict):
     months_after: int | None = Field(default=None, ge=0, le=60)
 
 
+class OneToOnes(_Strict):
+    """One-to-one sessions a practitioner holds with the person besides the booked sessions
+    (JUNO's trauma-informed support). Each is recorded on the provider case page as held, did
+    not attend or cancelled by the provider.
+
+    `expected`: how many the programme plans; `required_held`: how many must be held before
+    the case can complete (0: they do not count towards completion); `minutes` and
+    `max_minutes`: the usual and the longest length; `missed_is_breach`: whether a one-to-one
+    the person did not attend is non-compliance (the case goes back to police), as a missed
+    booked session is.
+    """
+
+    name: str = Field(default="One-to-one session", min_length=1)
+    expected: int = Field(ge=1, le=50)
+    required_held: int = Field(default=0, ge=0)
+    minutes: int = Field(default=60, ge=5, le=480)
+    max_minutes: int = Field(default=180, ge=5, le=480)
+    missed_is_breach: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OneToOnes:
+        if self.required_held > self.expected:
+            raise ValueError("required_held cannot be more than expected")
+        if self.minutes > self.max_minutes:
+            raise ValueError("minutes cannot be more than max_minutes")
+        return self
+
+    @property
+    def counts_towards_completion(self) -> bool:
+        return self.required_held > 0
+
+
+class SingleGroupHeadline(_Strict):
+    """The headline shown when no comparison exists (no trial, no signed-off matched run): the
+    share of people who completed, with a full window of follow-up, who did not reoffend
+    within the window of completing. A single-group figure: no effect can be inferred."""
+
+    name: str = Field(min_length=1)
+    window_days: int = Field(ge=30, le=1825)
+    definition: str = Field(min_length=1)
+
+
 class OutcomeMeasure(_Strict):
+    """An outcome the programme reports. A change measure names a questionnaire asked at the
+    start and the same scale asked at the end: the change is end score minus start score per
+    person, and `meaningful_change` is the change (in score points) treated as meaningful."""
+
     id: str
     name: str
+    start_questionnaire: str | None = None
+    end_questionnaire: str | None = None
+    meaningful_change: float | None = Field(default=None, gt=0)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _pair(self) -> OutcomeMeasure:
+        if (self.start_questionnaire is None) != (self.end_questionnaire is None):
+            raise ValueError(f"outcome {self.id!r}: give both start_questionnaire and "
+                             "end_questionnaire, or neither")
+        if (self.meaningful_change is None) != (self.start_questionnaire is None):
+            raise ValueError(f"outcome {self.id!r}: a change measure needs start_questionnaire, "
+                             "end_questionnaire and meaningful_change")
+        return self
+
+    @property
+    def is_change(self) -> bool:
+        return self.start_questionnaire is not None
 
 
 class TrialSpec(_Strict):
@@ -146,6 +210,8 @@ class ProgrammeDefinition(_Strict):
     first_contact_days: int = Field(default=14, ge=1, le=90)
     default_capacity: int = Field(default=12, ge=1, le=100)
     assessment_domains: list[AssessmentDomain] = Field(default_factory=list)
+    one_to_ones: OneToOnes | None = None
+    single_group_headline: SingleGroupHeadline | None = None
 
     @model_validator(mode="after")
     def _references(self) -> ProgrammeDefinition:
@@ -156,6 +222,12 @@ class ProgrammeDefinition(_Strict):
         for session in self.sessions:
             if session.after and session.after not in session_ids:
                 raise ValueError(f"session {session.id!r} comes after unknown {session.after!r}")
+        questionnaire_ids = {q.id for q in self.questionnaires}
+        for measure in self.outcome_measures:
+            for qid in (measure.start_questionnaire, measure.end_questionnaire):
+                if qid is not None and qid not in questionnaire_ids:
+                    raise ValueError(f"outcome {measure.id!r} names unknown questionnaire "
+                                     f"{qid!r}")
         return self
 
     @property
@@ -168,3 +240,7 @@ class ProgrammeDefinition(_Strict):
 
     def questionnaire(self, questionnaire_id: str) -> Questionnaire | None:
         return next((q for q in self.questionnaires if q.id == questionnaire_id), None)
+
+    def change_measures(self) -> list[OutcomeMeasure]:
+        """Outcomes measured as the change in a questionnaire score from start to end."""
+        return [m for m in self.outcome_measures if m.is_change]

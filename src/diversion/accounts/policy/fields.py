@@ -29,6 +29,9 @@ FIELD_READERS: dict[tuple[str, str], frozenset[str]] = {
     ("delivery.Attendance", "reason"): PROVIDER,
     ("delivery.Booking", "event"): PROVIDER,
     ("delivery.BreachDecision", "rationale"): POLICE,
+    # One-to-one support: police see the outcome and the date only.
+    ("delivery.OneToOneSession", "note"): PROVIDER,
+    ("delivery.OneToOneSession", "minutes"): PROVIDER,
     # Crime records' identities stay with the police: analysts see them pseudonymised
     # (docs/decisions/0002-records-imports-and-linkage.md).
     **{("records.CrimeRecord", name): POLICE for name in RECORD_IDENTIFYING_FIELDS},

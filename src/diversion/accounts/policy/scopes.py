@@ -366,6 +366,7 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "delivery.ContactAttempt": _provider_case_records,
     "delivery.Goal": _provider_case_records,
     "delivery.NeedsAssessment": _provider_case_records,
+    "delivery.OneToOneSession": _shared_case_records,
     "delivery.OnwardReferral": _provider_case_records,
     "delivery.QuestionnaireResponse": _provider_case_records,
     "delivery.Reminder": _shared_case_records,

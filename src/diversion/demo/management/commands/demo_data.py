@@ -16,6 +16,7 @@ from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.commissioning_outcomes import build_outcome_cohort
 from diversion.demo.delivery import build_demo_delivery
 from diversion.demo.evaluation import load_demo_evaluation
+from diversion.demo.juno_cohort import build_juno_cohort
 from diversion.demo.organisations import (
     DEMO_AUTHENTICATOR_KEY,
     DEMO_PASSWORD,
@@ -81,6 +82,7 @@ class Command(BaseCommand):
         load_demo_records(None if quiet else self.stdout)  # records
         build_demo_delivery(today)  # provider delivery: events, compliance cases
         build_outcome_cohort(today)  # commissioning: delivered cohort
+        build_juno_cohort(today)  # JUNO: one-to-ones, SWEMWBS change, single-group figure
         load_commissioning(today)  # commissioning: contracts, aggregates
         load_demo_evaluation()  # evaluation runs: injected-effect trial
         build_demo_retention(today)  # retention reviews and a subject-access request
