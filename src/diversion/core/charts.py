@@ -255,7 +255,16 @@ def _box(x: float, y: float, w: float, box: FlowBox) -> tuple[list[str], float]:
 
 
 def _arrow(x1: float, y1: float, x2: float, y2: float) -> str:
-    return line(x1, y1, x2, y2, ' marker-end="url(#flow-arrow)"', width=1.5)
+    """A line with its head drawn as a triangle (no <marker>: a url() reference would make
+    the self-contained report look as if it fetched something)."""
+    if x1 == x2:  # down
+        head = f"{x2 - 5:.1f},{y2 - 8:.1f} {x2 + 5:.1f},{y2 - 8:.1f} {x2:.1f},{y2:.1f}"
+        end_y, end_x = y2 - 8, x2
+    else:  # across, to the right
+        head = f"{x2 - 8:.1f},{y2 - 5:.1f} {x2 - 8:.1f},{y2 + 5:.1f} {x2:.1f},{y2:.1f}"
+        end_y, end_x = y2, x2 - 8
+    return (line(x1, y1, end_x, end_y, width=1.5)
+            + f'<polygon points="{head}" fill="{INK}"/>')
 
 
 def flow_diagram(title: str, rows: Sequence[Sequence[FlowBox]],
@@ -265,9 +274,7 @@ def flow_diagram(title: str, rows: Sequence[Sequence[FlowBox]],
     arrow leaving row i (those who left the flow there: the exclusions of a CONSORT diagram)."""
     box, aside = FLOW, aside or {}
     width = box.width - box.left - box.right
-    parts = ['<defs><marker id="flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
-             'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
-             f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{INK}"/></marker></defs>']
+    parts: list[str] = []
     y = float(box.top)
     previous: list[tuple[float, float]] = []  # (centre x, bottom y) of the row above
     for index, row in enumerate(rows):
@@ -303,6 +310,6 @@ def flow_diagram(title: str, rows: Sequence[Sequence[FlowBox]],
                 parts.append(line(px, pb, px, knee, width=1.5))
                 parts.append(line(px, knee, cx, knee, width=1.5))
                 parts.append(_arrow(cx, knee, cx, y))
-        previous = [(cx, y + row_height) for cx, _ in current]
+        previous = current  # each box's own bottom: arrows start where its box ends
         y += row_height + _GAP
     return svg(box, title, parts, height=int(y - _GAP + box.bottom))
