@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import operator
 import re
@@ -157,7 +158,47 @@ def _text(raw: dict[str, str], name: str, max_length: int, errors: list) -> str:
     return value
 
 
-def _when(raw: dict[str, str], name: str, required: bool, today_iso: str, today: date,
+@functools.lru_cache(maxsize=65_536)
+def _date_of(value: str, today: date) -> tuple[date | None, str | None, str | None]:
+    """(date, its stored text, None), or (None, None, what is wrong) for a non-empty cell.
+
+    Cached: an extract's dates repeat (a few thousand different days), and the cache is
+    bounded."""
+    if len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii():
+        try:
+            parsed = date.fromisoformat(value)  # the common case, in C; its text is the value
+        except ValueError:
+            pass
+        else:
+            if parsed > today:
+                return None, None, "is in the future"
+            return parsed, value, None
+    try:
+        parsed = parse_date(value)
+    except ValueError as exc:
+        return None, None, str(exc)
+    if parsed > today:
+        return None, None, "is in the future"
+    return parsed, parsed.isoformat(), None
+
+
+@functools.lru_cache(maxsize=32_768)
+def _pnc_of(text: str, today: date) -> tuple[str, str | None]:
+    """(stored PNC ID, None) or ("", what is wrong); cached, as a person's ID repeats."""
+    try:
+        return pnc.normalise(text, today), None
+    except pnc.InvalidPNC as exc:
+        return "", str(exc)
+
+
+def clear_caches() -> None:
+    """Forget the cached dates and PNC IDs (called when an import's rows are checked, so no
+    values from an extract stay in the worker's memory after it)."""
+    _date_of.cache_clear()
+    _pnc_of.cache_clear()
+
+
+def _when(raw: dict[str, str], name: str, required: bool, today: date,
           errors: list) -> tuple[date | None, str | None]:
     """The date and its stored text (YYYY-MM-DD), or (None, None) with any error added."""
     value = raw.get(name, "").strip()
@@ -165,25 +206,10 @@ def _when(raw: dict[str, str], name: str, required: bool, today_iso: str, today:
         if required:
             errors.append((name, f"{_LABEL[name]} is missing"))
         return None, None
-    if len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii():
-        try:
-            parsed = date.fromisoformat(value)  # the common case, in C; its text is the value
-        except ValueError:
-            pass
-        else:
-            if value > today_iso:
-                errors.append((name, f"{_LABEL[name]} is in the future"))
-                return None, None
-            return parsed, value
-    try:
-        parsed = parse_date(value)
-    except ValueError as exc:
-        errors.append((name, f"{_LABEL[name]} {exc}"))
-        return None, None
-    if parsed > today:
-        errors.append((name, f"{_LABEL[name]} is in the future"))
-        return None, None
-    return parsed, parsed.isoformat()
+    parsed, text, problem = _date_of(value, today)
+    if problem is not None:
+        errors.append((name, f"{_LABEL[name]} {problem}"))
+    return parsed, text
 
 
 def _flag(raw: dict[str, str], name: str, errors: list) -> bool:
@@ -200,7 +226,6 @@ def validate_row(raw: dict[str, str], known_codes: set[str], today: date
     """The row's stored values, or None and the (field, reason) list saying what is wrong."""
     errors: list[tuple[str, str]] = []
     out: dict = {}
-    today_iso = today.isoformat()
     get = raw.get
 
     out["crime_reference"] = reference = _text(raw, "crime_reference", 30, errors)
@@ -209,14 +234,13 @@ def validate_row(raw: dict[str, str], known_codes: set[str], today: date
     out["pnc_id"] = ""
     pnc_text = get("pnc_id", "")
     if pnc_text and pnc_text.strip():
-        try:
-            out["pnc_id"] = pnc.normalise(pnc_text, today)
-        except pnc.InvalidPNC as exc:
-            errors.append(("pnc_id", str(exc)))
+        out["pnc_id"], problem = _pnc_of(pnc_text, today)
+        if problem is not None:
+            errors.append(("pnc_id", problem))
     out["force_person_ref"] = _text(raw, "force_person_ref", 30, errors)
     out["given_name"] = _text(raw, "given_name", 100, errors)
     out["family_name"] = _text(raw, "family_name", 100, errors)
-    dob, out["date_of_birth"] = _when(raw, "date_of_birth", False, today_iso, today, errors)
+    dob, out["date_of_birth"] = _when(raw, "date_of_birth", False, today, errors)
     sex = get("sex", "").strip().lower()
     out["sex"] = _SEX.get(sex, "")
     if sex and sex not in _SEX:
@@ -239,9 +263,9 @@ def validate_row(raw: dict[str, str], known_codes: set[str], today: date
     out["offence_code_raw"] = code
     # Unknown codes are kept (and counted on the import), never dropped.
     out["offence_code_id"] = code if code in known_codes else None
-    offence_date, out["offence_date"] = _when(raw, "offence_date", True, today_iso, today,
+    offence_date, out["offence_date"] = _when(raw, "offence_date", True, today,
                                               errors)
-    recorded, out["recorded_date"] = _when(raw, "recorded_date", True, today_iso, today, errors)
+    recorded, out["recorded_date"] = _when(raw, "recorded_date", True, today, errors)
     if offence_date and recorded and recorded < offence_date:
         errors.append(("recorded_date", "Recorded date is before the offence date"))
     out["domestic_abuse"] = _flag(raw, "domestic_abuse", errors)
@@ -251,7 +275,7 @@ def validate_row(raw: dict[str, str], known_codes: set[str], today: date
     if outcome not in _OUTCOMES:
         errors.append(("outcome_type", "Outcome type is not one of: "
                                        + ", ".join(label for _v, label in OutcomeType.choices)))
-    outcome_date, outcome_text = _when(raw, "outcome_date", False, today_iso, today, errors)
+    outcome_date, outcome_text = _when(raw, "outcome_date", False, today, errors)
     if outcome_date and offence_date and outcome_date < offence_date:
         errors.append(("outcome_date", "Outcome date is before the offence date"))
     if outcome_date is None and out["outcome_type"] not in {"", "pending"} and not any(
