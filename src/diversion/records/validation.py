@@ -28,6 +28,7 @@ _OUTCOMES = {**{v: v for v in OutcomeType.values},
              **{label.lower(): v for v, label in OutcomeType.choices}, "": "pending"}
 
 
+@functools.lru_cache(maxsize=65_536)
 def date_style(text: str) -> str | None:
     """'iso' for YYYY-MM-DD, 'uk' for DD/MM/YYYY, None otherwise."""
     if _ISO.match(text):
@@ -95,13 +96,16 @@ def inspect(extract: Extract, mapping: dict[str, str]) -> Inspection:
     date_columns = {f.name: headers.index(mapping[f.name]) for f in FIELDS
                     if f.is_date and mapping.get(f.name) in headers}
     styles: dict[str, set[str]] = {name: set() for name in date_columns}
-    for row in rows:
-        result.rows += 1
-        for name, index in date_columns.items():
-            if index < len(row):
-                style = date_style(row[index])
-                if style:
-                    styles[name].add(style)
+    try:
+        for row in rows:
+            result.rows += 1
+            for name, index in date_columns.items():
+                if index < len(row):
+                    style = date_style(row[index])
+                    if style:
+                        styles[name].add(style)
+    finally:
+        date_style.cache_clear()
     if result.rows == 0:
         raise ExtractError("The selected file has a header row but no records")
     for name, seen in styles.items():
@@ -196,6 +200,7 @@ def clear_caches() -> None:
     values from an extract stay in the worker's memory after it)."""
     _date_of.cache_clear()
     _pnc_of.cache_clear()
+    date_style.cache_clear()
 
 
 def _when(raw: dict[str, str], name: str, required: bool, today: date,
