@@ -19,13 +19,7 @@ from diversion.records.fields import guess_mapping
 from diversion.records.limits import Limits
 from diversion.records.models import ImportBatch, RecordSource, RejectedRow
 from diversion.records.readers import HEAD_BYTES, Extract, ExtractError, decode_check, detect_format
-from diversion.records.validation import (
-    check_mapping,
-    clear_caches,
-    inspect,
-    mapped_rows,
-    validate_row,
-)
+from diversion.records.validation import check_mapping, inspect, mapped_rows, validate_row
 
 CHUNK_ROWS = 20_000
 
@@ -236,8 +230,6 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
         _stage_all(batch, chunk_rows, uploads.path_of(stored_name))
     except ExtractError as exc:
         return _fail(batch, str(exc), stored_name)
-    finally:
-        clear_caches()
 
     _set(batch, status=ImportBatch.Status.MERGING)
     with transaction.atomic():

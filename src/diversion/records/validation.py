@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,7 +10,7 @@ from datetime import date
 
 from diversion.cases import pnc
 from diversion.cases.models import OutcomeType
-from diversion.core.text import DIRECTION_CONTROLS
+from diversion.core.text import without_direction_controls
 from diversion.records.fields import BY_NAME, FIELDS, REQUIRED
 from diversion.records.models import RECORD_FIELDS
 from diversion.records.readers import Extract, ExtractError
@@ -28,7 +26,6 @@ _OUTCOMES = {**{v: v for v in OutcomeType.values},
              **{label.lower(): v for v, label in OutcomeType.choices}, "": "pending"}
 
 
-@functools.lru_cache(maxsize=65_536)
 def date_style(text: str) -> str | None:
     """'iso' for YYYY-MM-DD, 'uk' for DD/MM/YYYY, None otherwise."""
     if _ISO.match(text):
@@ -96,16 +93,13 @@ def inspect(extract: Extract, mapping: dict[str, str]) -> Inspection:
     date_columns = {f.name: headers.index(mapping[f.name]) for f in FIELDS
                     if f.is_date and mapping.get(f.name) in headers}
     styles: dict[str, set[str]] = {name: set() for name in date_columns}
-    try:
-        for row in rows:
-            result.rows += 1
-            for name, index in date_columns.items():
-                if index < len(row):
-                    style = date_style(row[index])
-                    if style:
-                        styles[name].add(style)
-    finally:
-        date_style.cache_clear()
+    for row in rows:
+        result.rows += 1
+        for name, index in date_columns.items():
+            if index < len(row):
+                style = date_style(row[index])
+                if style:
+                    styles[name].add(style)
     if result.rows == 0:
         raise ExtractError("The selected file has a header row but no records")
     for name, seen in styles.items():
@@ -121,109 +115,13 @@ def mapped_rows(extract: Extract, mapping: dict[str, str]) -> Iterator[tuple[int
     headers, rows = extract.header_and_rows()
     positions = {name: headers.index(col) for name, col in mapping.items()
                  if col and col in headers}
-    names = tuple(positions)
-    width = max(positions.values(), default=-1) + 1
-    pick = (operator.itemgetter(*positions.values()) if len(positions) > 1
-            else (lambda row: tuple(row[i] for i in positions.values())))
     for number, row in enumerate(rows, start=2):
-        if len(row) >= width:  # the common case: every mapped cell is there
-            yield number, dict(zip(names, pick(row), strict=True))
-        else:
-            yield number, {name: (row[i] if i < len(row) else "")
-                           for name, i in positions.items()}
-
-
-_HASHED = tuple(name for name in RECORD_FIELDS if name != "row_hash")
-_hashed_values = operator.itemgetter(*_HASHED)
+        yield number, {name: (row[i] if i < len(row) else "") for name, i in positions.items()}
 
 
 def row_hash(values: dict) -> str:
-    text = "\x1f".join(map(str, _hashed_values(values)))
+    text = "\x1f".join(str(values[name]) for name in RECORD_FIELDS if name != "row_hash")
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-_LABEL = {f.name: f.label for f in FIELDS}
-_TOO_LONG = {name: f"{_LABEL[name]} must be {length} characters or fewer" for name, length in
-             (("crime_reference", 30), ("force_person_ref", 30), ("given_name", 100),
-              ("family_name", 100))}
-_has_controls = DIRECTION_CONTROLS.search
-_strip_controls = DIRECTION_CONTROLS.sub
-
-
-def _text(raw: dict[str, str], name: str, max_length: int, errors: list) -> str:
-    # An extract is kept as the force sent it, but not its hidden direction controls,
-    # which could disguise a name on every page that shows the record.
-    value = raw.get(name, "")
-    if _has_controls(value):
-        value = _strip_controls("", value)
-    value = value.strip()
-    if len(value) > max_length:
-        errors.append((name, _TOO_LONG[name]))
-    return value
-
-
-@functools.lru_cache(maxsize=65_536)
-def _date_of(value: str, today: date) -> tuple[date | None, str | None, str | None]:
-    """(date, its stored text, None), or (None, None, what is wrong) for a non-empty cell.
-
-    Cached: an extract's dates repeat (a few thousand different days), and the cache is
-    bounded."""
-    if len(value) == 10 and value[4] == "-" and value[7] == "-" and value.isascii():
-        try:
-            parsed = date.fromisoformat(value)  # the common case, in C; its text is the value
-        except ValueError:
-            pass
-        else:
-            if parsed > today:
-                return None, None, "is in the future"
-            return parsed, value, None
-    try:
-        parsed = parse_date(value)
-    except ValueError as exc:
-        return None, None, str(exc)
-    if parsed > today:
-        return None, None, "is in the future"
-    return parsed, parsed.isoformat(), None
-
-
-@functools.lru_cache(maxsize=32_768)
-def _pnc_of(text: str, today: date) -> tuple[str, str | None]:
-    """(stored PNC ID, None) or ("", what is wrong); cached, as a person's ID repeats."""
-    try:
-        return pnc.normalise(text, today), None
-    except pnc.InvalidPNC as exc:
-        return "", str(exc)
-
-
-def clear_caches() -> None:
-    """Forget the cached dates and PNC IDs (called when an import's rows are checked, so no
-    values from an extract stay in the worker's memory after it)."""
-    _date_of.cache_clear()
-    _pnc_of.cache_clear()
-    date_style.cache_clear()
-
-
-def _when(raw: dict[str, str], name: str, required: bool, today: date,
-          errors: list) -> tuple[date | None, str | None]:
-    """The date and its stored text (YYYY-MM-DD), or (None, None) with any error added."""
-    value = raw.get(name, "").strip()
-    if not value:
-        if required:
-            errors.append((name, f"{_LABEL[name]} is missing"))
-        return None, None
-    parsed, text, problem = _date_of(value, today)
-    if problem is not None:
-        errors.append((name, f"{_LABEL[name]} {problem}"))
-    return parsed, text
-
-
-def _flag(raw: dict[str, str], name: str, errors: list) -> bool:
-    value = raw.get(name, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value not in _FALSE:
-        errors.append((name, f"{_LABEL[name]} must be Y or N"))
-    return False
 
 
 def validate_row(raw: dict[str, str], known_codes: set[str], today: date
@@ -231,26 +129,59 @@ def validate_row(raw: dict[str, str], known_codes: set[str], today: date
     """The row's stored values, or None and the (field, reason) list saying what is wrong."""
     errors: list[tuple[str, str]] = []
     out: dict = {}
-    get = raw.get
 
-    out["crime_reference"] = reference = _text(raw, "crime_reference", 30, errors)
-    if not reference:
+    def text(name: str, max_length: int) -> str:
+        # An extract is kept as the force sent it, but not its hidden direction controls,
+        # which could disguise a name on every page that shows the record.
+        value = without_direction_controls(raw.get(name, "")).strip()
+        if len(value) > max_length:
+            errors.append((name, f"{BY_NAME[name].label} must be {max_length} characters or "
+                                 "fewer"))
+        return value
+
+    def when(name: str, required: bool) -> date | None:
+        value = raw.get(name, "").strip()
+        if not value:
+            if required:
+                errors.append((name, f"{BY_NAME[name].label} is missing"))
+            return None
+        try:
+            parsed = parse_date(value)
+        except ValueError as exc:
+            errors.append((name, f"{BY_NAME[name].label} {exc}"))
+            return None
+        if parsed > today:
+            errors.append((name, f"{BY_NAME[name].label} is in the future"))
+            return None
+        return parsed
+
+    def flag(name: str) -> bool:
+        value = raw.get(name, "").strip().lower()
+        if value in _TRUE:
+            return True
+        if value not in _FALSE:
+            errors.append((name, f"{BY_NAME[name].label} must be Y or N"))
+        return False
+
+    out["crime_reference"] = text("crime_reference", 30)
+    if not out["crime_reference"]:
         errors.append(("crime_reference", "Crime reference is missing"))
     out["pnc_id"] = ""
-    pnc_text = get("pnc_id", "")
-    if pnc_text and pnc_text.strip():
-        out["pnc_id"], problem = _pnc_of(pnc_text, today)
-        if problem is not None:
-            errors.append(("pnc_id", problem))
-    out["force_person_ref"] = _text(raw, "force_person_ref", 30, errors)
-    out["given_name"] = _text(raw, "given_name", 100, errors)
-    out["family_name"] = _text(raw, "family_name", 100, errors)
-    dob, out["date_of_birth"] = _when(raw, "date_of_birth", False, today, errors)
-    sex = get("sex", "").strip().lower()
+    if raw.get("pnc_id", "").strip():
+        try:
+            out["pnc_id"] = pnc.normalise(raw["pnc_id"], today)
+        except pnc.InvalidPNC as exc:
+            errors.append(("pnc_id", str(exc)))
+    out["force_person_ref"] = text("force_person_ref", 30)
+    out["given_name"] = text("given_name", 100)
+    out["family_name"] = text("family_name", 100)
+    dob = when("date_of_birth", False)
+    out["date_of_birth"] = dob.isoformat() if dob else None
+    sex = raw.get("sex", "").strip().lower()
     out["sex"] = _SEX.get(sex, "")
     if sex and sex not in _SEX:
         errors.append(("sex", "Sex must be M, F or X"))
-    district = get("postcode_district", "").strip().upper().replace(" ", "")
+    district = raw.get("postcode_district", "").strip().upper().replace(" ", "")
     if district and not _POSTCODE_DISTRICT.match(district):
         errors.append(("postcode_district",
                        "Postcode district must be the first part of a postcode, like SO14"))
@@ -260,7 +191,7 @@ def validate_row(raw: dict[str, str], known_codes: set[str], today: date
                 f in {"pnc_id", "date_of_birth"} for f, _ in errors):
         errors.append(("pnc_id", "The row names nobody: give a PNC ID, a force person "
                                  "reference, or a family name and date of birth"))
-    code = get("offence_code", "").strip().upper()
+    code = raw.get("offence_code", "").strip().upper()
     if not code:
         errors.append(("offence_code", "Home Office offence code is missing"))
     elif len(code) > 12:
@@ -268,25 +199,26 @@ def validate_row(raw: dict[str, str], known_codes: set[str], today: date
     out["offence_code_raw"] = code
     # Unknown codes are kept (and counted on the import), never dropped.
     out["offence_code_id"] = code if code in known_codes else None
-    offence_date, out["offence_date"] = _when(raw, "offence_date", True, today,
-                                              errors)
-    recorded, out["recorded_date"] = _when(raw, "recorded_date", True, today, errors)
+    offence_date = when("offence_date", True)
+    recorded = when("recorded_date", True)
     if offence_date and recorded and recorded < offence_date:
         errors.append(("recorded_date", "Recorded date is before the offence date"))
-    out["domestic_abuse"] = _flag(raw, "domestic_abuse", errors)
-    out["same_victim"] = _flag(raw, "same_victim", errors)
-    outcome = get("outcome_type", "").strip().lower()
+    out["offence_date"] = offence_date.isoformat() if offence_date else None
+    out["recorded_date"] = recorded.isoformat() if recorded else None
+    out["domestic_abuse"] = flag("domestic_abuse")
+    out["same_victim"] = flag("same_victim")
+    outcome = raw.get("outcome_type", "").strip().lower()
     out["outcome_type"] = _OUTCOMES.get(outcome, "")
     if outcome not in _OUTCOMES:
         errors.append(("outcome_type", "Outcome type is not one of: "
                                        + ", ".join(label for _v, label in OutcomeType.choices)))
-    outcome_date, outcome_text = _when(raw, "outcome_date", False, today, errors)
+    outcome_date = when("outcome_date", False)
     if outcome_date and offence_date and outcome_date < offence_date:
         errors.append(("outcome_date", "Outcome date is before the offence date"))
     if outcome_date is None and out["outcome_type"] not in {"", "pending"} and not any(
             f == "outcome_date" for f, _ in errors):
         errors.append(("outcome_date", "Outcome date is missing for a finished outcome"))
-    out["outcome_date"] = outcome_text
+    out["outcome_date"] = outcome_date.isoformat() if outcome_date else None
     if errors:
         return None, errors
     out["row_hash"] = row_hash(out)
