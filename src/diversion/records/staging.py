@@ -43,9 +43,10 @@ def relax_commit() -> None:
     Safe for staging alone: a chunk lost in a server crash is never relied on, because an
     import is re-run from the top of staging (staging and rejections are cleared first) and
     the merge, which is what keeps records and the processing log, commits synchronously
-    (its commit also flushes every earlier WAL record). No-op on SQLite.
+    (its commit also flushes every earlier WAL record). No-op on SQLite, and when the chunk's
+    transaction is not the outermost one (a caller's transaction keeps its own commit).
     """
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
 
