@@ -120,6 +120,7 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
             _say_cpu(*cpus["plain COPY"])
 
     source = RecordSource.objects.create(force=forces[0], name="bench")
+    stages = _time_stages(connection, services)
     before_kb = _reset_peak()
     server = _server_cpu(connection)
     started, cpu = time.perf_counter(), _cpu()
@@ -129,6 +130,14 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
     cpus["import"] = (_cpu() - cpu, _server_cpu(connection) - server)
     _say("import (validate, stage, merge)", rows, results["import (validate, stage, merge)"])
     _say_cpu(*cpus["import"])
+    parts = {name: stages.get(name, (0.0, 0.0)) for name in ("_prepare", "_stage_all")}
+    rest = tuple(total - sum(p[i] for p in parts.values())
+                 for i, total in enumerate(cpus["import"]))
+    print("  of which (CPU seconds, this process + backend): whole-file check "
+          f"{parts['_prepare'][0]:.1f} + {parts['_prepare'][1]:.1f}; read, validate and stage "
+          f"{parts['_stage_all'][0]:.1f} + {parts['_stage_all'][1]:.1f}; store the upload, "
+          f"merge (with its foreign-key checks at commit) and the rest {rest[0]:.1f} + "
+          f"{rest[1]:.1f}")
     peak_kb = _status_kb("VmHWM")
     print(f"  import peak memory (VmHWM, reset before it): {peak_kb / 1024:,.0f} MB, of which "
           f"{before_kb / 1024:,.0f} MB was held before it (Django, the test CSV in memory); "
@@ -169,6 +178,29 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
     else:
         print("plain COPY: not measured (needs PostgreSQL)")
     return 0
+
+
+def _time_stages(connection, services) -> dict[str, tuple[float, float]]:
+    """Wrap the import's stages to add up their CPU seconds (this process, its backend)."""
+    totals: dict[str, tuple[float, float]] = {}
+
+    def timed(name: str) -> None:
+        function = getattr(services, name)
+
+        def wrapper(*args, **kwargs):
+            server, cpu = _server_cpu(connection), _cpu()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                before = totals.get(name, (0.0, 0.0))
+                totals[name] = (before[0] + _cpu() - cpu,
+                                before[1] + _server_cpu(connection) - server)
+
+        setattr(services, name, wrapper)
+
+    for name in ("_prepare", "_stage_all"):
+        timed(name)
+    return totals
 
 
 def _say_cpu(client: float, server: float) -> None:

@@ -237,6 +237,8 @@ def check_row(number: int, row: list[str], limits: Limits) -> None:
     if len(row) > limits.columns:
         raise LimitExceeded(f"Row {number:,} has {len(row):,} columns: the limit is "
                             f"{limits.columns:,}")
+    if not row or max(map(len, row)) <= limits.cell_chars:  # the common case, in C
+        return
     for index, cell in enumerate(row):
         if len(cell) > limits.cell_chars:
             raise LimitExceeded(

@@ -175,10 +175,12 @@ class _RecordColumns(models.Model):
 class StagedRecord(_RecordColumns):
     """Accepted rows of a batch waiting to be merged (bulk-loaded; emptied after the merge)."""
 
+    # Only the (batch, crime reference) index: it serves every lookup by batch, and each
+    # further index would be written for every staged row.
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+",
-                              db_constraint=False)
+                              db_constraint=False, db_index=False)
     force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+",
-                              db_constraint=False)
+                              db_constraint=False, db_index=False)
     row_number = models.PositiveIntegerField()
     offence_code = None  # staged as the plain id column below (no join while loading)
     offence_code_id = models.CharField(max_length=8, null=True, blank=True)
@@ -193,8 +195,10 @@ class StagedRecord(_RecordColumns):
 class CrimeRecord(_RecordColumns):
     """One offence from a police extract, as last imported."""
 
+    # No index of its own: the unique (force, crime reference) index serves every lookup by
+    # force, and one index fewer to maintain is a cheaper import.
     force = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                              related_name="crime_records")
+                              related_name="crime_records", db_index=False)
     version = models.PositiveIntegerField(default=1)
     batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(default=timezone.now)

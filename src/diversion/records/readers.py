@@ -119,9 +119,10 @@ class Extract:
 
         def parsed():
             try:
+                strip = str.strip
                 for row in reader:
                     pending[0] = 0
-                    yield [cell.strip() for cell in row]
+                    yield list(map(strip, row))
             except UnicodeDecodeError:
                 raise ExtractError(_ENCODING) from None
             except csv.Error as exc:

@@ -271,6 +271,7 @@ def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> None:
 
     def flush() -> None:
         with transaction.atomic():
+            staging.relax_commit()
             staging.stage(staged)
             RejectedRow.objects.bulk_create(rejects)
             _set(batch, rows_processed=processed, rows_accepted=accepted,

@@ -8,7 +8,7 @@ from django.db import connection
 
 from diversion.records.models import RECORD_FIELDS, StagedRecord
 
-__all__ = ["RECORD_FIELDS", "STAGE_COLUMNS", "clear", "stage"]
+__all__ = ["RECORD_FIELDS", "STAGE_COLUMNS", "clear", "relax_commit", "stage"]
 
 STAGE_COLUMNS = ("batch_id", "force_id", "row_number", *RECORD_FIELDS)
 
@@ -34,6 +34,21 @@ def stage(rows: Iterable[tuple]) -> int:
             marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
             cursor.executemany(f"INSERT INTO {_table()} ({columns}) VALUES ({marks})", rows)  # noqa: S608 (names from model metadata)
     return len(rows)
+
+
+def relax_commit() -> None:
+    """Let the present transaction (one chunk of staging) commit without waiting for its WAL
+    to reach disk (PostgreSQL's `synchronous_commit = off`, for this transaction only).
+
+    Safe for staging alone: a chunk lost in a server crash is never relied on, because an
+    import is re-run from the top of staging (staging and rejections are cleared first) and
+    the merge, which is what keeps records and the processing log, commits synchronously
+    (its commit also flushes every earlier WAL record). No-op on SQLite, and when the chunk's
+    transaction is not the outermost one (a caller's transaction keeps its own commit).
+    """
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def clear(batch_id: int) -> None:
