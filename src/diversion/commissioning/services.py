@@ -130,12 +130,17 @@ def publish_release(*, actor: User, release: StatisticsRelease) -> StatisticsRel
     return release
 
 
+def _downloader(actor: User | AnonymousUser) -> tuple[bool, str]:
+    """Whether a signed-in user downloads, and how the log names the recipient."""
+    signed_in = bool(getattr(actor, "is_authenticated", False))
+    return signed_in, (f"{actor.username} ({cast(User, actor).organisation})" if signed_in
+                       else "a member of the public (anonymous download)")
+
+
 def log_download(*, actor: User | AnonymousUser, table: tables.Table, fmt: str,
                  release: StatisticsRelease | None = None) -> None:
     """A download is a disclosure to whoever downloads it: one processing-log row each."""
-    signed_in = getattr(actor, "is_authenticated", False)
-    recipient = (f"{actor.username} ({cast(User, actor).organisation})" if signed_in
-                 else "a member of the public (anonymous download)")
+    signed_in, recipient = _downloader(actor)
     with transaction.atomic():
         record(actor=actor if signed_in else None, operation=Operation.DISCLOSURE, obj=release,
                recipient=recipient,
@@ -145,9 +150,7 @@ def log_download(*, actor: User | AnonymousUser, table: tables.Table, fmt: str,
 
 def log_release_pdf(*, actor: User | AnonymousUser, release: StatisticsRelease) -> None:
     """The whole release as a PDF: a disclosure to whoever downloads it, as the tables are."""
-    signed_in = getattr(actor, "is_authenticated", False)
-    recipient = (f"{actor.username} ({cast(User, actor).organisation})" if signed_in
-                 else "a member of the public (anonymous download)")
+    signed_in, recipient = _downloader(actor)
     with transaction.atomic():
         record(actor=actor if signed_in else None, operation=Operation.DISCLOSURE, obj=release,
                recipient=recipient,

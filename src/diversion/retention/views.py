@@ -3,12 +3,10 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from diversion.accounts import policy
 from diversion.accounts.http import AuthenticatedHttpRequest
@@ -17,7 +15,7 @@ from diversion.retention.forms import EraseForm, KeepForm, RequestForm
 from diversion.retention.models import RetentionReview, ReviewStatus, SubjectAccessRequest
 from diversion.retention.schedule import SCHEDULE
 from diversion.victims import stepup
-from diversion.victims.forms import StepUpForm
+from diversion.victims.views import step_up_page
 
 
 @policy.rule(policy.RETENTION)
@@ -126,15 +124,4 @@ def request_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> Http
 @policy.rule(policy.SUBJECT_ACCESS)
 def step_up(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask for the password again before a victim's export (their contact details) is shown."""
-    target = request.GET.get("next") or request.POST.get("next") or reverse("retention:requests")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("retention:requests")
-    form = StepUpForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=request.user.get_username(),
-                            password=form.cleaned_data["password"])
-        if user is not None and user.pk == request.user.pk:
-            stepup.mark_authenticated(request)
-            return redirect(target)
-        form.add_error("password", "Enter your correct password")
-    return render(request, "victims/step_up.html", {"form": form, "next": target})
+    return step_up_page(request, fallback=reverse("retention:requests"))

@@ -176,9 +176,15 @@ def contact_details_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @fail_closed
 def step_up(request: HttpRequest) -> HttpResponse:
     """Ask for the password again before contact details are shown (security.md 6)."""
-    target = request.GET.get("next") or request.POST.get("next") or reverse("victims:home")
+    return step_up_page(request, fallback=reverse("victims:home"))
+
+
+def step_up_page(request: HttpRequest, *, fallback: str) -> HttpResponse:
+    """The password prompt, then back to `next` (a local address only, else `fallback`).
+    Also the prompt before a victim's subject-access export (retention)."""
+    target = request.GET.get("next") or request.POST.get("next") or fallback
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("victims:home")
+        target = fallback
     form = forms.StepUpForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=request.user.get_username(),
