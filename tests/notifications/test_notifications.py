@@ -239,3 +239,20 @@ def test_sweep_tells_victim_workers_once_when_a_later_follow_up_point_is_reached
     assert message.to == [cast.users[Role.VICTIM_WORKER].email]
     assert "3 months after the workshops" in message.body
     assert "12 months" not in message.body  # not reached yet
+
+
+def test_a_missed_condition_deadline_is_not_called_approaching(
+        cast, run_worker, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    manager = cast.users[Role.PROVIDER_MANAGER]
+    late = referred_case(cast, deadline=timezone.localdate() - timedelta(days=3))
+    soon = referred_case(cast, deadline=timezone.localdate() + timedelta(days=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("delivery_sweep")
+    run_worker()
+    to_manager = {m.subject: m.body for m in mail.outbox if m.to == [manager.email]}
+    assert f"A condition deadline has passed (case {late.reference})" in to_manager
+    assert "The condition deadline was on" in to_manager[
+        f"A condition deadline has passed (case {late.reference})"]
+    assert f"A condition deadline is approaching (case {soon.reference})" in to_manager

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.urls import reverse
+from django.utils import timezone
 
 from diversion.accounts.roles import Role
 from diversion.cases.models import Case
@@ -73,9 +74,12 @@ def reminder(case: Case, kind: str, due: date) -> None:
         referral = getattr(case, "referral", None)
         managers = users_with_role(organisation_id=referral.provider_id if referral else None,
                                    roles=[Role.PROVIDER_MANAGER])
+        passed = due < timezone.localdate()  # the sweep also finds deadlines already missed
         what = ("First contact was due" if kind == Kind.FIRST_CONTACT_OVERDUE
-                else "The condition deadline is")
+                else "The condition deadline was" if passed else "The condition deadline is")
+        headline = ("A condition deadline has passed" if kind == Kind.DEADLINE_NEAR and passed
+                    else Kind(kind).label)
         notify(None, recipients=managers, kind=Kind(kind),
-               subject=f"{Kind(kind).label} (case {case.reference})",
+               subject=f"{headline} (case {case.reference})",
                body=f"{what} on {due:%-d %B %Y} for case {case.reference}.",
                link=reverse("delivery:case", args=[case.pk]), about=_about(case))
