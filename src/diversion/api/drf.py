@@ -103,6 +103,13 @@ class Pagination(LimitOffsetPagination):
     max_limit = 200
 
 
+def validated(serializer_class: type, request: Any) -> dict:
+    """The request body checked by its serializer; a bad one raises (problem details)."""
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
 def _errors(detail: Any, path: str = "") -> list[dict[str, str]]:
     """Flatten DRF's nested error detail into [{"field": "a.b", "detail": "..."}]."""
     if isinstance(detail, dict):

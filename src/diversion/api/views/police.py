@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from diversion.accounts import policy
 from diversion.api import serializers as s
+from diversion.api.drf import validated
 from diversion.api.forms_bridge import cleaned, form_data
 from diversion.api.views.common import (
     READ_PROBLEMS,
@@ -142,18 +143,12 @@ def _write_schema(operation_id: str, body, summary: str):
                                              problems=WRITE_PROBLEMS), summary=summary)
 
 
-def _body(serializer_class, request) -> dict:
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    return body.validated_data
-
-
 @policy.rule(policy.API_POLICE)
 class Eligibility(APIView):
     @_write_schema("police_decide_eligibility", s.EligibilityInSerializer,
                    "Decide eligibility under the programme's rules (no override by API)")
     def post(self, request, reference: str):
-        data = _body(s.EligibilityInSerializer, request)
+        data = validated(s.EligibilityInSerializer, request)
         case = _case(request, reference)
         case_services.decide_eligibility(request.user, case, expected_version=data["version"])
         return Response(_out(request, case))
@@ -164,7 +159,7 @@ class Consultation(APIView):
     @_write_schema("police_confirm_consultation", s.ConsultationInSerializer,
                    "Confirm the victim service's consultation and the person's consent")
     def post(self, request, reference: str):
-        data = _body(s.ConsultationInSerializer, request)
+        data = validated(s.ConsultationInSerializer, request)
         case = _case(request, reference)
         disposal_services.confirm_consultation(actor=request.user, case=case,
                                                expected_version=data["version"],
@@ -177,7 +172,7 @@ class Randomisation(APIView):
     @_write_schema("police_randomise", s.VersionSerializer,
                    "Allocate the case in the programme's running trial (once)")
     def post(self, request, reference: str):
-        data = _body(s.VersionSerializer, request)
+        data = validated(s.VersionSerializer, request)
         case = _case(request, reference)
         disposal_services.randomise(actor=request.user, case=case,
                                     expected_version=data["version"])
@@ -190,7 +185,7 @@ class Caution(APIView):
                    "Record the caution and its conditions (a programme condition refers the "
                    "case to the force's provider)")
     def post(self, request, reference: str):
-        data = _body(s.CautionInSerializer, request)
+        data = validated(s.CautionInSerializer, request)
         case = _case(request, reference)
         if has_disposal(request.user, case):  # a repeated call: the first caution stands
             return Response(_out(request, case))

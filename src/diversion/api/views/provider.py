@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from diversion.accounts import policy
 from diversion.api import serializers as s
+from diversion.api.drf import validated
 from diversion.api.forms_bridge import cleaned, form_data
 from diversion.api.views.common import (
     READ_PROBLEMS,
@@ -94,12 +95,6 @@ class ReferralDetail(APIView):
         return Response(_detail(request, referral))
 
 
-def _body(serializer_class, request) -> dict:
-    body = serializer_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    return body.validated_data
-
-
 @policy.rule(policy.API_PROVIDER)
 class ContactAttempts(APIView):
     @extend_schema(operation_id="provider_record_contact", tags=["provider"],
@@ -108,7 +103,7 @@ class ContactAttempts(APIView):
                    summary="Record a contact attempt (the first successful one starts "
                            "delivery)")
     def post(self, request, reference: str):
-        data = _body(s.ContactInSerializer, request)
+        data = validated(s.ContactInSerializer, request)
         ok = cleaned(ContactForm(form_data(data, dates=("made_on",))))
         referral = _referral(request, reference, "record a contact attempt")
         attempt = services.record_contact(request.user, referral.case, made_on=ok["made_on"],
@@ -124,7 +119,7 @@ class Bookings(APIView):
                    responses=responses({201: s.BookingOutSerializer}, problems=WRITE_PROBLEMS),
                    summary="Book the person onto a workshop event (the booking rules apply)")
     def post(self, request, reference: str):
-        data = _body(s.BookingInSerializer, request)
+        data = validated(s.BookingInSerializer, request)
         referral = _referral(request, reference, "book a session")
         booking = booking_rules.book(request.user, referral.case, data["event"])
         return Response(s.BookingOutSerializer(booking).data, status=201)
@@ -172,7 +167,7 @@ class Register(APIView):
                    summary="Mark attendance at a held event (a mark already recorded stays; "
                            "a missed part returns the case to police)")
     def post(self, request, pk: int):
-        data = _body(s.RegisterInSerializer, request)
+        data = validated(s.RegisterInSerializer, request)
         event = policy.get_visible_or_404(request, WorkshopEvent, pk=pk)
         booked = set(policy.visible(request.user, Booking)
                      .filter(event=event, cancelled=False).values_list("pk", flat=True))
