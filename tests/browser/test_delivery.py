@@ -14,6 +14,7 @@ from django.utils import timezone
 from diversion.accounts.roles import Role
 from diversion.delivery.models import WorkshopEvent
 from tests.browser.axe import serious_violations
+from tests.browser.navigating import follow
 from tests.browser.signing_in import sign_in as _sign_in
 from tests.delivery.helpers import make_event, referred_case
 
@@ -21,8 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _click(page, role: str, name: str) -> None:
-    page.get_by_role(role, name=name).click()
-    page.wait_for_load_state("load")
+    follow(page, role, name)
 
 
 def _date(page, field: str, value: date) -> None:

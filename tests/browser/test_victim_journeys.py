@@ -10,6 +10,7 @@ from diversion.accounts.roles import Role
 from diversion.victims.models import Consultation, FollowUp
 from tests.browser.axe import serious_violations
 from tests.browser.dates import fill_date
+from tests.browser.navigating import follow
 from tests.browser.signing_in import sign_in as _sign_in
 from tests.victims.helpers import home_case, make_victim
 
@@ -19,8 +20,7 @@ NAME = "Zebedee Canaryfield"
 
 
 def _sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state("load")
+    follow(page, "button", "Sign out")
 
 
 def test_consultation_and_follow_up_then_police_and_facilitator_views(cast, page):
@@ -31,49 +31,45 @@ def test_consultation_and_follow_up_then_police_and_facilitator_views(cast, page
 
     _sign_in(page, cast.users[Role.VICTIM_WORKER].username)
     assert serious_violations(page) == []
-    page.get_by_role("link", name=NAME, exact=True).click()
+    follow(page, "link", NAME, exact=True)
     assert serious_violations(page) == []
-    page.get_by_role("link", name="Consultation for case TF-JOURNEY").click()
+    follow(page, "link", "Consultation for case TF-JOURNEY")
     # Completing an empty consultation shows every problem, accessibly.
-    page.get_by_role("button", name="Complete consultation").click()
+    follow(page, "button", "Complete consultation")
     assert "Choose the outcome for police before completing" in page.content()
     assert serious_violations(page) == []
     page.get_by_label("The victim's views on an out-of-court resolution").fill(
         "Wants him to get help; canary-views-journey")
-    page.get_by_role("button", name="Save as draft").click()
+    follow(page, "button", "Save as draft")
     assert Consultation.objects.get().is_draft
-    page.get_by_role("link", name="Consultation for case TF-JOURNEY").click()
+    follow(page, "link", "Consultation for case TF-JOURNEY")
     assert "canary-views-journey" in page.content()  # the draft came back
     page.get_by_label("Yes", exact=True).check()
     page.get_by_label("Victim supports an out-of-court resolution").check()
-    page.get_by_role("button", name="Complete consultation").click()
-    page.wait_for_load_state("load")
+    follow(page, "button", "Complete consultation")
     assert "Consultation completed" in page.content()
     assert not Consultation.objects.get().is_draft
 
-    page.get_by_role("link", name="Record 3 months after the workshops follow-up").click()
+    follow(page, "link", "Record 3 months after the workshops follow-up")
     fill_date(page, "contacted_on", timezone.localdate())
     page.get_by_label("Yes", exact=True).check()
     page.get_by_label("Positive change").check()
     page.get_by_label("In the victim's own words").fill("Calmer now, canary-words-journey")
     assert serious_violations(page) == []
-    page.get_by_role("button", name="Save follow-up").click()
-    page.wait_for_load_state("load")
+    follow(page, "button", "Save follow-up")
     assert "Follow-up recorded" in page.content()
     follow_up = FollowUp.objects.get()
     assert (follow_up.point, follow_up.change) == ("3_months", "positive")
 
-    page.get_by_role("link", name="Raise a concern on case TF-JOURNEY").click()
+    follow(page, "link", "Raise a concern on case TF-JOURNEY")
     page.get_by_label("What is the concern?").fill("canary-concern-journey")
     page.get_by_label("Urgent: pause the case's workshop bookings").check()
-    page.get_by_role("button", name="Raise alert").click()
-    page.wait_for_load_state("load")
+    follow(page, "button", "Raise alert")
     assert "Resume workshop bookings" in page.content()
     assert serious_violations(page) == []
     page.goto("/victims/")
     page.get_by_label("Find a case by its case or crime reference").fill("TF-JOURNEY")
-    page.get_by_role("button", name="Find case").click()
-    page.wait_for_load_state("load")
+    follow(page, "button", "Find case")
     assert NAME in page.content()
     assert serious_violations(page) == []
     _sign_out(page)
@@ -83,11 +79,9 @@ def test_consultation_and_follow_up_then_police_and_facilitator_views(cast, page
     body = page.content()
     assert "Victim supports an out-of-court resolution" in body
     assert f"Risk raised on {timezone.localdate():%-d %B %Y}" in body
-    page.get_by_role("link", name="Safeguarding alerts").first.click()
-    page.wait_for_load_state("load")
+    follow(page, "link", "Safeguarding alerts")
     assert serious_violations(page) == []
-    page.get_by_role("button", name="Acknowledge alert on case TF-JOURNEY").click()
-    page.wait_for_load_state("load")
+    follow(page, "button", "Acknowledge alert on case TF-JOURNEY")
     body += page.content()
     for secret in ("Canaryfield", "Zebedee", "canary-views-journey", "canary-words-journey",
                    "Canary Wharf", "canary-concern"):
@@ -112,14 +106,14 @@ def test_contact_details_step_up_and_reason_pass_axe(cast, page):
     victim = make_victim(cast, case=case, address="7 Canary Wharf Lane")
     _sign_in(page, cast.users[Role.VICTIM_WORKER].username)
     page.goto(f"/victims/{victim.pk}/contact-details/")
-    page.get_by_role("button", name="Show contact details").click()
+    follow(page, "button", "Show contact details")
     assert "Choose why you need to see the contact details" in page.content()
     assert serious_violations(page) == []
     page.get_by_label("To plan a safe contact with the victim").check()
-    page.get_by_role("button", name="Show contact details").click()
+    follow(page, "button", "Show contact details")
     assert "7 Canary Wharf Lane" in page.content()
     assert serious_violations(page) == []
     page.goto("/victims/step-up/")
-    page.get_by_role("button", name="Continue").click()
+    follow(page, "button", "Continue")
     assert "Enter your password" in page.content()
     assert serious_violations(page) == []
