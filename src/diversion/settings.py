@@ -312,6 +312,11 @@ if any(len(_key) < 32 for _key in DIVERSION_LOG_KEYS):
 DIVERSION_LOG_CHECKPOINT_DIR = Path(
     env.text("DIVERSION_LOG_CHECKPOINT_DIR", str(VAR_DIR / "log-checkpoints")))
 DIVERSION_LOG_CHECKPOINT_MINUTES = env.integer("DIVERSION_LOG_CHECKPOINT_MINUTES", 15)
+# Independent chains the log is written in, so writers do not queue on one lock (audit/lanes.py).
+# Raising or lowering it later is safe: verification walks whichever lanes the rows name.
+DIVERSION_LOG_LANES = env.integer("DIVERSION_LOG_LANES", 16)
+if not 1 <= DIVERSION_LOG_LANES <= 1000:
+    raise env.SettingsError("DIVERSION_LOG_LANES", "must be between 1 and 1000")
 
 # --- Provider delivery
 # The police compliance page lists cases this many days from their condition deadline, and

@@ -72,9 +72,12 @@ class ProcessingLog(AppendOnlyModel):
     previous_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
     key_id = models.CharField(max_length=8, blank=True)  # blank: an unkeyed row from before keys
+    # Which of the log's chains the row belongs to (audit/lanes.py); rows from before lanes are 0.
+    lane = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]
+        indexes = [models.Index(fields=["lane", "id"], name="audit_log_lane_id")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(justification=""), name="processinglog_has_justification"

@@ -8,10 +8,10 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Model
 
+from diversion.audit import lanes
 from diversion.audit.chain import GENESIS, sign, subject_index_for
 from diversion.audit.context import get as request_context
 from diversion.audit.models import Operation, ProcessingLog
-from diversion.audit.verification import CHAIN_LOCK_KEY as _CHAIN_LOCK_KEY
 
 
 class ProcessingLogError(Exception):
@@ -68,10 +68,10 @@ def record(
         ip_address=context.ip_address,
         request_id=context.request_id,
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-    last = ProcessingLog.objects.order_by("-id").values_list("row_hash", flat=True).first()
+    # The row joins the head of one lane, locked until this transaction commits (lanes.py).
+    row.lane = lanes.take(connection) if connection.vendor == "postgresql" else 0
+    last = (ProcessingLog.objects.filter(lane=row.lane).order_by("-id")
+            .values_list("row_hash", flat=True).first())
     row.previous_hash = last or GENESIS
     sign(row)
     try:

@@ -35,8 +35,8 @@ def verify_chain(check_id: int) -> str:
 @task()
 def checkpoint(reschedule: bool = True) -> int:
     """Append a signed checkpoint of the log, then queue the next one (a self-renewing chain)."""
-    entry = write_checkpoint()
+    entries = write_checkpoint()
     if reschedule:
         minutes = int(getattr(settings, "DIVERSION_LOG_CHECKPOINT_MINUTES", 15))
         checkpoint.using(run_after=timezone.now() + timedelta(minutes=minutes)).enqueue()
-    return entry["rows"]
+    return sum(entry["rows"] for entry in entries)

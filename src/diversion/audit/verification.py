@@ -1,9 +1,10 @@
-"""Verify the processing log: the keyed chain, then every signed checkpoint of its length.
+"""Verify the processing log: each lane's keyed chain, then every signed checkpoint of it.
 
-The chain shows that no surviving row was changed, inserted or removed from the middle. It
-cannot show that the newest rows were removed, so checkpoints (row count and head MAC, signed
-with the same keys) are appended to a file outside the database; the verifier checks each one
-against the table. Findings name what was found; an empty list means the log is intact.
+The log is written in lanes (audit/lanes.py), each a complete chain. A chain shows that no
+surviving row was changed, inserted or removed from the middle. It cannot show that the newest
+rows were removed, so checkpoints (per lane: row count and head MAC, signed with the same keys)
+are appended to a file outside the database; the verifier checks each one against the table.
+Findings name what was found; an empty list means the log is intact.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from diversion.audit import chain
 from diversion.audit.models import ProcessingLog
 
 CHECKPOINT_FILE = "processing-log-checkpoints.jsonl"
-# Any constant: the same advisory lock `services.record` takes to serialise appends.
-CHAIN_LOCK_KEY = 620_182_062
 
 
 @dataclass
@@ -48,17 +47,22 @@ def _changed(row) -> str:
     return f"row {row.id} was changed"
 
 
-def check_chain(rows: Iterable, report: Report) -> dict[int, str]:
-    """Walk rows in id order, adding a finding for each problem; return {id: MAC} of rows seen."""
+def check_chain(rows: Iterable, report: Report) -> dict[int, dict[int, str]]:
+    """Walk rows in (lane, id) order, adding a finding for each problem; return the MAC of each
+    row seen, by lane and id."""
     keys = chain.keyring()
-    expected_previous, previous_id = chain.GENESIS, None
-    seen_signed = False
-    macs: dict[int, str] = {}
+    lane: int | None = None
+    macs: dict[int, dict[int, str]] = {}
     for row in rows:
+        if row.lane != lane:  # each lane is a chain of its own, from the genesis value
+            lane, expected_previous, previous_id, seen_signed = row.lane, chain.GENESIS, None, False
+            lane_macs = macs.setdefault(row.lane, {})
         report.rows_checked += 1
-        macs[row.id] = row.row_hash
+        lane_macs[row.id] = row.row_hash
         if row.previous_hash != expected_previous:
-            after = f"row {previous_id}" if previous_id is not None else "the start of the log"
+            after = (f"row {previous_id}" if previous_id is not None
+                     else "the start of the log" if not row.lane
+                     else f"the start of lane {row.lane}")
             report.findings.append(
                 f"row {row.id} does not follow {after}: rows between them were deleted, "
                 "or the chain was reordered")
@@ -89,16 +93,17 @@ def _equal(a: str, b: str) -> bool:
 
 
 def _checkpoint_payload(entry: dict) -> dict:
-    return {name: entry.get(name) for name in ("at", "rows", "head_id", "head_mac", "key_id")}
+    names: tuple[str, ...] = ("at", "rows", "head_id", "head_mac", "key_id")
+    if "lane" in entry:  # lines written before lanes have none and cover lane 0
+        names += ("lane",)
+    return {name: entry.get(name) for name in names}
 
 
-def check_checkpoints(macs: dict[int, str], report: Report) -> None:
+def check_checkpoints(macs: dict[int, dict[int, str]], report: Report) -> None:
     path = checkpoint_path()
     if not path.exists():
         return
     keys = chain.keyring()
-    ids = sorted(macs)
-    last_id = ids[-1] if ids else None
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -108,6 +113,7 @@ def check_checkpoints(macs: dict[int, str], report: Report) -> None:
                 entry = json.loads(line)
                 payload = _checkpoint_payload(entry)
                 rows, head_id, at = int(entry["rows"]), entry["head_id"], str(entry["at"])
+                lane = int(entry.get("lane", 0))
                 signature = str(entry["signature"])
             except (ValueError, KeyError, TypeError):
                 report.findings.append(f"checkpoint line {number} is unreadable")
@@ -124,59 +130,73 @@ def check_checkpoints(macs: dict[int, str], report: Report) -> None:
                 continue
             if head_id is None:
                 continue  # a checkpoint of the empty log
-            ends = f"the log ends at row {last_id}" if last_id is not None else "the log is empty"
-            if len(ids) < rows:
-                report.findings.append(
-                    f"{ends} ({len(ids)} rows) but the checkpoint at {at} recorded {rows} rows: "
-                    "rows deleted")
-            if head_id not in macs:
-                report.findings.append(
-                    f"row {head_id}, the newest row at the checkpoint at {at}, is missing: "
-                    "rows deleted")
-            elif macs[head_id] != payload["head_mac"]:
-                report.findings.append(
-                    f"row {head_id} differs from the MAC the checkpoint at {at} recorded: "
-                    "the row was changed")
-            else:
-                up_to_head = sum(1 for row_id in ids if row_id <= head_id)
-                if up_to_head < rows:
-                    report.findings.append(
-                        f"the log has {up_to_head} rows up to row {head_id} but the checkpoint "
-                        f"at {at} recorded {rows}: rows deleted")
+            _check_one(macs.get(lane, {}), lane, rows, head_id, payload["head_mac"], at, report)
+
+
+def _check_one(macs: dict[int, str], lane: int, rows: int, head_id: int, head_mac: str, at: str,
+               report: Report) -> None:
+    """One lane's checkpoint against the rows of that lane."""
+    ids = sorted(macs)
+    where = f" of lane {lane}" if lane else ""
+    ends = (f"the log{where} ends at row {ids[-1]}" if ids else f"the log{where} is empty")
+    if len(ids) < rows:
+        report.findings.append(
+            f"{ends} ({len(ids)} rows) but the checkpoint at {at} recorded {rows} rows: "
+            "rows deleted")
+    if head_id not in macs:
+        report.findings.append(
+            f"row {head_id}, the newest row{where} at the checkpoint at {at}, is missing: "
+            "rows deleted")
+    elif macs[head_id] != head_mac:
+        report.findings.append(
+            f"row {head_id} differs from the MAC the checkpoint at {at} recorded: "
+            "the row was changed")
+    else:
+        up_to_head = sum(1 for row_id in ids if row_id <= head_id)
+        if up_to_head < rows:
+            report.findings.append(
+                f"the log{where} has {up_to_head} rows up to row {head_id} but the checkpoint "
+                f"at {at} recorded {rows}: rows deleted")
 
 
 def verify() -> Report:
     """Check the chain and every checkpoint; the whole log is read once, in id order."""
     report = Report()
-    rows = ProcessingLog.objects.order_by("id").iterator(chunk_size=2000)
+    rows = ProcessingLog.objects.order_by("lane", "id").iterator(chunk_size=2000)
     macs = check_chain(rows, report)
     check_checkpoints(macs, report)
     return report
 
 
-def write_checkpoint() -> dict:
-    """Append one signed checkpoint (row count, newest row and its MAC) to the checkpoint file.
+def write_checkpoint() -> list[dict]:
+    """Append one signed checkpoint line per lane (row count, newest row and its MAC) to the
+    checkpoint file.
 
-    Appends are serialised with the chain's own lock, so the count and the head agree.
+    One statement reads every lane's count and head from one snapshot. Within a lane rows
+    commit in id order (its lock is held to commit), so a row not yet committed can only come
+    after the head: the count and the head agree without stopping the writers.
     """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-        head = ProcessingLog.objects.order_by("-id").values("id", "row_hash").first()
-        rows = ProcessingLog.objects.count()
+    heads = list(ProcessingLog.objects.values("lane").annotate(rows=Count("id"), head=Max("id"))
+                 .order_by("lane"))
+    macs = dict(ProcessingLog.objects.filter(id__in=[h["head"] for h in heads])
+                .values_list("id", "row_hash"))
     kid, key = chain.signing_key()
-    payload = {"at": timezone.now().isoformat(timespec="microseconds"), "rows": rows,
-               "head_id": head["id"] if head else None,
-               "head_mac": head["row_hash"] if head else None, "key_id": kid}
-    entry = {**payload, "signature": chain.mac(key, payload)}
+    at = timezone.now().isoformat(timespec="microseconds")
+    payloads = [{"at": at, "rows": h["rows"], "head_id": h["head"], "head_mac": macs[h["head"]],
+                 "key_id": kid, "lane": h["lane"]} for h in heads]
+    if not payloads:
+        payloads = [{"at": at, "rows": 0, "head_id": None, "head_mac": None, "key_id": kid,
+                     "lane": 0}]
+    entries = [{**payload, "signature": chain.mac(key, payload)} for payload in payloads]
     path = checkpoint_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    # O_APPEND: each line goes at the end even with several writers; the file is never rewritten.
+    # O_APPEND: each write goes at the end even with several writers; the file is never
+    # rewritten. One write for the whole checkpoint, so its lines stay together.
     descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
     try:
-        os.write(descriptor, (json.dumps(entry, sort_keys=True) + "\n").encode())
+        os.write(descriptor, "".join(json.dumps(e, sort_keys=True) + "\n" for e in entries)
+                 .encode())
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-    return entry
+    return entries

@@ -16,7 +16,8 @@ TASK_PATH = "diversion.audit.tasks.checkpoint"
 
 
 class Command(BaseCommand):
-    help = "Append a signed checkpoint (row count and newest MAC) of the processing log."
+    help = ("Append a signed checkpoint (row count and newest MAC of each lane) of the "
+            "processing log.")
 
     def add_arguments(self, parser):
         parser.add_argument("--schedule", action="store_true",
@@ -24,8 +25,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, schedule: bool, **options):
         if not schedule:
-            entry = write_checkpoint()
-            self.stdout.write(f"Checkpoint of {entry['rows']} rows appended to {checkpoint_path()}")
+            entries = write_checkpoint()
+            rows, lanes = sum(e["rows"] for e in entries), len(entries)
+            self.stdout.write(f"Checkpoint of {rows} rows in {lanes} lane{'s' * (lanes != 1)} "
+                              f"appended to {checkpoint_path()}")
             return
         if DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").exists():
             self.stdout.write("The processing-log checkpoint is already queued")
