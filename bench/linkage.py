@@ -141,6 +141,30 @@ class Population:
         rec["postcode_district"][moved] = self.districts[rng.integers(0, len(self.districts),
                                                                       len(moved))]
         rec["sex"][some(0.02, "sex missing")] = None
+        # Drawn last so the errors above fall on the same rows as in earlier runs.
+        mistyped = some(0.01, "date of birth mistyped (one digit)")
+        for i in mistyped:
+            if rec["date_of_birth"][i] is None:  # already missing: nothing to mistype
+                self.kinds["date of birth mistyped (one digit)"][i] = False
+            else:
+                rec["date_of_birth"][i] = _mistyped_date(rec["date_of_birth"][i], rng)
+
+
+def _mistyped_date(iso: str, rng) -> str:
+    """One digit of the year's last two, the month or the day keyed wrong, still a valid date
+    (an invalid one would be refused at import, not linked)."""
+    for _attempt in range(20):
+        i = int(rng.choice((2, 3, 5, 6, 8, 9)))
+        digit = str(int(rng.integers(0, 10)))
+        candidate = iso[:i] + digit + iso[i + 1:]
+        if candidate == iso:
+            continue
+        try:
+            date.fromisoformat(candidate)
+        except ValueError:
+            continue
+        return candidate
+    return iso
 
 
 def _typo(name: str, rng) -> str:
