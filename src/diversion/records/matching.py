@@ -24,6 +24,8 @@ COMPARED = ("given_name", "family_name", "date_of_birth", "sex", "postcode_distr
 # (a million-by-a-million force would otherwise give EM hundreds of millions of pairs).
 EM_MAX_PAIRS = 500_000
 U_MAX_PAIRS = 500_000
+# Iterations for an EM step retried after it failed (Splink's default is 25).
+EM_RETRY_ITERATIONS = 5
 # Training sees at most this many crime records (an even sample): m, u and the prior per pair
 # come out the same, in a fraction of the time and memory.
 TRAINING_ROWS = 250_000
@@ -254,25 +256,55 @@ def train(records, people, *, backend: str = "duckdb", spark: Any = None
     logging.getLogger("splink").setLevel(logging.ERROR)
     records = sample(records, TRAINING_ROWS)
     api = db_api(backend, spark)
-    linker = Linker(_register(api, records, people, backend, spark), settings(),
-                    log_level=logging.ERROR)
-    training = linker.training
+    tables = _register(api, records, people, backend, spark)
+    linker = Linker(tables, settings(), log_level=logging.ERROR)
     skipped = []
     try:
-        training.estimate_probability_two_random_records_match(
+        linker.training.estimate_probability_two_random_records_match(
             [block_on("family_name", "date_of_birth")], recall=0.9)
     except Exception as exc:  # no deterministic pair at all: the bounded fallback prior stands
         skipped.append(f"prior not estimated: {str(exc).splitlines()[0][:200]}")
-    training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=2026)
-    # Two EM steps whose keys between them leave every comparison estimated once.
-    for blocking in (block_on("date_of_birth"), block_on("given_name", "family_name")):
-        try:
-            training.estimate_parameters_using_expectation_maximisation(
-                blocking, max_pairs=EM_MAX_PAIRS)
-        except Exception as exc:  # e.g. no pairs share the blocking key in this data
-            rule = blocking.get_blocking_rule("duckdb").blocking_rule_sql
-            skipped.append(f"EM blocked on {rule} skipped: {str(exc).splitlines()[0][:200]}")
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=2026)
+    # EM steps whose keys between them leave every comparison estimated once; the third
+    # estimates the date of birth again only if the second failed.
+    steps = ((block_on("date_of_birth"), None),
+             (block_on("given_name", "family_name"), None),
+             (block_on("family_name", "postcode_district"), "date_of_birth"))
+    for blocking, only_if_untrained in steps:
+        if only_if_untrained and _trained(linker.misc.save_model_to_json(), only_if_untrained):
+            continue
+        before = linker.misc.save_model_to_json()
+        problem = _em_step(linker, blocking)
+        if problem:
+            # A failed step can leave the linker's settings without the comparisons it was
+            # blocked on: start again from before it. On a small force the usual failure is
+            # an m underflowing (a level seen only in non-matches shrinks each iteration), so
+            # try once more with fewer iterations, which stops before it does.
+            linker = Linker(tables, {**before, "max_iterations": EM_RETRY_ITERATIONS},
+                            log_level=logging.ERROR)
+            if _em_step(linker, blocking):
+                linker = Linker(tables, before, log_level=logging.ERROR)
+                rule = blocking.get_blocking_rule("duckdb").blocking_rule_sql
+                skipped.append(f"EM blocked on {rule} skipped: {problem}")
     return bounded(linker.misc.save_model_to_json(), _rows(records), _rows(people)), skipped
+
+
+def _em_step(linker, blocking) -> str | None:
+    """One EM step; the reason it failed, if it did."""
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            blocking, max_pairs=EM_MAX_PAIRS)
+    except Exception as exc:  # e.g. no pairs share the blocking key in this data
+        return str(exc).splitlines()[0][:200]
+    return None
+
+
+def _trained(model: dict, column: str) -> bool:
+    """Whether EM has given the comparison on `column` an m for some level."""
+    return any(level.get("m_probability") is not None
+               for comparison in model.get("comparisons", [])
+               if comparison.get("output_column_name") == column
+               for level in comparison.get("comparison_levels", []))
 
 
 @dataclass
