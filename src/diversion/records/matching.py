@@ -96,7 +96,8 @@ def _reversed_jaro_winkler_level(column: str, other: str, threshold: float):
 
 def _name_comparison(column: str, other: str):
     """Splink's name comparison plus levels for the name given in the other name's column
-    (given and family names swapped, common in police extracts), exactly or with a typo."""
+    (given and family names swapped, common in police extracts), exactly or with a typo.
+    (A nickname level would need a maintained list of nicknames; there is none here.)"""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -105,8 +106,11 @@ def _name_comparison(column: str, other: str):
         comparison_levels=[
             cll.NullLevel(column),
             cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
-            cll.JaroWinklerLevel(column, 0.92),
-            cll.JaroWinklerLevel(column, 0.88),
+            # Term frequencies on the close levels too, half-weighted (Splink's advice): a typo
+            # in a rare name says more than one in a common name.
+            *(cll.JaroWinklerLevel(column, threshold).configure(
+                tf_adjustment_column=column, tf_adjustment_weight=0.5)
+              for threshold in (0.92, 0.88)),
             cll.ColumnsReversedLevel(column, other).configure(
                 label_for_charts=f"{column} is the other record's {other}"),
             _reversed_jaro_winkler_level(column, other, 0.88),
