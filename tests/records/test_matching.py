@@ -44,7 +44,7 @@ def test_the_core_imports_no_django():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def _people_and_extract(count: int, seed: int):
+def _people_and_extract(count: int, seed: int, transposed: bool = True):
     """`count` people and an extract of one row each (a tenth of them strangers, a tenth with
     a typo in the family name, a twentieth without a date of birth, a few with day and month
     transposed), as rows of COMPARED values."""
@@ -68,7 +68,7 @@ def _people_and_extract(count: int, seed: int):
             row[1] = row[1][:-1] + "x"
         if rng.random() < 0.05:
             row[2] = None
-        elif rng.random() < 0.03 and int(row[2][8:]) <= 12:
+        elif rng.random() < 0.03 and transposed and int(row[2][8:]) <= 12:
             row[2] = f"{row[2][:4]}-{row[2][8:]}-{row[2][5:7]}"
         extract.append(row)
     return people, extract
@@ -113,3 +113,23 @@ def test_a_handful_of_rows_against_a_few_thousand_people_links_and_queues():
     assert pairs[100_001].person_id == 9
     assert matching.LOWER_THRESHOLD <= pairs[100_001].probability < matching.UPPER_THRESHOLD
     assert 100_003 not in pairs
+
+
+def test_a_close_level_no_true_pair_showed_is_neutral_not_a_veto():
+    """A small force whose extract had no date with day and month transposed: EM drives that
+    level's m to about 0, which made such a row score as a certain non-match. It is neutral
+    now, so the row (names, sex and district exact) still goes to review."""
+    people, extract = _people_and_extract(3000, seed=3, transposed=False)
+    model, _skipped = matching.train(_table(extract), _table(people))
+    levels = {(comparison["output_column_name"], level.get("label_for_charts")): level
+              for comparison in model["comparisons"] for level in comparison["comparison_levels"]}
+    unseen = levels["date_of_birth", "Day and month transposed"]
+    assert unseen["m_probability"] == unseen["u_probability"]
+    # "All other comparisons" keeps its m: sex differing stays strong evidence against.
+    assert levels["sex", "All other comparisons"]["m_probability"] < 1e-6
+    of = next(i for i, p in enumerate(people[20:], start=20)
+              if int(p[2][8:]) <= 12 and p[2][5:7] != p[2][8:])
+    year, month, day = people[of][2].split("-")
+    row = [*people[of][:2], f"{year}-{day}-{month}", *people[of][3:]]
+    [pair] = matching.predict(model, _table([row], first_id=100_000), _table(people))
+    assert pair.person_id == of and pair.probability >= matching.LOWER_THRESHOLD

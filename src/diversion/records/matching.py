@@ -34,6 +34,8 @@ DUCKDB_MEMORY_LIMIT = "2GB"
 
 # Bounds for every estimated probability: log2 of 0 or of 1/(1-1) is undefined.
 _FLOOR, _CEILING = 1e-9, 1 - 1e-9
+# An m EM estimated below this had no true pair to see (bounded() makes the level neutral).
+_UNSEEN = 1e-6
 
 
 def clean(value: Any) -> str | None:
@@ -223,6 +225,11 @@ def bounded(model: dict, records: int, people: int) -> dict:
     A prior of 0 (no pair in the data looked like a match) falls back to one true pair in all
     the record-person pairs; m or u of exactly 0 or 1 (a level never or always seen) is pulled
     just inside the bounds, so that level's weight is large but finite.
+
+    A close level (any but "All other comparisons") whose m EM drove to nearly 0 is made
+    neutral (m = u): on a small force a level seen only in non-matches, such as day and month
+    transposed when no true pair had them, is "not seen yet", not "never happens", and as
+    m = 1e-9 it vetoed the pair (it was neither linked nor queued for review).
     """
     prior = model.get("probability_two_random_records_match") or 0.0
     if not _FLOOR <= prior <= _CEILING:
@@ -230,6 +237,10 @@ def bounded(model: dict, records: int, people: int) -> dict:
     model["probability_two_random_records_match"] = prior
     for comparison in model.get("comparisons", []):
         for level in comparison.get("comparison_levels", []):
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if (m is not None and u is not None and float(m) < _UNSEEN
+                    and level.get("sql_condition", "").strip().upper() != "ELSE"):
+                level["m_probability"] = u
             for key in ("m_probability", "u_probability"):
                 if key in level and level[key] is not None:
                     level[key] = min(max(float(level[key]), _FLOOR), _CEILING)
