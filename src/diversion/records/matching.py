@@ -301,6 +301,10 @@ def train(records, people, *, backend: str = "duckdb", spark: Any = None
                 linker = Linker(tables, before, log_level=logging.ERROR)
                 rule = blocking.get_blocking_rule("duckdb").blocking_rule_sql
                 skipped.append(f"EM blocked on {rule} skipped: {problem}")
+            else:  # the next steps run with the usual iterations again
+                linker = Linker(tables, {**linker.misc.save_model_to_json(),
+                                         "max_iterations": before.get("max_iterations", 25)},
+                                log_level=logging.ERROR)
     return bounded(linker.misc.save_model_to_json(), _rows(records), _rows(people)), skipped
 
 
