@@ -141,6 +141,30 @@ class Population:
         rec["postcode_district"][moved] = self.districts[rng.integers(0, len(self.districts),
                                                                       len(moved))]
         rec["sex"][some(0.02, "sex missing")] = None
+        # Drawn last so the errors above fall on the same rows as in earlier runs.
+        mistyped = some(0.01, "date of birth mistyped (one digit)")
+        for i in mistyped:
+            if rec["date_of_birth"][i] is None:  # already missing: nothing to mistype
+                self.kinds["date of birth mistyped (one digit)"][i] = False
+            else:
+                rec["date_of_birth"][i] = _mistyped_date(rec["date_of_birth"][i], rng)
+
+
+def _mistyped_date(iso: str, rng) -> str:
+    """One digit of the year's last two, the month or the day keyed wrong, still a valid date
+    (an invalid one would be refused at import, not linked)."""
+    for _attempt in range(20):
+        i = int(rng.choice((2, 3, 5, 6, 8, 9)))
+        digit = str(int(rng.integers(0, 10)))
+        candidate = iso[:i] + digit + iso[i + 1:]
+        if candidate == iso:
+            continue
+        try:
+            date.fromisoformat(candidate)
+        except ValueError:
+            continue
+        return candidate
+    return iso
 
 
 def _typo(name: str, rng) -> str:
@@ -298,6 +322,17 @@ def main(argv: list[str] | None = None) -> int:
                       if pair.probability >= upper)
         p, r = _score(linked, pop.truth)
         print(f"  {upper:4.2f}: precision {p:.4f} recall {r:.4f}")
+    # Whether a probability means what it says: of the rows whose best pair falls in a band,
+    # the share whose pair is right (strangers included), beside the band's mean probability.
+    print("each row's best pair by probability band: rows, share right, mean probability")
+    bands = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01)
+    for low, high in zip(bands, bands[1:], strict=False):
+        band = [pair for pair in pairs if low <= pair.probability < high]
+        if band:
+            right = sum(1 for pair in band if pop.truth[pair.record_id] == pair.person_id)
+            mean = sum(pair.probability for pair in band) / len(band)
+            print(f"  {low:4.2f}-{min(high, 1):4.2f}: {len(band):9,}  {right / len(band):.4f}  "
+                  f"{mean:.4f}")
     print("recall by the error a row carries (rows may carry several):")
     held = pop.truth >= 0
     for kind, mask in sorted(pop.kinds.items()):
