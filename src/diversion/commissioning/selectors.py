@@ -22,6 +22,7 @@ from diversion.commissioning import (
     disclosure,
     figures,
     outcome_figures,
+    programme_codes,
     reoffending_figures,
     stages,
     tables,
@@ -30,7 +31,6 @@ from diversion.commissioning.models import (
     CommissionedForce,
     Contract,
     DashboardAggregate,
-    Programme,
     ReoffendingSummary,
     StatisticsRelease,
     UnitCostVersion,
@@ -257,7 +257,7 @@ def dashboard(actor: User, filters: Filters) -> Dashboard:
                                    "rata by day (365 a year) over the period."),
         None, None,  # cost per referral and per completion: after disclosure control below
     ]
-    programmes = [filters.programme] if filters.programme else list(Programme.values)
+    programmes = [filters.programme] if filters.programme else programme_codes.keys()
     cost_of = {p: figures.cost_in_period(
         [figures.ContractTerms(c.start_date, c.end_date, c.annual_value)
          for c in found_contracts if c.programme_code == p], filters.start, filters.end)
