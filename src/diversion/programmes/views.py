@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -52,7 +52,7 @@ def provider_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     settings = list_settings(actor=request.user)
     names = dict(registry.choices())
     today = timezone.localdate()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for code, name in names.items():
         history = [s for s in settings if s.programme_code == code]
         current = next((s for s in history if s.covers(today)), None)
