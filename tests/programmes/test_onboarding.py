@@ -282,3 +282,20 @@ def test_existing_contracts_keep_their_stored_codes(cast, client):
     form = client.get(reverse("commissioning:contract_edit", args=[contract.pk])).content.decode()
     assert '<option value="JUNO" selected>JUNO</option>' in form
     assert '<option value="CARA">Project CARA</option>' in form
+
+
+def test_a_cached_dashboard_shows_a_programme_file_added_since(cast, client, settings):
+    """The dashboard's renderings are cached by what they are computed from: a file added at a
+    restart is part of that, so the next view has the new programme's column and section."""
+    oversee(cast)
+    as_user(client, cast.users[Role.COMMISSIONER])
+    before = client.get(reverse("commissioning:dashboard")).content.decode()
+    assert "STEPS" not in before and "JUNO" in before
+    settings.DIVERSION_PROGRAMME_DIRS = [str(ONBOARDING)]
+    registry.clear_cache()
+    try:
+        after = client.get(reverse("commissioning:dashboard")).content.decode()
+    finally:
+        registry.clear_cache()
+    board = after.split('<option value="STEPS">STEPS</option>', 1)[1]  # past the filter
+    assert "STEPS" in board

@@ -36,6 +36,7 @@ from diversion.commissioning.models import (
     UnitCostVersion,
 )
 from diversion.commissioning.tables import Table
+from diversion.programmes import registry
 
 DEFAULT_UNIT_COSTS = Path(__file__).parent / "data" / "unit_costs_default.json"
 
@@ -157,6 +158,9 @@ class Version:
     unit_costs: int | None
     runs: tuple  # the evaluation runs' summaries
     threshold: int
+    # The loaded programme files (name and version of each): a file added or changed at a
+    # restart gives new tables and sections, so older renderings are not reused.
+    programmes: tuple = ()
 
 
 def version(actor: User) -> Version:
@@ -168,7 +172,8 @@ def version(actor: User) -> Version:
         tuple(policy.visible(actor, CommissionedForce).order_by("force_id")
               .values_list("force_id", flat=True)),
         (deals["t"], deals["n"]), unit_cost_versions(actor).aggregate(n=Max("number"))["n"],
-        (runs["t"], runs["n"]), threshold())
+        (runs["t"], runs["n"]), threshold(),
+        tuple((d.code, d.version, d.name) for d in registry.all_definitions()))
 
 
 EQUALITY_TABLES = ("equality_sex", "equality_age_band", "equality_ethnic_group")
