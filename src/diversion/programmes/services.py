@@ -65,6 +65,11 @@ def sync_versions() -> list[ProgrammeVersion]:
     return stored
 
 
+PROVIDER_NOT_IN_AREA = (
+    "Choose a provider from the list: an intervention provider holding a contract with a PCC "
+    "office that oversees your force")
+
+
 class ProviderRefused(ValueError):
     """A provider setting the service will not record; the message names the field."""
 
@@ -128,11 +133,6 @@ def set_provider(*, actor: User, programme_code: str, provider: Organisation,
                              f"{valid_from.isoformat()}"
                              + (f" to {valid_to.isoformat()}" if valid_to else ""))
     return setting
-
-
-PROVIDER_NOT_IN_AREA = (
-    "Choose a provider from the list: an intervention provider holding a contract with a PCC "
-    "office that oversees your force")
 
 
 def list_settings(*, actor: User) -> list[ProgrammeProvider]:
