@@ -46,6 +46,7 @@ NO_PERSONAL_DATA: frozenset[str] = frozenset({
     "administration:agreement_create",  # an empty form (receiving organisations' names)
     "administration:agreement_withdraw",  # the form: which organisation an agreement is with
     "programmes:list",  # programme definitions: reference data
+    "programmes:provider_set",  # an empty form (programmes and providers' names)
     "evaluation:home", "evaluation:run_new",  # runs' names and settings; an empty form
     "evaluation:run_detail",  # a run's status and settings; its results are disclosed below
     "records:home", "records:upload",  # imports' file names and counts; an empty form

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils import timezone
 
 from diversion.accounts.roles import Role
@@ -21,5 +23,8 @@ def consult(cast, case, *, risk: bool = False, outcome: str = "supports") -> Con
 
 
 def commission(cast, programme: str = "cara") -> None:
-    ProgrammeProvider.objects.get_or_create(force=cast.orgs["force"], programme_code=programme,
-                                            defaults={"provider": cast.orgs["provider"]})
+    """The force refers the programme to the home provider, from long before any test's
+    caution, open-ended (as its administrator sets it on the Programmes page)."""
+    ProgrammeProvider.objects.get_or_create(
+        force=cast.orgs["force"], programme_code=programme,
+        defaults={"provider": cast.orgs["provider"], "valid_from": date(2000, 1, 1)})

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from diversion.cases.models import Case
-from diversion.commissioning import figures, outcomes, reoffending, stages
+from diversion.commissioning import figures, outcomes, programme_codes, reoffending, stages
 from diversion.commissioning.models import DashboardAggregate, OutcomeAggregate
 
 
@@ -41,9 +41,9 @@ def refresh() -> int:
             status = stages.CLOSED_AFTER_REFERRAL
         elif referred_at is None and status in stages.STAGE_OF_STATUS:
             status = stages.NOT_REFERRED
-        # Programme codes are lower case in the programmes app, upper case in contracts.
+        # Commissioning keys programmes in capitals (programme_codes.key).
         group = (sex, figures.age_band(born, _day(created)), figures.ethnic_group(ethnicity))
-        where = (force_id, provider_id, programme.upper(), figures.quarter_start(day))
+        where = (force_id, provider_id, programme_codes.key(programme), figures.quarter_start(day))
         counted[(*where, status, *group)] += 1
         if provider_id is not None:
             referred[case_id] = (*where, *group)

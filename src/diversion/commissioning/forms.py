@@ -6,8 +6,8 @@ from typing import cast
 from django import forms
 
 from diversion.accounts.models import Organisation
-from diversion.commissioning import figures, selectors
-from diversion.commissioning.models import Contract, Programme, UnitCostVersion
+from diversion.commissioning import figures, programme_codes, selectors
+from diversion.commissioning.models import Contract, UnitCostVersion
 from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form, ModelForm
 
@@ -57,8 +57,16 @@ class ContractForm(ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["programme_code"].choices = [("", "Choose a programme"),
-                                                 *Programme.choices]
+        # A ChoiceField over the loaded programme files (the model field has no choices); a
+        # contract whose programme's file has since gone keeps its own value on the list.
+        offered = programme_codes.choices()
+        current = self.instance.programme_code if self.instance.pk else ""
+        if current and current not in dict(offered):
+            offered.append((current, current))
+        self.fields["programme_code"] = forms.ChoiceField(
+            label="Programme", choices=[("", "Choose a programme"), *offered],
+            error_messages={"required": "Choose the programme",
+                            "invalid_choice": "Choose a programme from the list"})
         self.fields["provider"].queryset = selectors.providers(user)
         self.fields["provider"].empty_label = "Choose a provider"
         for name in ("target_referrals", "target_starts", "target_completions",
@@ -117,7 +125,8 @@ class FilterForm(Form):
                                    error_messages={"invalid_choice": "Choose a quarter from the "
                                                    "list for the end of the period: it cannot "
                                                    "be in the future"})
-    programme = forms.ChoiceField(label="Programme", required=False)
+    programme = forms.ChoiceField(label="Programme", required=False, error_messages={
+        "invalid_choice": "Choose a programme from the list"})
     force: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
         label="Police force", queryset=None, required=False, empty_label="All forces",
         error_messages={"invalid_choice": "Choose a force from the list"})
@@ -131,8 +140,8 @@ class FilterForm(Form):
         fields = self.fields  # typed as plain Fields; each is the class declared above
         cast(forms.ChoiceField, fields["from_quarter"]).choices = choices
         cast(forms.ChoiceField, fields["to_quarter"]).choices = choices
-        cast(forms.ChoiceField, fields["programme"]).choices = [("", "All programmes"),
-                                                                *Programme.choices]
+        cast(forms.ChoiceField, fields["programme"]).choices = [
+            ("", "All programmes"), *programme_codes.choices()]
         cast(forms.ModelChoiceField, fields["force"]).queryset = selectors.overseen_forces(user)
         cast(forms.ModelChoiceField, fields["provider"]).queryset = selectors.providers(user)
 

@@ -12,12 +12,6 @@ from django.db import models
 from django.utils import timezone
 
 
-class Programme(models.TextChoices):
-    # Fixed here for now, not read from the programme files: a new programme needs an entry.
-    CARA = "CARA", "CARA (Cautioning and Relationship Abuse)"
-    JUNO = "JUNO", "JUNO (women's diversion)"
-
-
 class CommissionedForce(models.Model):
     """A police force whose OOCR work a PCC office oversees (and so sees in aggregate)."""
 
@@ -37,7 +31,9 @@ class CommissionedForce(models.Model):
 class Contract(models.Model):
     commissioner_office = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                                             related_name="contracts_commissioned")
-    programme_code = models.CharField("Programme", max_length=40, choices=Programme.choices)
+    # A loaded programme's key (programme_codes.key: the file's code in capitals), checked
+    # against the programme files by the form and the service, not by fixed choices here.
+    programme_code = models.CharField("Programme", max_length=40)
     provider = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
                                  related_name="contracts_held")
     start_date = models.DateField()

@@ -17,8 +17,8 @@ from datetime import date
 from diversion.accounts import policy
 from diversion.accounts.models import User
 from diversion.administration.models import DataSharingAgreement, in_force
-from diversion.commissioning import disclosure, stages, tables
-from diversion.commissioning.models import DashboardAggregate, Programme
+from diversion.commissioning import disclosure, programme_codes, stages, tables
+from diversion.commissioning.models import DashboardAggregate
 
 COLUMNS = ("Cases recorded", "Referred", "Completed", "Breached")
 RECORDED, REFERRED, COMPLETED, BREACHED = range(4)
@@ -75,7 +75,7 @@ def regional(actor: User, threshold: int) -> Regional:
         if stage == stages.BREACHED:
             counts[force_id][BREACHED] += n
     names = [forces[pk].name for pk in order]
-    programmes = list(Programme.values)
+    programmes = programme_codes.keys()
     built = [
         tables.by_column(
             "regional_stages", "Cases by force",

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils import timezone
 
+from diversion.commissioning import programme_codes
 from diversion.commissioning.models import ReoffendingSummary
 from diversion.evaluation.models import EvaluationRun, HeadlineSignOff
 
@@ -47,7 +48,7 @@ def summarise(run: EvaluationRun, approved_at=None) -> ReoffendingSummary:
     result = run.result or {}
     d = result.get("definitions", {})
     return ReoffendingSummary(
-        run=run, force_id=run.force_id, programme_code=run.programme_code.upper(),
+        run=run, force_id=run.force_id, programme_code=programme_codes.key(run.programme_code),
         run_title=run.title, approved_at=approved_at or _approved_at(run),
         finished_at=run.finished_at or timezone.now(), design=run.design,
         index_basis=run.index_basis, index_from=run.index_from, index_to=run.index_to,

@@ -22,6 +22,7 @@ from diversion.commissioning import (
     disclosure,
     figures,
     outcome_figures,
+    programme_codes,
     reoffending_figures,
     stages,
     tables,
@@ -30,12 +31,12 @@ from diversion.commissioning.models import (
     CommissionedForce,
     Contract,
     DashboardAggregate,
-    Programme,
     ReoffendingSummary,
     StatisticsRelease,
     UnitCostVersion,
 )
 from diversion.commissioning.tables import Table
+from diversion.programmes import registry
 
 DEFAULT_UNIT_COSTS = Path(__file__).parent / "data" / "unit_costs_default.json"
 
@@ -157,6 +158,9 @@ class Version:
     unit_costs: int | None
     runs: tuple  # the evaluation runs' summaries
     threshold: int
+    # The loaded programme files (name and version of each): a file added or changed at a
+    # restart gives new tables and sections, so older renderings are not reused.
+    programmes: tuple = ()
 
 
 def version(actor: User) -> Version:
@@ -168,7 +172,8 @@ def version(actor: User) -> Version:
         tuple(policy.visible(actor, CommissionedForce).order_by("force_id")
               .values_list("force_id", flat=True)),
         (deals["t"], deals["n"]), unit_cost_versions(actor).aggregate(n=Max("number"))["n"],
-        (runs["t"], runs["n"]), threshold())
+        (runs["t"], runs["n"]), threshold(),
+        tuple((d.code, d.version, d.name) for d in registry.all_definitions()))
 
 
 EQUALITY_TABLES = ("equality_sex", "equality_age_band", "equality_ethnic_group")
@@ -257,7 +262,7 @@ def dashboard(actor: User, filters: Filters) -> Dashboard:
                                    "rata by day (365 a year) over the period."),
         None, None,  # cost per referral and per completion: after disclosure control below
     ]
-    programmes = [filters.programme] if filters.programme else list(Programme.values)
+    programmes = [filters.programme] if filters.programme else programme_codes.keys()
     cost_of = {p: figures.cost_in_period(
         [figures.ContractTerms(c.start_date, c.end_date, c.annual_value)
          for c in found_contracts if c.programme_code == p], filters.start, filters.end)

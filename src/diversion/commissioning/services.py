@@ -17,12 +17,16 @@ from diversion.accounts import policy
 from diversion.accounts.models import Organisation, User
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.commissioning import figures, selectors, tables
+from diversion.commissioning import figures, programme_codes, selectors, tables
 from diversion.commissioning.models import Contract, StatisticsRelease, UnitCostVersion
 
 
 class AlreadyPublished(Exception):
     """A published release is frozen."""
+
+
+class UnknownProgramme(ValueError):
+    """No loaded programme file has this code."""
 
 
 
@@ -35,6 +39,9 @@ def save_contract(*, actor: User, contract: Contract | None = None, programme_co
                   annual_value: Decimal, target_referrals: int, target_starts: int,
                   target_completions: int, target_days_to_first_contact: int) -> Contract:
     """Record a new contract for the actor's office, or change `contract`."""
+    unchanged = contract is not None and contract.programme_code == programme_code
+    if not (unchanged or programme_codes.is_known(programme_code)):
+        raise UnknownProgramme(f"Programme: no programme file has the code {programme_code!r}")
     if contract is None:
         contract = Contract(commissioner_office_id=_office_id(actor), created_by=actor)
     contract.programme_code = programme_code

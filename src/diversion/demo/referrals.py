@@ -25,6 +25,7 @@ PREFIX = "DEMO-OOCR-"
 # force code, programme code, provider code
 COMMISSIONS = [("solent", "cara", "harbour-trust"), ("solent", "juno", "harbour-trust"),
                ("downshire", "cara", "northgate"), ("downshire", "juno", "northgate")]
+ADMINS = {"solent": "admin.brennan", "downshire": "admin.downshire"}
 
 # (target status, programme, given, family, sex, offence code, dash risk). Later stages use
 # JUNO (no trial) so they are certain; CARA cases past randomisation land on "referred" or,
@@ -54,12 +55,17 @@ FACTS = dict(admission=True, on_bail=False, court_order=False, community_sentenc
 def build_demo_cases(today: date | None = None) -> int:
     """Create the demo cases if they are not there yet. Returns how many were created."""
     sync_versions()
+    today = today or timezone.localdate()
     orgs = {o.code: o for o in Organisation.objects.all()}
     for force_code, programme, provider in COMMISSIONS:
         if force_code in orgs and provider in orgs:
+            # As the force's administrator would set it on the Programmes page: open-ended,
+            # from three financial years back (before every demo caution).
             ProgrammeProvider.objects.get_or_create(
                 force=orgs[force_code], programme_code=programme,
-                defaults={"provider": orgs[provider]})
+                defaults={"provider": orgs[provider], "valid_from": date(today.year - 3, 4, 1),
+                          "recorded_by": User.objects.filter(
+                              username=ADMINS[force_code]).first()})
     force = orgs.get("solent")
     officer = User.objects.filter(username="sgt.okafor").first()
     victim_worker = User.objects.filter(username="idva.morgan").first()
@@ -68,7 +74,6 @@ def build_demo_cases(today: date | None = None) -> int:
         return 0
     if Case.objects.filter(force=force, reference__startswith=PREFIX).exists():
         return 0
-    today = today or timezone.localdate()
     made = 0
     for index, (target, programme, given, family, sex, code, risk) in enumerate(STAGES, 1):
         with transaction.atomic():

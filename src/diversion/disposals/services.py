@@ -212,9 +212,13 @@ def caution(*, actor: User, case: Case, expected_version: int, regime: str,
         raise CaseRefused(f"The case was allocated to {allocation.arm}: no programme condition")
     provider = None
     if programme_condition:
-        provider = provider_for(actor, case.programme_code)
+        # The provider the force's administrator set for the programme on the caution's date.
+        provider = provider_for(actor, case.programme_code, on=disposal_date)
         if provider is None:
-            raise CaseRefused(f"Your force has no provider set up for {definition.name}")
+            raise CaseRefused(
+                f"Your force has no provider set up for {definition.name} on "
+                f"{disposal_date:%-d %B %Y}: your force's administrator sets one on the "
+                "Programmes page (Which provider delivers each programme)")
     offence = case.offence
     limit = prosecution_time_limit(offence_code=offence.offence_code_id,
                                    offence_date=offence.offence_date,

@@ -75,8 +75,8 @@ class EvaluationDefinitionForm(ModelForm):
             del self.fields["forces"]
         else:
             cast(forms.ModelMultipleChoiceField, self.fields["forces"]).queryset = pool_from
-        cast(forms.ChoiceField, self.fields["programme_code"]).choices = [
-            (d.code, d.name) for d in registry.all_definitions()]
+        # The latest version of each loaded programme file, once each.
+        cast(forms.ChoiceField, self.fields["programme_code"]).choices = registry.choices()
         for name in ("design", "index_basis", "who_counts"):
             field = cast(forms.ChoiceField, self.fields[name])
             field.choices = [c for c in cast(list, field.choices) if c[0]]

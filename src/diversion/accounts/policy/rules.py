@@ -58,7 +58,9 @@ USER_ADMIN = Rule("user_admin", "Administrators, for their own organisation only
 AUDIT = Rule("audit", "Auditors reading the processing log (DPA 2018 s.62(4) purposes).",
              roles=frozenset({Role.AUDITOR}))
 PROGRAMME_ADMIN = Rule("programme_admin",
-                       "Administrators reading the loaded programme definitions.",
+                       "Administrators reading the loaded programme definitions; a police "
+                       "force's administrators also set which provider delivers each programme "
+                       "for the force (the view refuses other organisations').",
                        roles=frozenset({Role.ADMINISTRATOR}))
 RETENTION = Rule("retention",
                  "Administrators reviewing their organisation's records past their retention "

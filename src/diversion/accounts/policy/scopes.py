@@ -60,7 +60,9 @@ def _organisations(user) -> Q:
     """Everyone: their own organisation; commissioners also the names of providers and of the
     forces their office oversees (to choose in contracts and filters); commissioners and
     receiving analysts the forces sharing with them under an agreement in force; a police
-    force's administrators the PCC offices and research partners (an agreement's receiver)."""
+    force's administrators the PCC offices and research partners (an agreement's receiver),
+    and the providers in the force's area (holding a contract with a PCC office that oversees
+    the force: those it may refer a programme to)."""
     found = Q(pk=user.organisation_id)
     if user.role in COMMISSIONER:
         found |= Q(kind="provider") | Q(
@@ -68,8 +70,17 @@ def _organisations(user) -> Q:
     if user.role in COMMISSIONER or _is_receiving_analyst(user):
         found |= Q(pk__in=_agreed_forces(user))
     if user.role == Role.ADMINISTRATOR and user.organisation.kind == "police_force":
-        found |= Q(kind__in=RECEIVER_KINDS)
+        found |= Q(kind__in=RECEIVER_KINDS) | Q(pk__in=_area_providers(user.organisation_id))
     return found
+
+
+def _area_providers(force_id) -> QuerySet:
+    """The providers in a force's area: those holding a contract (any programme, any dates)
+    with a PCC office that oversees the force. Their ids, as a subquery."""
+    contract = apps.get_model("commissioning", "Contract")
+    return (contract.objects.filter(provider__kind="provider",
+                                    commissioner_office__overseen_forces__force_id=force_id)
+            .values("provider_id"))
 
 
 def _organisation_admins(user) -> Q:
