@@ -9,9 +9,9 @@ from django.db.models import Q
 from django.http import QueryDict
 
 from diversion.accounts.policy import can_read_field, get_visible_or_404, visible
+from diversion.accounts.policy.fields import PERSON_CONTACT_FIELDS
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.accounts.policy.fields import PERSON_CONTACT_FIELDS
 from diversion.cases.models import (
     Case,
     CaseEvent,

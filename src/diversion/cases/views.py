@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from diversion.accounts import policy
+from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.cases import forms, lifecycle, services
 from diversion.cases.selectors import (
     case_for,
@@ -97,7 +98,7 @@ def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @policy.rule(policy.POLICE_WORK)
-def contact(request: HttpRequest, pk: int) -> HttpResponse:
+def contact(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record or change the person's contact details, which the provider uses for first
     contact. Showing the form reads them, so it is logged like any read."""
     case = case_for(request, pk, purpose="Contact details of the person cautioned")

@@ -51,7 +51,8 @@ SCHEDULE: tuple[RetentionRule, ...] = (
               "recorded on the case: eligibility, timeline, caution, referral, and the "
               "provider's delivery records (contacts, bookings, attendance, questionnaires, "
               "notes, assessments, goals, onward referrals, breach decisions, reminders)",
-        models=("cases.Person", "cases.PersonContact", "cases.Offence", "cases.Case", "cases.EligibilityDecision",
+        models=("cases.Person", "cases.PersonContact", "cases.Offence", "cases.Case",
+                "cases.EligibilityDecision",
                 "cases.CaseEvent", "disposals.Disposal", "disposals.Referral",
                 "disposals.VictimViewDecision", "delivery.ContactAttempt", "delivery.Booking",
                 "delivery.Attendance", "delivery.AttendanceCorrection",

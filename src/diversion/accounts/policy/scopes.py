@@ -175,9 +175,10 @@ PROVIDER_CONTACT_STATUSES = ("referred", "in_progress")
 
 
 def _person_contacts(user) -> Q:
-    """The cautioned person's contact details: police of the person's force; the provider a
-    case of theirs is referred to, only while that case is referred or in progress. Nobody
-    else (analysts, commissioners and victim workers never)."""
+    """Police of the person's force; their case's provider only while referred or in progress.
+    The cautioned person's contact details: the provider a case of theirs is referred to sees
+    them from the referral to the end of delivery. Nobody else (analysts, commissioners and
+    victim workers never)."""
     if user.role in POLICE:
         return Q(person__force_id=user.organisation_id)
     if user.role in PROVIDER:
