@@ -156,7 +156,7 @@ def save_contact_details(actor: User, case: Case, *, phone: str, email: str, add
     if unknown:
         raise CaseRefused("Safe to contact by: choose from the list")
     with transaction.atomic():
-        contact = visible(actor, PersonContact).select_for_update().filter(
+        contact = visible(actor, PersonContact).select_for_update(of=("self",)).filter(
             person=case.person).first()
         if contact is None:
             if case.person.force_id != actor.organisation_id:

@@ -13,6 +13,7 @@ from diversion.cases import forms, lifecycle, services
 from diversion.cases.selectors import (
     case_for,
     contact_details,
+    contact_recorded,
     find_cases,
     latest_decision,
     recent_offences,
@@ -102,9 +103,11 @@ def contact(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record or change the person's contact details, which the provider uses for first
     contact. Showing the form reads them, so it is logged like any read."""
     case = case_for(request, pk, purpose="Contact details of the person cautioned")
-    current = contact_details(request.user, person=case.person,
-                              purpose="Police: recording or checking the person's contact "
-                                      "details")
+    # Only showing the form reads (and logs) the stored details; a submission replaces them.
+    current = (contact_details(request.user, person=case.person,
+                               purpose="Police: checking the person's contact details")
+               if request.method != "POST"
+               else contact_recorded(request.user, person=case.person))
     form = forms.ContactDetailsForm(request.POST or None, contact=current)
     if request.method == "POST" and form.is_valid():
         try:
