@@ -259,3 +259,18 @@ def test_key_rotation_re_encrypts_the_contact_details_too(cast):
         assert PersonContact.objects.get(pk=contact.pk).phone == PHONE
     assert ProcessingLog.objects.filter(
         justification__startswith="Key rotation: cases.PersonContact").exists()
+
+
+def test_the_service_refuses_a_provider_or_another_force(cast, client):
+    """The provider reads the row while the referral is open, but never writes it."""
+    from diversion.cases.services import CaseRefused, save_contact_details
+
+    case = referred_case(cast, status="referred")
+    _record(client, cast, case)
+    details = dict(phone="+44 7700 900111", email="", address="", postcode="",
+                   safe_methods=["call"], notes="")
+    for actor in (cast.users[Role.FACILITATOR], cast.users[Role.PROVIDER_MANAGER],
+                  cast.outsider_officer):
+        with pytest.raises(CaseRefused, match="Only the police of the person's own force"):
+            save_contact_details(actor, case, **details)
+    assert PersonContact.objects.get(person=case.person).phone == PHONE

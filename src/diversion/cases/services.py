@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from diversion.accounts.models import User
-from diversion.accounts.policy import visible
+from diversion.accounts.policy import POLICE, visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases import lifecycle, regimes
@@ -147,8 +147,12 @@ def update_facts(actor, case: Case, *, expected_version: int, facts: dict) -> Ca
 
 def save_contact_details(actor: User, case: Case, *, phone: str, email: str, address: str,
                          postcode: str, safe_methods: list[str], notes: str) -> PersonContact:
-    """Record or change the contact details of the case's person (police only: the scope),
-    with a timeline line that names no value and a collection or alteration log row."""
+    """Record or change the contact details of the case's person (the police of the person's
+    force only: the provider reads them but never writes), with a timeline line that names no
+    value and a collection or alteration log row."""
+    if actor.role not in POLICE or case.person.force_id != actor.organisation_id:
+        raise CaseRefused("Only the police of the person's own force can record their contact "
+                          "details")
     if case.status == Status.CLOSED:
         raise CaseRefused("The case is closed: its person's contact details can no longer be "
                           "changed from it")
@@ -159,8 +163,6 @@ def save_contact_details(actor: User, case: Case, *, phone: str, email: str, add
         contact = visible(actor, PersonContact).select_for_update(of=("self",)).filter(
             person=case.person).first()
         if contact is None:
-            if case.person.force_id != actor.organisation_id:
-                raise CaseRefused("Only the person's own force can record their contact details")
             contact = PersonContact(person=case.person)
             operation, title = Operation.COLLECTION, "Contact details recorded"
         else:
