@@ -363,7 +363,7 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "retention:review": _retention_reviews,
     "retention:request": _subject_access_requests,
     "retention:export": _subject_access_exports,
-    **{f"cases:{name}": _cases for name in ("facts", "eligibility", "timeline")},
+    **{f"cases:{name}": _cases for name in ("facts", "eligibility", "timeline", "contact")},
     **{f"disposals:{name}": _cases for name in
        ("detail", "consultation", "randomise", "caution", "statement", "victim_view", "close")},
     **{f"trials:{name}": (lambda user: [{"code": "cara-trial-1"}]) for name in ("log", "log_csv")},

@@ -33,7 +33,16 @@ def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db):
     for person in Person.objects.exclude(pnc_id=""):
         assert pnc.normalise(person.pnc_id) == person.pnc_id
     assert all(o.recorded_date >= o.offence_date for o in offences)
-    assert ProcessingLog.objects.filter(operation="collection", actor=None).count() == 2 + 1 + 1
+    # once each: the two forces' people, the historical trial cohort, the retention example
+    # and the referred people's contact details
+    assert ProcessingLog.objects.filter(operation="collection", actor=None).count() == \
+        2 + 1 + 1 + 1
+    referred = Person.objects.filter(cases__referral__isnull=False).distinct()
+    assert referred.exists()
+    for person in referred:  # clearly fake: Ofcom drama numbers and example.org
+        assert person.contact.phone.startswith("+44 7700 900"), person.pk
+        assert person.contact.email.endswith("@example.org")
+        assert person.contact.methods
     printed = out.getvalue()
     assert DEMO_PASSWORD in printed and "sgt.okafor" in printed and "auditor.fischer" in printed
     assert User.objects.get(username="sgt.okafor").check_password(DEMO_PASSWORD)

@@ -14,6 +14,7 @@ def test_every_page_that_shows_personal_data_logs_the_read(db):
     # The walk reached the pages it is about, not only refusals.
     assert walked.pages > 250 and len(walked.logged) > 150
     for page in ("victims:consultation as victim_worker", "victims:police_case as decision_maker",
+                 "cases:contact as decision_maker", "delivery:case as facilitator",
                  "administration:user_edit as administrator",
                  "records:rejections_csv as analyst", "commissioning:dashboard as commissioner",
                  "commissioning:dashboard_export as commissioner"):

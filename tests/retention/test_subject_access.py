@@ -189,3 +189,29 @@ def test_a_victim_reference_means_nothing_to_a_force(cast, client, seeded):
 ])
 def test_the_due_date_is_one_calendar_month(received, due):
     assert due_date(received) == due
+
+
+def test_the_persons_own_contact_details_are_in_their_export_only(cast, client, seeded):
+    from diversion.cases.services import save_contact_details
+
+    case, victim = seeded["case"], seeded["victim"]
+    save_contact_details(cast.users[Role.DECISION_MAKER], case, phone="+44 7700 900321",
+                         email="own.details@example.org", address="3 Sample Close",
+                         postcode="SO14 2XX", safe_methods=["call"],
+                         notes="Call after 10am")
+    request = _record(client, cast.users[Role.ADMINISTRATOR], "person",
+                      case.person.force_reference)
+    assert request is not None
+    body = json.loads(client.get(reverse("retention:export", args=[request.pk, "json"])).content)
+    titles = [s["title"] for s in body["sections"]]
+    [row] = body["sections"][titles.index("Your contact details")]["rows"]
+    assert row["Phone number"] == "+44 7700 900321"
+    assert row["Postal address"] == "3 Sample Close" and row["Postcode"] == "SO14 2XX"
+    assert row["Safe to contact by"] == "Phone call (speak to the person only)"
+    assert row["Safe-contact notes"] == "Call after 10am"
+    # ...and never in the victim's export, though the victim is linked to the same case.
+    request = _record(client, victim_service_admin(cast), "victim", f"Victim {victim.pk}")
+    assert request is not None
+    text = client.get(reverse("retention:export", args=[request.pk, "json"])).content.decode()
+    for theirs in ("7700 900321", "own.details@example.org", "Sample Close", "Call after 10am"):
+        assert theirs not in text

@@ -11,7 +11,17 @@ from django.utils import timezone
 from diversion.accounts.policy import visible
 from diversion.cases import pnc, regimes
 from diversion.cases.lifecycle import Status
-from diversion.cases.models import DashRisk, Offence, OffenceCode, Person, Relationship, Sex
+from diversion.cases.models import (
+    METHOD_NEEDS,
+    DashRisk,
+    Offence,
+    OffenceCode,
+    Person,
+    Relationship,
+    SafeContactMethod,
+    Sex,
+)
+from diversion.core import validators
 from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form
 from diversion.core.paging import SearchForm
@@ -247,3 +257,97 @@ class EligibilityForm(VersionedForm):
                 self.add_error("supervisor_rank",
                                "The supervisor must be a sergeant or above")
         return data
+
+
+class ContactDetailsForm(Form):
+    """The cautioned person's contact details, as the police record them for the provider.
+    Every message names its field."""
+
+    phone = forms.CharField(
+        label="Phone number", required=False, max_length=30,
+        error_messages={"max_length": "Phone number must be 30 characters or fewer"},
+        help_text="A UK number, like 07700 900 982, or an international one starting with +",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    email = forms.EmailField(
+        label="Email address", required=False, max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"invalid": "Email address must be in the correct format, like "
+                                   "name@example.org",
+                        "max_length": "Email address must be 254 characters or fewer"})
+    address = forms.CharField(label="Postal address", required=False, max_length=500,
+                              widget=forms.Textarea, error_messages={
+                                  "max_length": "Postal address must be 500 characters or "
+                                                "fewer"})
+    postcode = forms.CharField(label="Postcode", required=False, max_length=16,
+                               widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                               error_messages={"max_length": "Postcode must be a real UK "
+                                                             "postcode, like SO14 7LP"})
+    safe_methods = forms.MultipleChoiceField(
+        label="Safe to contact by", choices=SafeContactMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The person may live with the victim. Choose only the ways that cannot put "
+                  "anyone in the home at risk: others may see a letter or a text, or hear a "
+                  "voicemail.",
+        error_messages={"required": "Safe to contact by: choose at least one way the "
+                                    "provider may use",
+                        "invalid_choice": "Safe to contact by: choose from the list"})
+    notes = forms.CharField(
+        label="Safe-contact notes", required=False, max_length=500, widget=forms.Textarea,
+        error_messages={"max_length": "Safe-contact notes must be 500 characters or fewer"},
+        help_text="For example, times to avoid, or “do not leave a voicemail”. The provider "
+                  "sees these notes.")
+
+    def __init__(self, *args, contact=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and contact is not None:
+            for name in ("phone", "email", "address", "postcode", "notes"):
+                self.initial[name] = getattr(contact, name)
+            self.initial["safe_methods"] = contact.methods
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data["phone"].strip()
+        if not value:
+            return ""
+        try:
+            return validators.normalise_uk_phone(value)
+        except forms.ValidationError:
+            raise forms.ValidationError("Phone number must be a real phone number, like "
+                                        "07700 900 982 or +44 808 157 0192") from None
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data["postcode"].strip()
+        if not value:
+            return ""
+        try:
+            return validators.normalise_postcode(value)
+        except forms.ValidationError:
+            raise forms.ValidationError("Postcode must be a real UK postcode, like SO14 7LP") \
+                from None
+
+    def clean_address(self) -> str:
+        return self.cleaned_data["address"].strip()
+
+    def clean_notes(self) -> str:
+        return self.cleaned_data["notes"].strip()
+
+    def clean(self):
+        data = super().clean()
+        # Each way chosen needs its detail, so the provider is never left with a way to use
+        # and nothing to use it with.
+        missing = {"phone": "Phone number: enter the number, or untick the phone ways in "
+                            "“Safe to contact by”",
+                   "email": "Email address: enter the address, or untick email in "
+                            "“Safe to contact by”",
+                   "address": "Postal address: enter the address, or untick letter in "
+                              "“Safe to contact by”"}
+        needed = {METHOD_NEEDS[SafeContactMethod(m)] for m in data.get("safe_methods") or []}
+        for name in sorted(needed):
+            if name in data and not data[name] and not self.has_error(name):
+                self.add_error(name, missing[name])
+        return data
+
+    def details(self) -> dict:
+        d = self.cleaned_data
+        return {"phone": d["phone"], "email": d["email"], "address": d["address"],
+                "postcode": d["postcode"], "safe_methods": list(d["safe_methods"]),
+                "notes": d["notes"]}

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from diversion.cases import pnc
 from diversion.cases.lifecycle import Status
+from diversion.core.crypto import EncryptedTextField
 
 
 class Sex(models.TextChoices):
@@ -110,6 +111,56 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+
+class SafeContactMethod(models.TextChoices):
+    """Ways the police say a provider may use to reach the person. A domestic-abuse perpetrator
+    may live with the victim: a letter, a voicemail or a text can be seen or heard by her."""
+
+    CALL = "call", "Phone call (speak to the person only)"
+    TEXT = "text", "Text message"
+    VOICEMAIL = "voicemail", "Voicemail message"
+    EMAIL = "email", "Email"
+    LETTER = "letter", "Letter to the postal address"
+
+
+# Which detail each way needs.
+METHOD_NEEDS = {SafeContactMethod.CALL: "phone", SafeContactMethod.TEXT: "phone",
+                SafeContactMethod.VOICEMAIL: "phone", SafeContactMethod.EMAIL: "email",
+                SafeContactMethod.LETTER: "address"}
+
+
+class PersonContact(models.Model):
+    """The cautioned person's contact details, recorded by the police so the provider a case is
+    referred to can make first contact. Every value is encrypted at rest (core.crypto); the
+    policy scopes the row to the person's force and, while a case of theirs is referred or in
+    progress, to that case's provider (accounts/policy/scopes.py)."""
+
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="contact")
+    phone = EncryptedTextField("Phone number", blank=True)
+    email = EncryptedTextField("Email address", blank=True)
+    address = EncryptedTextField("Postal address", blank=True)
+    postcode = EncryptedTextField("Postcode", blank=True)
+    # SafeContactMethod values, comma-separated (encrypted: it says how the household lives).
+    safe_methods = EncryptedTextField("Safe to contact by", blank=True)
+    notes = EncryptedTextField("Safe-contact notes", blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Contact details of person {self.person_id}"
+
+    @property
+    def methods(self) -> list[str]:
+        return [m for m in self.safe_methods.split(",") if m in SafeContactMethod.values]
+
+    @property
+    def method_labels(self) -> list[str]:
+        return [str(SafeContactMethod(m).label) for m in self.methods]
+
+
+PERSON_CONTACT_FIELDS = ("phone", "email", "address", "postcode", "safe_methods", "notes")
 
 
 class Offence(models.Model):

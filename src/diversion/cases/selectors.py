@@ -8,10 +8,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import QueryDict
 
-from diversion.accounts.policy import get_visible_or_404, visible
+from diversion.accounts.policy import can_read_field, get_visible_or_404, visible
+from diversion.accounts.policy.fields import PERSON_CONTACT_FIELDS
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence
+from diversion.cases.models import (
+    Case,
+    CaseEvent,
+    EligibilityDecision,
+    Offence,
+    Person,
+    PersonContact,
+)
 from diversion.core.paging import PER_PAGE, Listing, paginate
 
 
@@ -75,3 +83,25 @@ def timeline(actor, case) -> list:
 
 def latest_decision(actor, case):
     return visible(actor, EligibilityDecision).filter(case=case).first()
+
+
+# --- The cautioned person's contact details (cases.PersonContact)
+
+def contact_recorded(actor, *, person: Person) -> PersonContact | None:
+    """Whether (and when) the person's contact details were recorded, without reading them:
+    the encrypted columns are deferred, so nothing is decrypted and no value is shown."""
+    return (visible(actor, PersonContact).filter(person=person)
+            .only("pk", "person_id", "updated_at").first())
+
+
+def contact_details(actor, *, person: Person, purpose: str) -> PersonContact | None:
+    """The person's contact details if the policy lets the actor read them (scope and field
+    rules), the read written to the processing log in the same transaction; else None."""
+    if not all(can_read_field(actor, PersonContact, name) for name in PERSON_CONTACT_FIELDS):
+        return None
+    with transaction.atomic():
+        contact = visible(actor, PersonContact).filter(person=person).first()
+        if contact is not None:
+            record(actor=actor, operation=Operation.CONSULTATION, obj=contact,
+                   subjects=[person], justification=purpose)
+    return contact

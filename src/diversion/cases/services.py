@@ -17,12 +17,20 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from diversion.accounts.models import User
-from diversion.accounts.policy import visible
+from diversion.accounts.policy import POLICE, visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases import lifecycle, regimes
 from diversion.cases.lifecycle import InvalidTransition, Status
-from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence, Person
+from diversion.cases.models import (
+    Case,
+    CaseEvent,
+    EligibilityDecision,
+    Offence,
+    Person,
+    PersonContact,
+    SafeContactMethod,
+)
 from diversion.core.ages import age_on
 from diversion.programmes import registry, rules
 
@@ -137,6 +145,39 @@ def update_facts(actor, case: Case, *, expected_version: int, facts: dict) -> Ca
 
 
 
+def save_contact_details(actor: User, case: Case, *, phone: str, email: str, address: str,
+                         postcode: str, safe_methods: list[str], notes: str) -> PersonContact:
+    """Record or change the contact details of the case's person (the police of the person's
+    force only: the provider reads them but never writes), with a timeline line that names no
+    value and a collection or alteration log row."""
+    if actor.role not in POLICE or case.person.force_id != actor.organisation_id:
+        raise CaseRefused("Only the police of the person's own force can record their contact "
+                          "details")
+    if case.status == Status.CLOSED:
+        raise CaseRefused("The case is closed: its person's contact details can no longer be "
+                          "changed from it")
+    unknown = set(safe_methods) - set(SafeContactMethod.values)
+    if unknown:
+        raise CaseRefused("Safe to contact by: choose from the list")
+    with transaction.atomic():
+        contact = visible(actor, PersonContact).select_for_update(of=("self",)).filter(
+            person=case.person).first()
+        if contact is None:
+            contact = PersonContact(person=case.person)
+            operation, title = Operation.COLLECTION, "Contact details recorded"
+        else:
+            operation, title = Operation.ALTERATION, "Contact details changed"
+        contact.phone, contact.email, contact.address = phone, email, address
+        contact.postcode, contact.notes = postcode, notes
+        # stored in the form's order of choices, so an unchanged choice reads the same
+        contact.safe_methods = ",".join(m for m in SafeContactMethod.values if m in safe_methods)
+        contact.updated_at, contact.updated_by = timezone.now(), actor
+        contact.save()
+        add_event(case, actor, title)  # never the values: providers read the timeline
+        record(actor=actor, operation=operation, obj=contact, subjects=[case.person],
+               justification=f"{title} for the provider's first contact")
+    return contact
+
 
 def facts_for(case: Case) -> dict:
     """The facts the programme rules read, from the case's person, offence and assessment."""
@@ -202,5 +243,6 @@ def decide_eligibility(actor, case: Case, *, expected_version: int, override: st
 
 
 __all__ = ["CaseRefused", "InvalidTransition", "StaleCase", "add_event", "bump",
-           "decide_eligibility", "evaluate", "facts_for", "record_case", "transition",
+           "decide_eligibility", "evaluate", "facts_for", "record_case", "save_contact_details",
+           "transition",
            "update_facts"]

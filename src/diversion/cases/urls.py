@@ -11,4 +11,5 @@ urlpatterns = [
     path("cases/<int:pk>/facts/", views.edit_facts, name="facts"),
     path("cases/<int:pk>/eligibility/", views.eligibility, name="eligibility"),
     path("cases/<int:pk>/timeline/", views.case_timeline, name="timeline"),
+    path("cases/<int:pk>/contact/", views.contact, name="contact"),
 ]

@@ -8,9 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from diversion.accounts import policy
+from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.cases import forms, lifecycle, services
 from diversion.cases.selectors import (
     case_for,
+    contact_details,
+    contact_recorded,
     find_cases,
     latest_decision,
     recent_offences,
@@ -93,3 +96,27 @@ def case_timeline(request: HttpRequest, pk: int) -> HttpResponse:
     case = case_for(request, pk, purpose="Case timeline")
     return render(request, "cases/timeline.html",
                   {"case": case, "events": timeline(request.user, case)})
+
+
+@policy.rule(policy.POLICE_WORK)
+def contact(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record or change the person's contact details, which the provider uses for first
+    contact. Showing the form reads them, so it is logged like any read."""
+    case = case_for(request, pk, purpose="Contact details of the person cautioned")
+    # Only showing the form reads (and logs) the stored details; a submission replaces them.
+    current = (contact_details(request.user, person=case.person,
+                               purpose="Police: checking the person's contact details")
+               if request.method != "POST"
+               else contact_recorded(request.user, person=case.person))
+    form = forms.ContactDetailsForm(request.POST or None, contact=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_contact_details(request.user, case, **form.details())
+        except CaseRefused as exc:
+            _refusal(request, form, exc)
+        else:
+            messages.success(request, "Contact details saved")
+            return redirect("disposals:detail", pk=case.pk)
+    return render(request, "cases/contact.html", {"case": case, "form": form,
+                                                  "contact": current},
+                  status=400 if form.errors else 200)

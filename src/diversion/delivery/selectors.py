@@ -10,9 +10,11 @@ from django.http import QueryDict
 
 from diversion.accounts.models import User
 from diversion.accounts.policy import visible
+from diversion.accounts.policy.scopes import PROVIDER_CONTACT_STATUSES
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.cases.models import Case, CaseEvent
+from diversion.cases import selectors as case_selectors
+from diversion.cases.models import Case, CaseEvent, PersonContact
 from diversion.core.paging import Listing, paginate
 from diversion.disposals.models import Referral
 from diversion.programmes import registry
@@ -87,6 +89,17 @@ def provider_case(*, actor: User, referral: Referral, purpose: str) -> Case:
         record(actor=actor, operation=Operation.CONSULTATION, obj=case,
                subjects=[case.person], justification=purpose)
     return case
+
+
+def first_contact_details(actor: User, case: Case) -> PersonContact | None:
+    """The person's contact details for the provider while this case is referred or in
+    progress (the scope says the same of any of the person's cases with this provider; this
+    page shows them only for its own case), read-logged; None before and after."""
+    if case.status not in PROVIDER_CONTACT_STATUSES:
+        return None
+    return case_selectors.contact_details(
+        actor, person=case.person,
+        purpose="Provider: the person's contact details, to make and keep contact")
 
 
 def provider_timeline(actor, case) -> list[dict]:

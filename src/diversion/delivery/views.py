@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from diversion.accounts import policy
 from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.accounts.models import User
+from diversion.accounts.policy.scopes import PROVIDER_CONTACT_STATUSES
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
 from diversion.cases.services import StaleCase
@@ -64,6 +65,8 @@ def _case_context(request, case: Case, **extra) -> dict:
     one_to_ones = list(policy.visible(user, OneToOneSession).filter(case=case)) if spec else []
     context = {
         "case": case, "person": case.person, "definition": definition,
+        "contact": selectors.first_contact_details(user, case),
+        "contact_open": case.status in PROVIDER_CONTACT_STATUSES,
         "bookings": bookings, "round": booking_rules.current_round(case),
         "next_session": booking_rules.next_session(case, definition)
         if case.status == Status.IN_PROGRESS else None,

@@ -18,7 +18,7 @@ from diversion.accounts.http import AuthenticatedHttpRequest
 from diversion.cases import lifecycle, regimes
 from diversion.cases.forms import VersionedForm
 from diversion.cases.models import Case
-from diversion.cases.selectors import case_for, latest_decision
+from diversion.cases.selectors import case_for, contact_recorded, latest_decision
 from diversion.cases.services import CaseRefused, StaleCase
 from diversion.cases.time_limits import prosecution_time_limit
 from diversion.disposals import forms, services
@@ -118,6 +118,8 @@ def _detail_with(request: AuthenticatedHttpRequest, case: Case, status: int = 40
         "days_left": (last_day - timezone.localdate()).days if last_day else None,
         "next_statuses": [lifecycle.label(s) for s in sorted(lifecycle.allowed(case.status))],
         "consult_form": forms.ConsultationForm(initial={"version": case.version}),
+        # when the contact details were recorded, not the details (no read of them here)
+        "contact_recorded": contact_recorded(request.user, person=case.person),
     }
     context.update(extra)
     context["form"] = extra.get("consult_form") or extra.get("action_form")

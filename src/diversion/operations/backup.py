@@ -27,7 +27,7 @@ from diversion.audit import chain
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.audit.verification import checkpoint_path, verify, write_checkpoint
-from diversion.victims.crypto import FieldDecryptionError, encrypted_fields
+from diversion.core.crypto import FieldDecryptionError, encrypted_fields
 
 MANIFEST_VERSION = 1
 # Not data: the cache is rebuilt on use, and rows here change while the app runs.

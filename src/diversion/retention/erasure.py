@@ -19,7 +19,14 @@ from django.db.models import Exists, Max, Model, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from diversion.cases.lifecycle import Status
-from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence, Person
+from diversion.cases.models import (
+    Case,
+    CaseEvent,
+    EligibilityDecision,
+    Offence,
+    Person,
+    PersonContact,
+)
 from diversion.delivery import models as delivery
 from diversion.disposals.models import Disposal, Referral, VictimViewDecision
 from diversion.records.models import LinkCandidate, PersonLink
@@ -161,6 +168,7 @@ def erase_person(person: Person) -> Erased:
     erased.delete(PersonLink.objects.filter(person=person))
     erased.delete(LinkCandidate.objects.filter(person=person))
     erased.delete(Offence.objects.filter(person=person))
+    erased.delete(PersonContact.objects.filter(person=person))
     erased.delete(Person.objects.filter(pk=person.pk))
     return erased
 

@@ -46,11 +46,13 @@ MOPI = ("College of Policing APP Management of Police Information (MoPI): review
 SCHEDULE: tuple[RetentionRule, ...] = (
     RetentionRule(
         key="person",
-        label="People, their offences and out-of-court cases (police), with everything "
+        label="People, their encrypted contact details, offences and out-of-court cases "
+              "(police), with everything "
               "recorded on the case: eligibility, timeline, caution, referral, and the "
               "provider's delivery records (contacts, bookings, attendance, questionnaires, "
               "notes, assessments, goals, onward referrals, breach decisions, reminders)",
-        models=("cases.Person", "cases.Offence", "cases.Case", "cases.EligibilityDecision",
+        models=("cases.Person", "cases.PersonContact", "cases.Offence", "cases.Case",
+                "cases.EligibilityDecision",
                 "cases.CaseEvent", "disposals.Disposal", "disposals.Referral",
                 "disposals.VictimViewDecision", "delivery.ContactAttempt", "delivery.Booking",
                 "delivery.Attendance", "delivery.AttendanceCorrection",

@@ -27,7 +27,14 @@ from django.utils import timezone
 
 from diversion.accounts.models import Organisation, User
 from diversion.audit.models import ProcessingLog
-from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence, Person
+from diversion.cases.models import (
+    Case,
+    CaseEvent,
+    EligibilityDecision,
+    Offence,
+    Person,
+    PersonContact,
+)
 from diversion.delivery import models as delivery
 from diversion.disposals.models import Disposal, Referral
 from diversion.records.models import PersonLink
@@ -94,6 +101,12 @@ def _row(obj: models.Model, *, withheld: set[str] = frozenset(),  # type: ignore
     return row
 
 
+def _contact_row(contact: PersonContact) -> dict[str, Any]:
+    row = _row(contact, withheld={"person"})
+    row["Safe to contact by"] = ", ".join(contact.method_labels)
+    return row
+
+
 def _section(title: str, objects) -> dict[str, Any]:
     return {"title": title, "rows": [_row(obj) for obj in objects]}
 
@@ -143,6 +156,9 @@ def _person_export(request: SubjectAccessRequest) -> dict[str, Any]:
     links = PersonLink.objects.filter(person=person).select_related("record")
     sections = [
         {"title": "Your details", "rows": [_row(person)]},
+        # the person's own contact details are theirs to see (never in anyone else's export)
+        {"title": "Your contact details",
+         "rows": [_contact_row(c) for c in PersonContact.objects.filter(person=person)]},
         _section("Offences", Offence.objects.filter(person=person).order_by("offence_date")),
         _section("Out-of-court cases", cases),
         _section("Eligibility decisions", EligibilityDecision.objects.filter(case__in=cases)),

@@ -1,70 +1,15 @@
-"""Field-level encryption for victims' contact details (security.md 23).
+"""Kept so the victims migrations' `diversion.victims.crypto.EncryptedTextField` still imports:
+the field and its helpers live in `diversion.core.crypto`, shared with `cases`."""
 
-Values are Fernet tokens (AES-128-CBC + HMAC-SHA256, from `cryptography`) made with the first
-key in settings.DIVERSION_FIELD_KEYS; every listed key can decrypt, so keys rotate without
-data loss (see the rotate_field_keys command).
-"""
+from diversion.core.crypto import (
+    EncryptedTextField,
+    FieldDecryptionError,
+    decrypt,
+    encrypt,
+    encrypted_fields,
+    fernet,
+    rotate,
+)
 
-from __future__ import annotations
-
-from functools import lru_cache
-
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
-from django.db import models
-
-
-class FieldDecryptionError(Exception):
-    """A stored value could not be decrypted with any configured key."""
-
-
-@lru_cache(maxsize=4)
-def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in keys])
-
-
-def fernet() -> MultiFernet:
-    """The MultiFernet for the keys configured now (tests override the setting)."""
-    return _fernet_for(tuple(settings.DIVERSION_FIELD_KEYS))
-
-
-def encrypt(value: str) -> str:
-    return fernet().encrypt(value.encode("utf-8")).decode("ascii")
-
-
-def decrypt(token: str) -> str:
-    try:
-        return fernet().decrypt(token.encode("ascii")).decode("utf-8")
-    except InvalidToken:
-        # Never echo the token or value: it could reach an error page or a log.
-        raise FieldDecryptionError("a victim field could not be decrypted") from None
-
-
-def rotate(token: str) -> str:
-    """Re-encrypt a token under the primary key (MultiFernet.rotate keeps the plaintext)."""
-    try:
-        return fernet().rotate(token.encode("ascii")).decode("ascii")
-    except InvalidToken:
-        raise FieldDecryptionError("a victim field could not be decrypted") from None
-
-
-class EncryptedTextField(models.TextField):
-    """Text stored as a Fernet token; the empty string is stored as empty (nothing to hide).
-
-    Encrypted columns cannot be searched or ordered in the database; look rows up by other keys.
-    """
-
-    def from_db_value(self, value, expression, connection):
-        if value is None or value == "":
-            return value
-        return decrypt(value)
-
-    def get_prep_value(self, value):
-        value = super().get_prep_value(value)
-        if value is None or value == "":
-            return value
-        return encrypt(str(value))
-
-
-def encrypted_fields(model: type[models.Model]) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+__all__ = ["EncryptedTextField", "FieldDecryptionError", "decrypt", "encrypt",
+           "encrypted_fields", "fernet", "rotate"]

@@ -7,9 +7,9 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
+from diversion.core import validators
 from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form
-from diversion.victims import validators
 from diversion.victims.models import (
     BehaviourChange,
     CaseVictim,

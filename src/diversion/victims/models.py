@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from diversion.victims.crypto import EncryptedTextField
+from diversion.core.crypto import EncryptedTextField
 
 
 class ServedForce(models.Model):

@@ -15,12 +15,16 @@ IDENTIFYING_PERSON_FIELDS = ("given_name", "family_name", "date_of_birth", "pnc_
                              "force_reference", "postcode_district")
 VICTIM_CONTACT_FIELDS = ("address", "postcode", "phone", "email", "safe_times", "safe_words",
                          "perpetrator_knows_address", "refuge_status")
+# The cautioned person's contact details (cases.PersonContact): the force and the provider
+# delivering their programme only; the scope also ends the provider's reads with delivery.
+PERSON_CONTACT_FIELDS = ("phone", "email", "address", "postcode", "safe_methods", "notes")
 RECORD_IDENTIFYING_FIELDS = ("given_name", "family_name", "date_of_birth", "pnc_id",
                              "force_person_ref", "postcode_district")
 
 FIELD_READERS: dict[tuple[str, str], frozenset[str]] = {
     ("accounts.User", "email"): frozenset({Role.ADMINISTRATOR}),
     **{("cases.Person", name): POLICE | PROVIDER for name in IDENTIFYING_PERSON_FIELDS},
+    **{("cases.PersonContact", name): POLICE | PROVIDER for name in PERSON_CONTACT_FIELDS},
     **{("victims.Victim", name): VICTIM_WORKERS for name in VICTIM_CONTACT_FIELDS},
     ("victims.Victim", "given_name"): VICTIM_WORKERS,
     ("victims.Victim", "family_name"): VICTIM_WORKERS,

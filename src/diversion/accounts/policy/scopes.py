@@ -180,6 +180,26 @@ def _case_events(user) -> Q:
     return _case_records(user)
 
 
+# The case statuses in which the provider may reach the person: from the referral to the end
+# of delivery (a breach goes back to the police; a re-booking brings the case back here).
+PROVIDER_CONTACT_STATUSES = ("referred", "in_progress")
+
+
+def _person_contacts(user) -> Q:
+    """Police of the person's force; their case's provider only while referred or in progress.
+    The cautioned person's contact details: the provider a case of theirs is referred to sees
+    them from the referral to the end of delivery. Nobody else (analysts, commissioners and
+    victim workers never)."""
+    if user.role in POLICE:
+        return Q(person__force_id=user.organisation_id)
+    if user.role in PROVIDER:
+        # a subquery, not a join: a person with two open cases is still one row
+        open_cases = apps.get_model("cases", "Case").objects.filter(
+            referral__provider_id=user.organisation_id, status__in=PROVIDER_CONTACT_STATUSES)
+        return Q(person_id__in=open_cases.values("person_id"))
+    return NOBODY
+
+
 # --- victims (sealed: only the victim service's own workers) ---------------------------------
 
 def _victim_service_records(user) -> Q:
@@ -357,6 +377,7 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "cases.EligibilityDecision": _case_records,
     "cases.Offence": _force_records,
     "cases.Person": _force_records,
+    "cases.PersonContact": _person_contacts,
     "trials.TrialAllocation": _case_records_with_analysts,
     "victims.CaseVictim": _victim_case_records,
     "victims.Consultation": _victim_case_records,

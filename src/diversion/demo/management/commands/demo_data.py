@@ -14,6 +14,7 @@ from diversion.audit.services import record
 from diversion.cases.models import Person
 from diversion.demo.commissioning import load as load_commissioning
 from diversion.demo.commissioning_outcomes import build_outcome_cohort
+from diversion.demo.contacts import build_contact_details
 from diversion.demo.delivery import build_demo_delivery
 from diversion.demo.evaluation import load_demo_evaluation
 from diversion.demo.juno_cohort import build_juno_cohort
@@ -83,6 +84,7 @@ class Command(BaseCommand):
         build_demo_delivery(today)  # provider delivery: events, compliance cases
         build_outcome_cohort(today)  # commissioning: delivered cohort
         build_juno_cohort(today)  # JUNO: one-to-ones, SWEMWBS change, single-group figure
+        build_contact_details()  # the referred people's (fake) contact details
         load_commissioning(today)  # commissioning: contracts, aggregates
         load_demo_evaluation()  # evaluation runs: injected-effect trial
         build_demo_retention(today)  # retention reviews and a subject-access request

@@ -1,4 +1,5 @@
-"""Re-encrypt every encrypted victim field under the first key in DIVERSION_FIELD_KEYS.
+"""Re-encrypt every encrypted field (victims' and the cautioned person's contact details, in
+every app) under the first key in DIVERSION_FIELD_KEYS.
 
 Rotation: put the new key first (keep the old one after it), run this, check it reports no
 failures, then remove the old key. Rows are rewritten in batches, each in its own transaction
@@ -13,17 +14,19 @@ from django.db import transaction
 
 from diversion.audit.models import Operation
 from diversion.audit.services import record
-from diversion.victims import crypto
+from diversion.core import crypto
 
 BATCH = 500
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt victims' encrypted fields under the newest key (no data is lost)."
+    help = "Re-encrypt every encrypted field under the newest key (no data is lost)."
 
     def handle(self, *args, **options):
         total = 0
-        for model in apps.get_app_config("victims").get_models():
+        # Every installed model (victims and cases today), so a new app's encrypted fields
+        # rotate without touching this; it imports no app of theirs.
+        for model in apps.get_models():
             columns = [f for f in model._meta.concrete_fields
                        if isinstance(f, crypto.EncryptedTextField)]
             if not columns:

@@ -1,4 +1,5 @@
-"""Checks for UK phone numbers and postcodes, with messages that name the field."""
+"""Checks for UK phone numbers and postcodes (victims' and the cautioned person's contact
+details); the forms put the field's name in their messages."""
 
 from __future__ import annotations
 
