@@ -163,8 +163,13 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-# The client cannot choose its recorded address: only the socket peer counts (ASVS 4.1.3).
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client cannot choose its recorded address (ASVS 4.1.3): axes asks the same function as
+# the logs and the two-step limits (core/client.py), which reads X-Forwarded-For only as far as
+# the proxies listed in TRUSTED_PROXIES appended it.
+AXES_CLIENT_IP_CALLABLE = "diversion.core.client.client_address"
+# The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For entries are believed.
+# Default none: the client address is the socket peer (REMOTE_ADDR).
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 AXES_VERBOSE = False
 # django-otp's throttle is per device, so anyone with the password could block the real user's
 # second step; accounts/mfa.py limits wrong codes per session and per address instead.
