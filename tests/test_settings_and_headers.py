@@ -33,6 +33,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     ("AXES_FAILURE_LIMIT", "five"),
     ("CACHE_URL", "memcached://127.0.0.1:11211"),
     ("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+    ("DIVERSION_BACKUP_KEYS", "too-short"),
+    ("DIVERSION_BACKUP_KEYS", "ZGV2LW9ubHktZGl2ZXJzaW9uLWZpZWxkLWtleS0wMDA="),  # the field key
 ])
 def test_malformed_settings_stop_start_up_with_one_line_naming_the_variable(variable, value):
     result = _manage("check", **{variable: value})

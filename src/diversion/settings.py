@@ -318,6 +318,26 @@ DIVERSION_LOG_CHECKPOINT_DIR = Path(
     env.text("DIVERSION_LOG_CHECKPOINT_DIR", str(VAR_DIR / "log-checkpoints")))
 DIVERSION_LOG_CHECKPOINT_MINUTES = env.integer("DIVERSION_LOG_CHECKPOINT_MINUTES", 15)
 
+# --- Backups: keys that encrypt them at rest (operations/encryption.py) -------------------------
+# Comma-separated keys (32 random bytes, URL-safe base64), newest first: a backup is encrypted
+# with the first and any key listed decrypts, so keep an old key while its backups are kept.
+# Separate from the field and log keys, and needed only where backups are made or restored
+# (backup_database refuses without it), so production does not require it to start.
+_DEV_BACKUP_KEY = "ZGV2LW9ubHktZGl2ZXJzaW9uLWJhY2t1cC1rZXktMDA="  # noqa: S105 (development only)
+DIVERSION_BACKUP_KEYS = env.csv_list("DIVERSION_BACKUP_KEYS", "" if PRODUCTION else _DEV_BACKUP_KEY)
+if PRODUCTION and _DEV_BACKUP_KEY in DIVERSION_BACKUP_KEYS:
+    raise env.SettingsError("DIVERSION_BACKUP_KEYS",
+                            "must not use the development key in production")
+if set(DIVERSION_BACKUP_KEYS) & (set(DIVERSION_FIELD_KEYS) | set(DIVERSION_LOG_KEYS)):
+    raise env.SettingsError("DIVERSION_BACKUP_KEYS",
+                            "must not reuse a field or log key: generate a separate key")
+for _key in DIVERSION_BACKUP_KEYS:
+    try:
+        Fernet(_key)  # the same shape: 32 bytes in URL-safe base64
+    except (ValueError, TypeError):
+        raise env.SettingsError("DIVERSION_BACKUP_KEYS",
+                                "must list keys of 32 bytes in URL-safe base64") from None
+
 # --- Provider delivery
 # The police compliance page lists cases this many days from their condition deadline, and
 # cases this many days from the prosecution time limit; the sweep task repeats at this interval.
