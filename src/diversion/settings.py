@@ -205,6 +205,11 @@ DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Diversion <no-reply@diversi
 DIVERSION_BASE_URL = env.text("DIVERSION_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # A failed send is tried again after 1, 2, 4, 8... minutes, this many attempts in all.
 NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 5)
+# A send still "being sent" this long after a worker claimed it means the worker died: the next
+# sweep queues it again (at-least-once: it may already have gone). Far above EMAIL_TIMEOUT.
+NOTIFY_SENDING_TIMEOUT_MINUTES = env.integer("NOTIFY_SENDING_TIMEOUT_MINUTES", 10)
+if NOTIFY_SENDING_TIMEOUT_MINUTES < 1:
+    raise env.SettingsError("NOTIFY_SENDING_TIMEOUT_MINUTES", "must be at least 1")
 
 # One cache for every app server and the worker (the dashboard's renderings, the "recount
 # queued" flag): per-process memory would let two servers disagree. A database table by default
