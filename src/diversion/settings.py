@@ -119,6 +119,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database("DATABASE_URL", str(VAR_DIR / "diversion.sqlite3"))}
+# Behind PgBouncer in transaction pooling a named (server-side) cursor, which QuerySet.iterator()
+# opens on PostgreSQL, would outlive the server connection its transaction ran on.
+if env.flag("DATABASE_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
