@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -91,8 +92,6 @@ class Manifest:
             raise BackupError(
                 f"{path.name} was made with backup key {manifest.backup_key_id}, which is not in "
                 f"DIVERSION_BACKUP_KEYS ({', '.join(map(encryption.key_id, backup_keys()))})")
-        import hmac
-
         if not hmac.compare_digest(manifest.mac, encryption.manifest_mac(key,
                                                                          manifest._payload())):
             raise BackupError(f"{path.name} has been changed since the backup was made (its "
