@@ -131,3 +131,26 @@ def test_without_trusted_proxies_the_header_is_ignored_even_from_a_private_addre
     user = cast.users[Role.ANALYST]
     _sign_in(user.username, WRONG, peer=PROXY, forwarded="203.0.113.12")
     assert _failed_addresses() == {PROXY}
+
+
+@pytest.mark.parametrize("environment, allowed", [
+    ({}, ["127.0.0.1"]),
+    ({"TRUSTED_PROXIES": "10.0.0.0/8,192.0.2.1"}, ["10.0.0.0/8", "192.0.2.1"]),
+    ({"TRUSTED_PROXIES": "10.0.0.0/8", "GUNICORN_FORWARDED_ALLOW_IPS": "192.0.2.9"},
+     ["192.0.2.9"]),
+])
+def test_gunicorn_believes_the_forwarded_scheme_from_the_same_proxies(environment, allowed):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    show = ("import json; from gunicorn.config import Config; "
+            "from diversion import gunicorn_conf as g; c = Config(); "
+            "c.set('forwarded_allow_ips', g.forwarded_allow_ips); "
+            "print(json.dumps(c.forwarded_allow_ips))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"TRUSTED_PROXIES", "GUNICORN_FORWARDED_ALLOW_IPS"}}
+    result = subprocess.run([sys.executable, "-c", show], env={**env, **environment},
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(result.stdout) == allowed
