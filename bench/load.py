@@ -147,6 +147,33 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
+def server_health(error_log: Path) -> str:
+    """What the server itself says about dropped connections: dropped connections at the client
+    ("Remote end closed connection", TLS "EOF occurred in violation of protocol") are a
+    gunicorn process killed by its arbiter, whose in-flight and queued connections die with it,
+    or the database refusing connections (README, Sizing). Counted so a run says which."""
+    import django
+
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diversion.settings")
+    django.setup()
+    from django.db import connection
+
+    from diversion import gunicorn_conf
+
+    text = error_log.read_text(errors="replace") if error_log.exists() else ""
+    killed = text.count("WORKER TIMEOUT")
+    refused = text.count("too many clients") + text.count("remaining connection slots")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_connections")
+        limit = int(cursor.fetchone()[0])
+    used = gunicorn_conf.workers * gunicorn_conf.threads
+    return (f"server: {killed} worker processes killed by the {gunicorn_conf.timeout} s timeout, "
+            f"{refused} database connection refusals; {gunicorn_conf.workers} processes x "
+            f"{gunicorn_conf.threads} threads = up to {used} database connections of "
+            f"max_connections {limit} (error log: {error_log})")
+
+
 def report(samples: list[tuple[str, float, bool]], seconds: float, users: int,
            load_before: tuple[float, float, float]) -> list[str]:
     by_name: dict[str, list[tuple[float, bool]]] = {}
@@ -198,11 +225,13 @@ def orchestrate(args: argparse.Namespace) -> None:
     url = f"https://127.0.0.1:{port}"
     env = dict(os.environ)
     env["ALLOWED_HOSTS"] = ",".join({*env.get("ALLOWED_HOSTS", "").split(","), "127.0.0.1"} - {""})
-    access_log = work / "access.log"
+    access_log, error_log = work / "access.log", work / "error.log"
     server = subprocess.Popen(  # noqa: S603 (our own argv)
         [sys.executable, "-m", "gunicorn", "-c", "python:diversion.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}", "--certfile", str(cert), "--keyfile", str(key),
-         "--access-logfile", str(access_log), "diversion.wsgi"], cwd=ROOT, env=env)
+         "--access-logfile", str(access_log), "--error-logfile", str(error_log),
+         "--capture-output",  # the app's own log (a refused database connection) too
+         "diversion.wsgi"], cwd=ROOT, env=env)
     try:
         wait_until_up(url, server)
         out = work / "samples.json"
@@ -220,6 +249,7 @@ def orchestrate(args: argparse.Namespace) -> None:
     lines = report([tuple(s) for s in data["samples"]], data["seconds"], sum(counts.values()),
                    load_before)
     lines.insert(0, f"bench/load.py {dt.date.today()} (server access log: {access_log})")
+    lines.insert(-2, server_health(error_log))
     for kind, count in sorted(data.get("errors", {}).items(), key=lambda item: -item[1])[:15]:
         lines.insert(-2, f"  error x{count}: {kind}")
     print("\n".join(lines))
@@ -281,9 +311,12 @@ def drive(args: argparse.Namespace) -> None:
         def post_form(self, path: str, fields: dict[str, str], name: str):
             page = self.client.get(path, name=name + " (form)")
             token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+            if token is None:
+                # The form did not arrive (its error is counted): posting without a token would
+                # only add a 403 for the same failure (the 3x run of 2026-12-07 counted each twice).
+                return page
             return self.client.post(path, name=name, headers={"Referer": self.host + path},
-                                    data={"csrfmiddlewaretoken": token.group(1) if token else "",
-                                          **fields})
+                                    data={"csrfmiddlewaretoken": token.group(1), **fields})
 
         def sign_in(self) -> None:
             for _ in range(3):  # a failed request (counted as an error) is tried again

@@ -32,6 +32,10 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     ("DIVERSION_ENV", "staging"),
     ("AXES_FAILURE_LIMIT", "five"),
     ("CACHE_URL", "memcached://127.0.0.1:11211"),
+    ("TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+    ("DATABASE_PGBOUNCER", "maybe"),
+    ("DIVERSION_BACKUP_KEYS", "too-short"),
+    ("DIVERSION_BACKUP_KEYS", "ZGV2LW9ubHktZGl2ZXJzaW9uLWZpZWxkLWtleS0wMDA="),  # the field key
 ])
 def test_malformed_settings_stop_start_up_with_one_line_naming_the_variable(variable, value):
     result = _manage("check", **{variable: value})
@@ -39,6 +43,14 @@ def test_malformed_settings_stop_start_up_with_one_line_naming_the_variable(vari
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert variable in lines[0] and "Traceback" not in result.stderr
+
+
+def test_behind_pgbouncer_no_server_side_cursors_are_used():
+    show = ("from django.conf import settings; "
+            "print(settings.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS', False))")
+    assert _manage("shell", "--no-imports", "-c", show,
+                   DATABASE_PGBOUNCER="true").stdout.strip() == "True"
+    assert _manage("shell", "--no-imports", "-c", show).stdout.strip() == "False"
 
 
 def test_production_needs_a_real_secret_key():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 
@@ -57,6 +58,18 @@ def iso_date(name: str, default: str):
 
 def csv_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def networks(name: str, default: str = "") -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated addresses or CIDR networks (`10.0.0.0/8, 2001:db8::1`)."""
+    found = []
+    for item in csv_list(name, default):
+        try:
+            found.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingsError(
+                name, f"must list IP addresses or networks like 10.0.0.0/8, not {item!r}") from None
+    return found
 
 
 def cache(name: str, table: str) -> dict:

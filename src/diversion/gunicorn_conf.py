@@ -29,5 +29,7 @@ control_socket_disable = True
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 errorlog = "-"
-# X-Forwarded-Proto is trusted only from the proxy on this host (SECURE_PROXY_SSL_HEADER).
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) is trusted only from the proxies the app trusts
+# for X-Forwarded-For (TRUSTED_PROXIES, core/client.py), else from the proxy on this host.
+forwarded_allow_ips = (os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS")
+                       or os.environ.get("TRUSTED_PROXIES") or "127.0.0.1")

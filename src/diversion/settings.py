@@ -119,6 +119,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database("DATABASE_URL", str(VAR_DIR / "diversion.sqlite3"))}
+# Behind PgBouncer in transaction pooling a named (server-side) cursor, which QuerySet.iterator()
+# opens on PostgreSQL, would outlive the server connection its transaction ran on.
+if env.flag("DATABASE_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     VAR_DIR.mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -163,8 +167,13 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-# The client cannot choose its recorded address: only the socket peer counts (ASVS 4.1.3).
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# The client cannot choose its recorded address (ASVS 4.1.3): axes asks the same function as
+# the logs and the two-step limits (core/client.py), which reads X-Forwarded-For only as far as
+# the proxies listed in TRUSTED_PROXIES appended it.
+AXES_CLIENT_IP_CALLABLE = "diversion.core.client.client_address"
+# The reverse proxies (addresses or CIDR networks) whose X-Forwarded-For entries are believed.
+# Default none: the client address is the socket peer (REMOTE_ADDR).
+TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 AXES_VERBOSE = False
 # django-otp's throttle is per device, so anyone with the password could block the real user's
 # second step; accounts/mfa.py limits wrong codes per session and per address instead.
@@ -200,6 +209,11 @@ DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Diversion <no-reply@diversi
 DIVERSION_BASE_URL = env.text("DIVERSION_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 # A failed send is tried again after 1, 2, 4, 8... minutes, this many attempts in all.
 NOTIFY_MAX_ATTEMPTS = env.integer("NOTIFY_MAX_ATTEMPTS", 5)
+# A send still "being sent" this long after a worker claimed it means the worker died: the next
+# sweep queues it again (at-least-once: it may already have gone). Far above EMAIL_TIMEOUT.
+NOTIFY_SENDING_TIMEOUT_MINUTES = env.integer("NOTIFY_SENDING_TIMEOUT_MINUTES", 10)
+if NOTIFY_SENDING_TIMEOUT_MINUTES < 1:
+    raise env.SettingsError("NOTIFY_SENDING_TIMEOUT_MINUTES", "must be at least 1")
 
 # One cache for every app server and the worker (the dashboard's renderings, the "recount
 # queued" flag): per-process memory would let two servers disagree. A database table by default
@@ -317,6 +331,26 @@ DIVERSION_LOG_CHECKPOINT_MINUTES = env.integer("DIVERSION_LOG_CHECKPOINT_MINUTES
 DIVERSION_LOG_LANES = env.integer("DIVERSION_LOG_LANES", 16)
 if not 1 <= DIVERSION_LOG_LANES <= 1000:
     raise env.SettingsError("DIVERSION_LOG_LANES", "must be between 1 and 1000")
+
+# --- Backups: keys that encrypt them at rest (operations/encryption.py) -------------------------
+# Comma-separated keys (32 random bytes, URL-safe base64), newest first: a backup is encrypted
+# with the first and any key listed decrypts, so keep an old key while its backups are kept.
+# Separate from the field and log keys, and needed only where backups are made or restored
+# (backup_database refuses without it), so production does not require it to start.
+_DEV_BACKUP_KEY = "ZGV2LW9ubHktZGl2ZXJzaW9uLWJhY2t1cC1rZXktMDA="  # noqa: S105 (development only)
+DIVERSION_BACKUP_KEYS = env.csv_list("DIVERSION_BACKUP_KEYS", "" if PRODUCTION else _DEV_BACKUP_KEY)
+if PRODUCTION and _DEV_BACKUP_KEY in DIVERSION_BACKUP_KEYS:
+    raise env.SettingsError("DIVERSION_BACKUP_KEYS",
+                            "must not use the development key in production")
+if set(DIVERSION_BACKUP_KEYS) & (set(DIVERSION_FIELD_KEYS) | set(DIVERSION_LOG_KEYS)):
+    raise env.SettingsError("DIVERSION_BACKUP_KEYS",
+                            "must not reuse a field or log key: generate a separate key")
+for _key in DIVERSION_BACKUP_KEYS:
+    try:
+        Fernet(_key)  # the same shape: 32 bytes in URL-safe base64
+    except (ValueError, TypeError):
+        raise env.SettingsError("DIVERSION_BACKUP_KEYS",
+                                "must list keys of 32 bytes in URL-safe base64") from None
 
 # --- Provider delivery
 # The police compliance page lists cases this many days from their condition deadline, and

@@ -256,3 +256,110 @@ def test_a_missed_condition_deadline_is_not_called_approaching(
     assert "The condition deadline was on" in to_manager[
         f"A condition deadline has passed (case {late.reference})"]
     assert f"A condition deadline is approaching (case {soon.reference})" in to_manager
+
+
+class WorkerDied(BaseException):
+    """Stands for the worker process being killed mid-send: nothing below `except Exception`
+    in deliver() runs, as after a SIGKILL."""
+
+
+def _left_sending_by_a_dead_worker(cast) -> Notification:
+    with transaction.atomic():
+        [n] = notify(None, recipients=[cast.users[Role.DECISION_MAKER]],
+                     kind=Kind.COMPLETED, subject="Case X completed", body="b")
+    DBTaskResult.objects.all().delete()
+    with mock.patch("django.core.mail.EmailMessage.send", side_effect=WorkerDied), \
+            pytest.raises(WorkerDied):
+        deliver(n.pk)
+    n.refresh_from_db()
+    assert (n.status, n.attempts) == (Status.SENDING, 1)
+    return n
+
+
+def _sweep_at(moment) -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from freezegun import freeze_time
+
+    out = StringIO()
+    with freeze_time(moment):
+        call_command("delivery_sweep", stdout=out)
+    return out.getvalue()
+
+
+def test_a_send_left_by_a_dead_worker_is_sent_by_the_sweep_after_the_timeout(
+        cast, settings, run_worker, caplog):
+    settings.NOTIFY_SENDING_TIMEOUT_MINUTES = 10
+    n = _left_sending_by_a_dead_worker(cast)
+    claimed = n.claimed_at
+    # Within the timeout the worker may only be slow: the sweep leaves it alone.
+    assert "Queued again 0 emails" in _sweep_at(claimed + timedelta(minutes=9))
+    n.refresh_from_db()
+    assert n.status == Status.SENDING and not DBTaskResult.objects.exists()
+
+    assert "Queued again 1 emails" in _sweep_at(claimed + timedelta(minutes=11))
+    n.refresh_from_db()
+    assert n.status == Status.QUEUED and "may have been sent" in n.last_error
+    assert "left sending by a worker that stopped" in caplog.text
+    run_worker()
+    [message] = mail.outbox
+    assert message.subject == "Case X completed"
+    n.refresh_from_db()
+    assert (n.status, n.attempts) == (Status.SENT, 2)
+    # Each attempt logged its disclosure before the mail server was called.
+    justifications = list(ProcessingLog.objects.filter(object_type="notifications.Notification")
+                          .values_list("justification", flat=True))
+    assert sorted(j[-10:] for j in justifications) == ["attempt 1)", "attempt 2)"]
+    # Another sweep finds nothing: it is sent.
+    assert "Queued again 0 emails" in _sweep_at(claimed + timedelta(minutes=30))
+    run_worker()
+    assert len(mail.outbox) == 1
+
+
+def test_a_slow_worker_that_finishes_after_recovery_is_not_sent_twice(cast, settings,
+                                                                       run_worker):
+    with transaction.atomic():
+        [n] = notify(None, recipients=[cast.users[Role.DECISION_MAKER]],
+                     kind=Kind.COMPLETED, subject="s", body="b")
+    DBTaskResult.objects.all().delete()
+    sends = []
+
+    def slow_send(message_self=None, *args, **kwargs):
+        # The mail server takes longer than the timeout; a sweep meanwhile re-queues it.
+        claimed = Notification.objects.get(pk=n.pk).claimed_at
+        _sweep_at(claimed + timedelta(minutes=settings.NOTIFY_SENDING_TIMEOUT_MINUTES + 1))
+        sends.append(1)
+        return 1
+
+    with mock.patch("django.core.mail.EmailMessage.send", slow_send):
+        assert deliver(n.pk) == Status.SENT
+    assert DBTaskResult.objects.count() == 1  # the sweep's retry is queued...
+    run_worker()
+    assert mail.outbox == [] and len(sends) == 1  # ...but finds it sent and sends nothing
+    n.refresh_from_db()
+    assert (n.status, n.attempts) == (Status.SENT, 1)
+
+
+def test_a_stale_send_on_its_last_attempt_is_marked_failed_not_retried(cast, settings,
+                                                                         run_worker):
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    n = _left_sending_by_a_dead_worker(cast)
+    _sweep_at(n.claimed_at + timedelta(hours=1))
+    n.refresh_from_db()
+    assert n.status == Status.FAILED and "may have been sent" in n.last_error
+    run_worker()
+    assert mail.outbox == []
+
+
+def test_the_repeating_sweep_task_recovers_stale_sends_too(cast, settings, run_worker):
+    from freezegun import freeze_time
+
+    from diversion.delivery.tasks import sweep
+
+    n = _left_sending_by_a_dead_worker(cast)
+    with freeze_time(n.claimed_at + timedelta(minutes=settings.NOTIFY_SENDING_TIMEOUT_MINUTES,
+                                              seconds=1)):
+        sweep.call(reschedule=False)
+    run_worker()
+    assert len(mail.outbox) == 1

@@ -28,6 +28,8 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from diversion.core.client import client_address
+
 ISSUER = "Diversion"
 
 # Sent with request (or None), user, kind ("second_step_passed", "second_step_failed",
@@ -144,7 +146,7 @@ def throttled(request, user) -> Refusal | None:
     if len(_recent_session_failures(request)) >= FAILURES_PER_SESSION:
         return Refusal(f"Too many wrong codes. Sign out and sign in again, or {wait.lower()}",
                        "too many wrong codes in this session")
-    if _address_failures(user, request.META.get("REMOTE_ADDR")) >= FAILURES_PER_ADDRESS:
+    if _address_failures(user, client_address(request)) >= FAILURES_PER_ADDRESS:
         return Refusal(f"Too many wrong codes from your network. {wait}",
                        "too many wrong codes from this address")
     return None

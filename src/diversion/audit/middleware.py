@@ -3,12 +3,13 @@ from __future__ import annotations
 import uuid
 
 from diversion.audit.context import RequestContext, current
+from diversion.core.client import client_address
 
 
 class RequestIdMiddleware:
     """Give every request an id (echoed in X-Request-ID) that its log rows carry.
 
-    The client address is the socket peer only: a forged X-Forwarded-For changes nothing.
+    The client address comes from core/client.py: a forged X-Forwarded-For changes nothing.
     """
 
     def __init__(self, get_response):
@@ -16,7 +17,7 @@ class RequestIdMiddleware:
 
     def __call__(self, request):
         request.request_id = uuid.uuid4().hex
-        token = current.set(RequestContext(request.request_id, request.META.get("REMOTE_ADDR")))
+        token = current.set(RequestContext(request.request_id, client_address(request)))
         try:
             response = self.get_response(request)
         finally:

@@ -10,6 +10,7 @@ from diversion.accounts.mfa import second_step_event
 from diversion.accounts.passwords import password_changed
 from diversion.accounts.policy import access_denied
 from diversion.audit.models import SecurityEvent, SecurityEventKind
+from diversion.core.client import client_address
 
 
 def _clean(text: str, limit: int) -> str:
@@ -29,7 +30,7 @@ def _write(kind: str, request, *, user=None, username: str = "", status=None, re
         path=_clean(getattr(request, "path", "") or "", 500),
         status=status,
         reason=_clean(reason, 300),
-        ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        ip_address=client_address(request) if request is not None else None,
         request_id=getattr(request, "request_id", "") if request is not None else "",
     )
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from diversion.delivery.sweep import run_sweep
+from diversion.notifications.tasks import recover_stale_sends
 
 
 def interval() -> timedelta:
@@ -17,8 +18,10 @@ def interval() -> timedelta:
 
 @task()
 def sweep(reschedule: bool = True) -> int:
-    """Raise reminders and overdue flags, then queue the next sweep (a self-renewing chain)."""
+    """Raise reminders and overdue flags, queue again emails a dead worker left half-sent, then
+    queue the next sweep (a self-renewing chain)."""
     raised = run_sweep()
+    recover_stale_sends()
     if reschedule:
         sweep.using(run_after=timezone.now() + interval()).enqueue()
     return raised

@@ -49,6 +49,9 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When a worker last claimed it ("sending"): a claim older than NOTIFY_SENDING_TIMEOUT_MINUTES
+    # is a worker that died, and the sweep queues the notification again (tasks.py).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,16 +3,25 @@ log's signed checkpoints (kept outside the database), and a manifest of row coun
 and which keys the data needs (by id, never the keys). Keys go to a separate file only when the
 operator names one; it is created owner-read-only and never beside the data by default.
 
+The dump and the checkpoints are encrypted at rest with a backup key of their own
+(DIVERSION_BACKUP_KEYS, operations/encryption.py), streamed so neither the dump nor its
+plaintext is ever held in memory or written to disk; the manifest stays readable (row counts,
+checksums, key ids: no personal data) and carries a MAC under the backup key, so a restore
+believes no file that was changed, swapped or made without the key.
+
 PostgreSQL only: SQLite is a development database (copy its file with sqlite3's .backup).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,8 +37,10 @@ from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.audit.verification import checkpoint_path, verify, write_checkpoint
 from diversion.core.crypto import FieldDecryptionError, encrypted_fields
+from diversion.operations import encryption
+from diversion.operations.encryption import EncryptionError
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: dump and checkpoints encrypted, manifest MAC'd (1 was plaintext)
 # Not data: the cache is rebuilt on use, and rows here change while the app runs.
 UNCOUNTED_TABLES = {"diversion_cache"}
 
@@ -51,18 +62,53 @@ class Manifest:
     field_key_ids: list[str]
     log_key_ids: list[str]
     secret_key_id: str
+    backup_key_id: str = ""
     version: int = MANIFEST_VERSION
+    mac: str = ""  # HMAC under the backup key of everything above
 
-    def write(self, path: Path) -> None:
+    def _payload(self) -> bytes:
+        fields = {name: value for name, value in self.__dict__.items() if name != "mac"}
+        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+    def write(self, path: Path, key: str) -> None:
+        self.backup_key_id = encryption.key_id(key)
+        self.mac = encryption.manifest_mac(key, self._payload())
         path.write_text(json.dumps(self.__dict__, indent=2, sort_keys=True) + "\n")
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
+        """The manifest at `path`, once its MAC proves it was written with a backup key."""
         try:
             data = json.loads(path.read_text())
-            return cls(**data)
+            manifest = cls(**data)
         except (OSError, ValueError, TypeError) as exc:
             raise BackupError(f"{path} is not a backup manifest ({exc})") from None
+        if manifest.version != MANIFEST_VERSION:
+            raise BackupError(f"{path.name} is a version {manifest.version} backup; this "
+                              f"release restores version {MANIFEST_VERSION} (encrypted) only")
+        key = next((k for k in backup_keys() if encryption.key_id(k) == manifest.backup_key_id),
+                   None)
+        if key is None:
+            raise BackupError(
+                f"{path.name} was made with backup key {manifest.backup_key_id}, which is not in "
+                f"DIVERSION_BACKUP_KEYS ({', '.join(map(encryption.key_id, backup_keys()))})")
+        if not hmac.compare_digest(manifest.mac, encryption.manifest_mac(key,
+                                                                         manifest._payload())):
+            raise BackupError(f"{path.name} has been changed since the backup was made (its "
+                              "MAC does not match): do not trust this backup")
+        return manifest
+
+
+def backup_keys() -> list[str]:
+    """The backup keys, newest first; refuses clearly when there are none."""
+    if not settings.DIVERSION_BACKUP_KEYS:
+        raise BackupError(
+            "DIVERSION_BACKUP_KEYS is not set: backups are encrypted at rest with a key of their "
+            "own (not a field or log key). Generate one with python -c \"from "
+            "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())\", keep it "
+            "in your secrets store and set it where backups are made and restored (README, "
+            "Backups)")
+    return list(settings.DIVERSION_BACKUP_KEYS)
 
 
 def key_id(key: str) -> str:
@@ -113,15 +159,6 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _run(command: list[str], env: dict[str, str]) -> None:
-    if shutil.which(command[0]) is None:
-        raise BackupError(f"{command[0]} is not installed (PostgreSQL's client tools)")
-    result = subprocess.run(command, env=env, capture_output=True, text=True,  # noqa: S603 (our argv)
-                            check=False)
-    if result.returncode != 0:
-        raise BackupError(f"{command[0]} failed: {result.stderr.strip()[-2000:]}")
-
-
 def count_rows() -> dict[str, int]:
     with connection.cursor() as cursor:
         tables = sorted(set(connection.introspection.table_names(cursor)) - UNCOUNTED_TABLES)
@@ -138,7 +175,8 @@ def write_keys_file(path: Path) -> None:
     overwrite a file: a keys file is written once and kept apart from the data."""
     lines = [f"SECRET_KEY={settings.SECRET_KEY}",
              f"DIVERSION_FIELD_KEYS={','.join(settings.DIVERSION_FIELD_KEYS)}",
-             f"DIVERSION_LOG_KEYS={','.join(settings.DIVERSION_LOG_KEYS)}"]
+             f"DIVERSION_LOG_KEYS={','.join(settings.DIVERSION_LOG_KEYS)}",
+             f"DIVERSION_BACKUP_KEYS={','.join(backup_keys())}"]
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     except FileExistsError:
@@ -151,6 +189,7 @@ def backup(out_dir: Path, *, keys_file: Path | None = None,
            keys_beside_data: bool = False) -> Path:
     """Dump the database and copy the checkpoints into `out_dir`; return the manifest's path."""
     require_postgresql()
+    key = backup_keys()[0]
     out_dir = out_dir.resolve()
     if keys_file is not None:
         keys_file = keys_file.resolve()
@@ -160,8 +199,8 @@ def backup(out_dir: Path, *, keys_file: Path | None = None,
                 "place (a vault, another volume), or add --keys-beside-data if you mean it")
     out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     stem = "diversion-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    dump = out_dir / f"{stem}.dump"
-    copied = out_dir / f"{stem}.checkpoints.jsonl"
+    dump = out_dir / f"{stem}.dump.enc"
+    copied = out_dir / f"{stem}.checkpoints.jsonl.enc"
 
     with transaction.atomic():
         record(actor=None, operation=Operation.DISCLOSURE, recipient=f"backup {dump}",
@@ -169,9 +208,8 @@ def backup(out_dir: Path, *, keys_file: Path | None = None,
     # A fresh checkpoint, then the copy, then the snapshot: every copied checkpoint names rows
     # the dump holds.
     write_checkpoint()
-    source = checkpoint_path()
-    shutil.copyfile(source, copied)
-    os.chmod(copied, 0o600)
+    with checkpoint_path().open("rb") as source, _private(copied) as target:
+        encryption.encrypt_stream(source, target, key, "checkpoints")
 
     # One snapshot for the counts and the dump, so they agree while the app keeps running.
     with transaction.atomic(), connection.cursor() as cursor:
@@ -179,9 +217,7 @@ def backup(out_dir: Path, *, keys_file: Path | None = None,
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
         counts = count_rows()
-        _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
-              f"--snapshot={snapshot}", f"--file={dump}"], _pg_environment())
-    os.chmod(dump, 0o600)
+        _dump_encrypted(snapshot, dump, key)
 
     if keys_file is not None:
         write_keys_file(keys_file)
@@ -193,8 +229,44 @@ def backup(out_dir: Path, *, keys_file: Path | None = None,
         log_key_ids=[key_id(k) for k in settings.DIVERSION_LOG_KEYS],
         secret_key_id=key_id(settings.SECRET_KEY))
     path = out_dir / f"{stem}.manifest.json"
-    manifest.write(path)
+    manifest.write(path, key)
     return path
+
+
+def _private(path: Path) -> Any:
+    """A new file readable by its owner only (never an existing one, never through a link)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    return os.fdopen(descriptor, "wb")
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None:
+        raise BackupError(f"{name} is not installed (PostgreSQL's client tools)")
+    return found
+
+
+def _dump_encrypted(snapshot: str, dump: Path, key: str) -> None:
+    """pg_dump's output streamed through the encryption into `dump`: no plaintext on disk."""
+    command = [_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+               f"--snapshot={snapshot}"]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, env=_pg_environment(),  # noqa: S603 (our argv)
+                                   stdout=subprocess.PIPE, stderr=errors)
+        try:
+            assert process.stdout is not None
+            with _private(dump) as target:
+                encryption.encrypt_stream(process.stdout, target, key, "dump")
+        except BaseException:
+            process.kill()  # it would block on a pipe nobody reads
+            process.wait()
+            dump.unlink(missing_ok=True)
+            raise
+        returncode = process.wait()
+        if returncode != 0:
+            dump.unlink(missing_ok=True)
+            errors.seek(0)
+            raise BackupError(f"pg_dump failed: {errors.read().decode(errors='replace')[-2000:]}")
 
 
 def _connect(env: dict[str, str], dbname: str) -> Any:
@@ -242,6 +314,7 @@ def restore(manifest_path: Path, url: str, checkpoint_dir: Path) -> Manifest:
     """Restore a backup into a new (or empty) database at `url` and its checkpoints into
     `checkpoint_dir`, after checking both files against the manifest's checksums."""
     manifest = Manifest.read(manifest_path)
+    keys = backup_keys()
     folder = manifest_path.resolve().parent
     dump = folder / manifest.dump
     if not dump.exists():
@@ -252,21 +325,55 @@ def restore(manifest_path: Path, url: str, checkpoint_dir: Path) -> Manifest:
     if checkpoints is not None and (
             not checkpoints.exists() or _sha256(checkpoints) != manifest.checkpoints_sha256):
         raise BackupError(f"{manifest.checkpoints} is missing or does not match the manifest")
+    # Authenticate every chunk before anything is restored, so a tampered file changes nothing.
+    for path, purpose in ((dump, "dump"), (checkpoints, "checkpoints")):
+        if path is not None:
+            _decrypt(path, None, keys, purpose)
     env = _pg_environment(url)
     state = _database_is_empty(env)
     if state is None:
         create_database(url)
     elif not state:
         raise BackupError(f"{_safe(url)} already holds tables: restore only into a new database")
-    _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-          f"--dbname={env['PGDATABASE']}", str(dump)], env)
+    _restore_decrypted(dump, keys, env)
     if checkpoints is not None:
         checkpoint_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = checkpoint_dir / checkpoint_path().name
         if target.exists():
             raise BackupError(f"{target} exists: restore the checkpoints into an empty folder")
-        shutil.copyfile(checkpoints, target)
+        with _private(target) as stream:
+            _decrypt(checkpoints, stream, keys, "checkpoints")
     return manifest
+
+
+def _decrypt(path: Path, target: Any, keys: list[str], purpose: str) -> None:
+    try:
+        with path.open("rb") as source:
+            encryption.decrypt_stream(source, target, keys, purpose, path.name)
+    except EncryptionError as error:
+        raise BackupError(f"{error}: do not trust this backup") from None
+
+
+def _restore_decrypted(dump: Path, keys: list[str], env: dict[str, str]) -> None:
+    """The decrypted dump streamed into pg_restore's standard input: no plaintext on disk."""
+    command = [_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+               f"--dbname={env['PGDATABASE']}"]
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, env=env, stdin=subprocess.PIPE,  # noqa: S603 (our argv)
+                                   stdout=subprocess.DEVNULL, stderr=errors)
+        assert process.stdin is not None
+        try:
+            _decrypt(dump, process.stdin, keys, "dump")
+        except BrokenPipeError:
+            pass  # pg_restore stopped early: its own message follows
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.close()  # end of input (or a cut one, if decrypting failed)
+            returncode = process.wait()
+        if returncode != 0:
+            errors.seek(0)
+            raise BackupError(
+                f"pg_restore failed: {errors.read().decode(errors='replace').strip()[-2000:]}")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from django_tasks_db.models import DBTaskResult
 
 from diversion.delivery.sweep import run_sweep
 from diversion.delivery.tasks import sweep
+from diversion.notifications.tasks import recover_stale_sends
 
 TASK_PATH = "diversion.delivery.tasks.sweep"
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, schedule: bool, **options):
         if not schedule:
             self.stdout.write(f"Raised {run_sweep()} new reminders")
+            self.stdout.write(f"Queued again {recover_stale_sends()} emails left half-sent by "
+                              "a stopped worker")
             return
         waiting = DBTaskResult.objects.filter(task_path=TASK_PATH, status="READY").exists()
         if waiting:

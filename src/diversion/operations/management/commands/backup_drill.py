@@ -31,7 +31,7 @@ from diversion.operations.backup import (
 
 # The restored process gets its keys from the keys file only, never from this environment.
 _NOT_INHERITED = {"DATABASE_URL", "SECRET_KEY", "DIVERSION_FIELD_KEYS", "DIVERSION_LOG_KEYS",
-                  "DIVERSION_LOG_CHECKPOINT_DIR"}
+                  "DIVERSION_BACKUP_KEYS", "DIVERSION_LOG_CHECKPOINT_DIR"}
 
 
 class Command(BaseCommand):
