@@ -144,6 +144,32 @@ class DashboardAggregate(models.Model):
         return f"{self.count} {self.programme_code} cases, {self.quarter_start}"
 
 
+class RecordedCrimeAggregate(models.Model):
+    """Counts of a force's imported crime records per recorded month, import and domestic-abuse
+    flag (records/context.py), stored by the recount so the dashboard's context figure reads a
+    few rows and commissioners never read crime records. No identifiers. The import is named
+    by its number, source and time only: they say which extract the figure comes from."""
+
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                              related_name="+")
+    month_start = models.DateField()
+    domestic_abuse = models.BooleanField()
+    import_number = models.PositiveIntegerField()  # records.ImportBatch id (not a key)
+    source_name = models.CharField(max_length=80)
+    imported_at = models.DateTimeField(null=True)
+    # The import's extract had a column mapped to the flag: without one every record of it
+    # reads as not flagged, so no share is shown.
+    flag_column = models.BooleanField()
+    count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["force", "month_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.count} crime records, {self.month_start}"
+
+
 class OutcomeAggregate(models.Model):
     """Counts of one delivery or outcome measure per force, provider, programme, referral quarter
     and group, precomputed with DashboardAggregate (aggregates.py). `value` is what was measured

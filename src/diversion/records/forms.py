@@ -75,3 +75,39 @@ class DecisionForm(Form):
         choices=[("accepted", "Yes, link the crime record to this person"),
                  ("rejected", "No, they are different people")],
         error_messages={"required": "Select whether this is the same person"})
+
+
+QUARTERS = (("", "The whole year"), ("1", "April to June"), ("2", "July to September"),
+            ("3", "October to December"), ("4", "January to March"))
+EARLIEST_FINANCIAL_YEAR = 2010
+
+
+class ContextPeriodForm(Form):
+    """The period of the domestic-abuse context figure: a financial year, or one quarter of
+    it (records/context.py)."""
+
+    year = forms.ChoiceField(
+        label="Financial year",
+        error_messages={"required": "Choose the financial year",
+                        "invalid_choice": "Choose a financial year from the list: it cannot "
+                                          "start in the future"})
+    quarter = forms.ChoiceField(
+        label="Quarter", required=False, choices=QUARTERS,
+        error_messages={"invalid_choice": "Choose the whole year or a quarter from the list"})
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        from diversion.records.context import financial_year_of
+
+        latest = financial_year_of(today)
+        self.fields["year"].choices = [  # type: ignore[attr-defined]
+            (str(y), f"April {y} to March {y + 1}")
+            for y in range(latest, EARLIEST_FINANCIAL_YEAR - 1, -1)]
+
+    def period(self):
+        """(first day, last day), both included."""
+        from diversion.records.context import financial_quarter, financial_year
+
+        year = int(self.cleaned_data["year"])
+        quarter = self.cleaned_data.get("quarter")
+        return financial_quarter(year, int(quarter)) if quarter else financial_year(year)

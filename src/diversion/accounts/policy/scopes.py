@@ -385,6 +385,7 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "commissioning.Contract": _commissioner_office,
     "commissioning.DashboardAggregate": _overseen_aggregates,
     "commissioning.OutcomeAggregate": _overseen_aggregates,
+    "commissioning.RecordedCrimeAggregate": _overseen_aggregates,
     "commissioning.ReoffendingSummary": _overseen_aggregates,
     "commissioning.StatisticsRelease": _commissioner_office,
     "commissioning.UnitCostVersion": _commissioner_office,
