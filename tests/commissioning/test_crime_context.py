@@ -146,7 +146,8 @@ def _exported(client, cast) -> Published:
                                   args=["recorded_crime_domestic_abuse", "csv"]), FY2023)
     assert response.status_code == 200
     lines = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    grid = [[v if v == MARKER else int(v) for v in line[1:]] for line in lines[1:]]
+    body = lines[lines.index(["Force", "Flagged domestic abuse", "Not flagged", "Total"]) + 1:]
+    grid = [[v if v == MARKER else int(v) for v in line[1:]] for line in body]
     return Published(grid)
 
 

@@ -244,6 +244,11 @@ class ReoffendingSummary(models.Model):
     #   relative_reduction, relative_reduction_ci, verdict}, ...] (rates as proportions)
     outcomes = models.JSONField(default=list)
     definitions = models.JSONField(default=dict)  # denominator and data end, in words
+    # A pooled run (its `force` is then the PCC office or research partner it belongs to): the
+    # forces it pools, [[id, name], ...], and its stratified method. It reaches the regional
+    # view only (regional.pooled_headlines), never a force's dashboard.
+    pooled = models.BooleanField(default=False)
+    pooled_forces = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
