@@ -14,7 +14,8 @@ from diversion.commissioning.models import ReoffendingSummary
 from diversion.evaluation.models import EvaluationRun
 from diversion.evaluation.services import run_evaluation
 from tests.commissioning.helpers import oversee
-from tests.evaluation.test_pooled import _post, region  # noqa: F401 (the fixture)
+from tests.evaluation.test_pooled import _post
+from tests.evaluation.test_pooled import region as region  # noqa: F401 (the fixture)
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +37,7 @@ def _regional(user) -> str:
 
 
 @pytest.fixture
-def pooled(region):
+def pooled(region):  # noqa: F811 (the imported fixture)
     """The PCC office's analyst runs CARA pooled over Test Force and Northshire Police."""
     assert _post(_client(region["analyst"]), [region["test"], region["north"]]).status_code == 302
     run = run_evaluation(EvaluationRun.objects.get().pk)

@@ -134,6 +134,7 @@ def pooled_headlines(actor: User, forces: dict[int, SharingForce],
     takes the run off this page at once. Its rates are under the dashboard's disclosure
     control (reoffending_figures.fill)."""
     found = []
+    reader = actor.organisation.name if actor.organisation else "your organisation"
     for programme in Programme.values:
         headline = PooledHeadline(programme)
         candidates = (policy.visible(actor, ReoffendingSummary)
@@ -146,7 +147,7 @@ def pooled_headlines(actor: User, forces: dict[int, SharingForce],
         if summary is None:
             headline.empty = (f"No pooled evaluation run of {programme} has been signed off as "
                               "the headline over forces that all share with "
-                              f"{actor.organisation.name} now.")
+                              f"{reader} now.")
         else:
             headline.forces = [name for _, name in summary.pooled_forces]
             methods = summary.definitions.get("methods", [])
