@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+from typing import cast
+
 from django import forms
 
 from diversion.core.forms import Form
+from diversion.records import context
 from diversion.records.fields import FIELDS
 from diversion.records.limits import Limits, size
 from diversion.records.readers import HEAD_BYTES, ExtractError, decode_check, detect_format
@@ -95,19 +99,16 @@ class ContextPeriodForm(Form):
         label="Quarter", required=False, choices=QUARTERS,
         error_messages={"invalid_choice": "Choose the whole year or a quarter from the list"})
 
-    def __init__(self, *args, today, **kwargs):
+    def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
-        from diversion.records.context import financial_year_of
-
-        latest = financial_year_of(today)
-        self.fields["year"].choices = [  # type: ignore[attr-defined]
+        latest = context.financial_year_of(today)
+        cast(forms.ChoiceField, self.fields["year"]).choices = [
             (str(y), f"April {y} to March {y + 1}")
             for y in range(latest, EARLIEST_FINANCIAL_YEAR - 1, -1)]
 
-    def period(self):
+    def period(self) -> tuple[date, date]:
         """(first day, last day), both included."""
-        from diversion.records.context import financial_quarter, financial_year
-
         year = int(self.cleaned_data["year"])
         quarter = self.cleaned_data.get("quarter")
-        return financial_quarter(year, int(quarter)) if quarter else financial_year(year)
+        return (context.financial_quarter(year, int(quarter)) if quarter
+                else context.financial_year(year))
