@@ -118,3 +118,29 @@ def test_another_forces_records_are_never_counted(worked, analyst_client, cast):
     theirs.force_login(other)
     body = page(theirs, year="2023")
     assert ">50<" in body and ">100.00%<" in body and "Test Force" not in body
+
+
+def test_the_database_counts_in_a_fixed_number_of_queries(analyst, django_assert_num_queries):
+    """GROUP BY in the database, never a row per record in Python: the same two queries (and
+    one for the monthly counts) however many records and imports there are."""
+    from diversion.records import context
+    from diversion.records.models import CrimeRecord, ImportBatch
+
+    def counted():
+        with django_assert_num_queries(2):
+            found = context.count(CrimeRecord.objects.all(), ImportBatch.objects.all(),
+                                  start=datetime(2023, 4, 1).date(),
+                                  end=datetime(2024, 3, 31).date())
+        with django_assert_num_queries(1):
+            months = list(context.monthly(CrimeRecord.objects.all()))
+        return found, months
+
+    load(analyst, csv_bytes(crimes("A", 10, flagged=True, day="2023-05-01")), "one.csv")
+    small, _ = counted()
+    load(analyst, csv_bytes(crimes("B", 300, flagged=False, day="2023-06-01")
+                            + crimes("C", 40, flagged=True, day="2024-01-31")), "two.csv")
+    large, months = counted()
+    assert (small.flagged, small.total) == (10, 10)
+    assert (large.flagged, large.total, len(large.imports)) == (50, 350, 2)
+    assert {(m.month_start.isoformat(), m.flagged, m.count) for m in months} == {
+        ("2023-05-01", True, 10), ("2023-06-01", False, 300), ("2024-01-01", True, 40)}
