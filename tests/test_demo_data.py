@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 from django.core.management import call_command
+from django.urls import reverse
 
 from diversion.accounts.models import Organisation, User
 from diversion.accounts.roles import Role
@@ -12,7 +14,7 @@ from diversion.cases.models import Offence, OffenceCode, Person
 from diversion.demo.organisations import DEMO_AUTHENTICATOR_KEY, DEMO_PASSWORD
 
 
-def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db):
+def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db, client):
     out = StringIO()
     call_command("demo_data", people=40, stdout=out)
     counts = (Organisation.objects.count(), User.objects.count(), Person.objects.count(),
@@ -46,6 +48,11 @@ def test_demo_data_builds_a_force_area_and_is_safe_to_rerun(db):
     printed = out.getvalue()
     assert DEMO_PASSWORD in printed and "sgt.okafor" in printed and "auditor.fischer" in printed
     assert User.objects.get(username="sgt.okafor").check_password(DEMO_PASSWORD)
+    # the demo extract gives the records page a plausible domestic-abuse share (issue 17)
+    client.force_login(User.objects.get(username="analyst.lindqvist"))
+    page = client.get(reverse("records:home")).content.decode()
+    share = re.search(r"Share flagged domestic abuse</dt><dd[^>]*>([0-9.]+)%", page)
+    assert share is not None and 10 < float(share.group(1)) < 25, share
 
 
 def test_a_demo_user_signs_in_with_the_printed_password_and_demo_code(db, client):

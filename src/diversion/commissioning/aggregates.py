@@ -15,11 +15,31 @@ from django.utils import timezone
 
 from diversion.cases.models import Case
 from diversion.commissioning import figures, outcomes, programme_codes, reoffending, stages
-from diversion.commissioning.models import DashboardAggregate, OutcomeAggregate
+from diversion.commissioning.models import (
+    DashboardAggregate,
+    OutcomeAggregate,
+    RecordedCrimeAggregate,
+)
+from diversion.records import context
+from diversion.records.models import CrimeRecord, ImportBatch
 
 
 def _day(moment):
     return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+
+
+def recorded_crime(now) -> list[RecordedCrimeAggregate]:
+    """Every force's imported crime records counted per recorded month, import and flag, by
+    the database (records/context.py): the context figure's rows."""
+    counted = list(context.monthly(CrimeRecord.objects.all()))
+    imports = {i.number: i for i in context.describe_imports(
+        ImportBatch.objects.filter(pk__in={c.batch_id for c in counted}), {})}
+    return [RecordedCrimeAggregate(
+        force_id=c.force_id, month_start=c.month_start, domestic_abuse=c.flagged,
+        import_number=c.batch_id, source_name=imports[c.batch_id].source[:80],
+        imported_at=imports[c.batch_id].imported_at,
+        flag_column=imports[c.batch_id].flag_column, count=c.count, computed_at=now)
+        for c in counted]
 
 
 def refresh() -> int:
@@ -51,6 +71,7 @@ def refresh() -> int:
                 completed.add(case_id)
     now = timezone.now()
     measured = outcomes.rows(outcomes.count(referred, completed), now)
+    crimes = recorded_crime(now)
     stored = [DashboardAggregate(force_id=k[0], provider_id=k[1], programme_code=k[2],
                                  quarter_start=k[3], status=k[4], sex=k[5], age_band=k[6],
                                  ethnic_group=k[7], count=n, computed_at=now)
@@ -60,6 +81,8 @@ def refresh() -> int:
         DashboardAggregate.objects.bulk_create(stored, batch_size=2000)
         OutcomeAggregate.objects.all().delete()
         OutcomeAggregate.objects.bulk_create(measured, batch_size=2000)
+        RecordedCrimeAggregate.objects.all().delete()
+        RecordedCrimeAggregate.objects.bulk_create(crimes, batch_size=2000)
     # Runs summarise themselves when they finish; this catches any finished before that.
     summaries = reoffending.store_missing()
-    return len(stored) + len(measured) + summaries
+    return len(stored) + len(measured) + len(crimes) + summaries

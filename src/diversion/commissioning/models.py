@@ -140,6 +140,32 @@ class DashboardAggregate(models.Model):
         return f"{self.count} {self.programme_code} cases, {self.quarter_start}"
 
 
+class RecordedCrimeAggregate(models.Model):
+    """Counts of a force's imported crime records per recorded month, import and domestic-abuse
+    flag (records/context.py), stored by the recount so the dashboard's context figure reads a
+    few rows and commissioners never read crime records. No identifiers. The import is named
+    by its number, source and time only: they say which extract the figure comes from."""
+
+    force = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE,
+                              related_name="+")
+    month_start = models.DateField()
+    domestic_abuse = models.BooleanField()
+    import_number = models.PositiveIntegerField()  # records.ImportBatch id (not a key)
+    source_name = models.CharField(max_length=80)
+    imported_at = models.DateTimeField(null=True)
+    # The import's extract had a column mapped to the flag: without one every record of it
+    # reads as not flagged, so no share is shown.
+    flag_column = models.BooleanField()
+    count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["force", "month_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.count} crime records, {self.month_start}"
+
+
 class OutcomeAggregate(models.Model):
     """Counts of one delivery or outcome measure per force, provider, programme, referral quarter
     and group, precomputed with DashboardAggregate (aggregates.py). `value` is what was measured
@@ -214,6 +240,11 @@ class ReoffendingSummary(models.Model):
     #   relative_reduction, relative_reduction_ci, verdict}, ...] (rates as proportions)
     outcomes = models.JSONField(default=list)
     definitions = models.JSONField(default=dict)  # denominator and data end, in words
+    # A pooled run (its `force` is then the PCC office or research partner it belongs to): the
+    # forces it pools, [[id, name], ...], and its stratified method. It reaches the regional
+    # view only (regional.pooled_headlines), never a force's dashboard.
+    pooled = models.BooleanField(default=False)
+    pooled_forces = models.JSONField(default=list, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

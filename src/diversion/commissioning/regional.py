@@ -17,8 +17,8 @@ from datetime import date
 from diversion.accounts import policy
 from diversion.accounts.models import User
 from diversion.administration.models import DataSharingAgreement, in_force
-from diversion.commissioning import disclosure, programme_codes, stages, tables
-from diversion.commissioning.models import DashboardAggregate
+from diversion.commissioning import disclosure, programme_codes, reoffending_figures, stages, tables
+from diversion.commissioning.models import DashboardAggregate, ReoffendingSummary
 
 COLUMNS = ("Cases recorded", "Referred", "Completed", "Breached")
 RECORDED, REFERRED, COMPLETED, BREACHED = range(4)
@@ -35,6 +35,7 @@ class SharingForce:
 class Regional:
     forces: list[SharingForce]
     tables: list[tables.Table] = field(default_factory=list)
+    pooled: list[PooledHeadline] = field(default_factory=list)
 
     @property
     def since(self) -> date | None:
@@ -92,7 +93,8 @@ def regional(actor: User, threshold: int) -> Regional:
             alone=False),
     ]
     tables.protect_together(built, threshold, relations(len(order), len(programmes)))
-    return Regional([forces[pk] for pk in order], built)
+    return Regional([forces[pk] for pk in order], built,
+                    pooled_headlines(actor, forces, threshold))
 
 
 def relations(forces: int, programmes: int) -> list[disclosure.Relation]:
@@ -104,4 +106,55 @@ def relations(forces: int, programmes: int) -> list[disclosure.Relation]:
                   rel(("regional_stages", i, BREACHED), ("regional_stages", i, REFERRED), "<="),
                   rel(("regional_referrals", i, programmes),
                       ("regional_stages", i, REFERRED))]
+    return found
+
+
+STRATIFIED = ("Stratified by force: the Mantel–Haenszel risk difference (each force weighted by "
+              "its arm sizes), the stratified log-rank test and a Cox model with a baseline "
+              "hazard per force, so no force's result is compared with another's people")
+UNSTRATIFIED = "One force with people analysed: its unstratified result"
+
+
+@dataclass
+class PooledHeadline:
+    """A programme's signed-off pooled run on the regional view, or why there is none."""
+
+    programme: str
+    section: reoffending_figures.Section | None = None
+    forces: list[str] = field(default_factory=list)
+    method: str = ""
+    empty: str = ""
+
+
+def pooled_headlines(actor: User, forces: dict[int, SharingForce],
+                     limit: int) -> list[PooledHeadline]:
+    """Per programme, the pooled run most recently signed off as the headline (one analyst
+    proposed it, a second approved) that belongs to the actor's organisation and whose every
+    pooled force still shares with it under an agreement in force: a withdrawal or an end date
+    takes the run off this page at once. Its rates are under the dashboard's disclosure
+    control (reoffending_figures.fill)."""
+    found = []
+    reader = actor.organisation.name if actor.organisation else "your organisation"
+    for programme in programme_codes.keys():  # noqa: SIM118 - a module function, not a dict
+        headline = PooledHeadline(programme)
+        candidates = (policy.visible(actor, ReoffendingSummary)
+                      .filter(pooled=True, force_id=actor.organisation_id,
+                              programme_code=programme, approved_at__isnull=False)
+                      .select_related("force").order_by("-approved_at", "-pk"))
+        summary = next((s for s in candidates
+                        if s.pooled_forces and all(pk in forces for pk, _ in s.pooled_forces)),
+                       None)
+        if summary is None:
+            headline.empty = (f"No pooled evaluation run of {programme} has been signed off as "
+                              "the headline over forces that all share with "
+                              f"{reader} now.")
+        else:
+            headline.forces = [name for _, name in summary.pooled_forces]
+            methods = summary.definitions.get("methods", [])
+            headline.method = STRATIFIED if "mantel_haenszel" in methods else UNSTRATIFIED
+            section = reoffending_figures.Section(
+                programme, f"{programme}: pooled reoffending headline for the region")
+            reoffending_figures.fill(section, summary, limit, key_prefix="regional_")
+            headline.section = section
+        found.append(headline)
     return found

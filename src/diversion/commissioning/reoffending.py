@@ -47,7 +47,12 @@ def summarise(run: EvaluationRun, approved_at=None) -> ReoffendingSummary:
     """The summary row for a done run (not saved)."""
     result = run.result or {}
     d = result.get("definitions", {})
+    pooled = sorted(run.pooled_forces.values_list("id", "name"), key=lambda f: f[1]) \
+        if run.pk else []
+    methods = sorted({o.get("prevalence", {}).get("method", "")
+                      for o in result.get("outcomes", [])} - {""})
     return ReoffendingSummary(
+        pooled=bool(pooled), pooled_forces=[list(f) for f in pooled],
         run=run, force_id=run.force_id, programme_code=programme_codes.key(run.programme_code),
         run_title=run.title, approved_at=approved_at or _approved_at(run),
         finished_at=run.finished_at or timezone.now(), design=run.design,
@@ -57,7 +62,8 @@ def summarise(run: EvaluationRun, approved_at=None) -> ReoffendingSummary:
         outcomes=[_outcome(o) for o in result.get("outcomes", [])],
         definitions={"denominator": d.get("denominator", ""),
                      "data_end": d.get("data_end", ""),
-                     "waiting_period_days": d.get("waiting_period_days")})
+                     "waiting_period_days": d.get("waiting_period_days"),
+                     "methods": methods})
 
 
 def store(run: EvaluationRun) -> ReoffendingSummary | None:

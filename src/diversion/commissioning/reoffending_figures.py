@@ -81,8 +81,9 @@ class Section:
 
 
 def latest(actor: User, filters, programme: str) -> ReoffendingSummary | None:
+    # A pooled run belongs to the office that ran it, not to a force: never a force's result.
     found = outcome_figures.overseen(actor, ReoffendingSummary).filter(
-        programme_code=programme)
+        programme_code=programme, pooled=False)
     if filters.force is not None:
         found = found.filter(force=filters.force)
     return found.filter(approved_at__isnull=False).select_related("force") \
@@ -383,6 +384,27 @@ def _single_group(section: Section, actor: User, filters, prog: str, limit: int)
     section.tables.append(table)
 
 
+def fill(section: Section, summary: ReoffendingSummary, limit: int,
+         key_prefix: str = "") -> dict[int, tables.Table]:
+    """A signed-off run's definitions, verdict, window tables (protected together) and rates;
+    the window tables by window. `key_prefix` keeps another page's tables' keys apart."""
+    section.about = _about(summary, limit)
+    section.verdict = _verdict(summary)
+    by_window = {}
+    for window, label in WINDOWS:
+        table = _window_table(summary, window, label, limit)
+        if table is not None:
+            table.key = key_prefix + table.key
+            by_window[window] = table
+            section.tables.append(table)
+    section.relations = _window_relations(by_window)
+    tables.protect_together(section.tables, limit, section.relations)
+    for window, label in WINDOWS:
+        section.figures += _window_figures(summary, window, label, limit,
+                                           by_window.get(window))
+    return by_window
+
+
 def sections(actor: User, filters, programmes: list[str], limit: int, unit_costs,
              cost_of: dict[str, Decimal]) -> list[Section]:
     """One section per programme in view; `cost_of` is each programme's contract cost in the
@@ -404,19 +426,7 @@ def sections(actor: User, filters, programmes: list[str], limit: int, unit_costs
                 f"contract cost for {prog} in the period", unit="ratio", empty=section.empty))
             found.append(section)
             continue
-        section.about = _about(summary, limit)
-        section.verdict = _verdict(summary)
-        by_window = {}
-        for window, label in WINDOWS:
-            table = _window_table(summary, window, label, limit)
-            if table is not None:
-                by_window[window] = table
-                section.tables.append(table)
-        section.relations = _window_relations(by_window)
-        tables.protect_together(section.tables, limit, section.relations)
-        for window, label in WINDOWS:
-            section.figures += _window_figures(summary, window, label, limit,
-                                               by_window.get(window))
+        by_window = fill(section, summary, limit)
         _benefit_money(section, summary, unit_costs, cost_of.get(prog, Decimal(0)), limit,
                        by_window)
         found.append(section)

@@ -19,6 +19,7 @@ from django.db.models import Count, Max, QuerySet
 from diversion.accounts import policy
 from diversion.accounts.models import Organisation, User
 from diversion.commissioning import (
+    crime_context,
     disclosure,
     figures,
     outcome_figures,
@@ -133,6 +134,7 @@ class Dashboard:
     unit_costs: UnitCosts | None = None
     contracts_in_period: int = 0
     reoffending: list[reoffending_figures.Section] = field(default_factory=list)
+    crime: crime_context.CrimeContext | None = None
 
     def table(self, key: str) -> Table | None:  # `tables` here is the field above
         return next((t for t in self.tables if t.key == key), None)
@@ -302,11 +304,17 @@ def dashboard(actor: User, filters: Filters) -> Dashboard:
              "Completed": [split[g]["completed"] for g in order]}, limit, alone=False))
     built += measured.tables
     built += [t for section in reoffending for t in section.tables]
+    crime = crime_context.build(
+        actor, filters, [filters.force] if filters.force else list(overseen_forces(actor)),
+        limit)
+    if crime.table is not None:  # no link to the other tables: its own counts
+        built.append(crime.table)
     heads = {"headline_recorded": recorded, "headline_referrals": referred,
              "headline_starts": started, "headline_completions": completed,
              "headline_breaches": breached}
     relations = _relations(built) + [r for section in reoffending for r in section.relations]
     shown = tables.protect_together(built, limit, relations, heads)
+    crime_context.add_figures(crime)
 
     def count(label: str, key: str, numerator: str, empty: str):
         cell = shown[key]
@@ -351,4 +359,4 @@ def dashboard(actor: User, filters: Filters) -> Dashboard:
         "contract cost in the period", "people who completed in the period", unit="£",
         empty=nothing("completions") if completed == 0 else "Withheld: too few")
     return Dashboard(filters, headline, money, outcomes, built, computed_at, unit_costs,
-                     len(found_contracts), reoffending)
+                     len(found_contracts), reoffending, crime)

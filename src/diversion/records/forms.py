@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+from typing import cast
+
 from django import forms
 
 from diversion.core.forms import Form
+from diversion.records import context
 from diversion.records.fields import FIELDS
 from diversion.records.limits import Limits, size
 from diversion.records.readers import HEAD_BYTES, ExtractError, decode_check, detect_format
@@ -75,3 +79,36 @@ class DecisionForm(Form):
         choices=[("accepted", "Yes, link the crime record to this person"),
                  ("rejected", "No, they are different people")],
         error_messages={"required": "Select whether this is the same person"})
+
+
+QUARTERS = (("", "The whole year"), ("1", "April to June"), ("2", "July to September"),
+            ("3", "October to December"), ("4", "January to March"))
+EARLIEST_FINANCIAL_YEAR = 2010
+
+
+class ContextPeriodForm(Form):
+    """The period of the domestic-abuse context figure: a financial year, or one quarter of
+    it (records/context.py)."""
+
+    year = forms.ChoiceField(
+        label="Financial year",
+        error_messages={"required": "Choose the financial year",
+                        "invalid_choice": "Choose a financial year from the list: it cannot "
+                                          "start in the future"})
+    quarter = forms.ChoiceField(
+        label="Quarter", required=False, choices=QUARTERS,
+        error_messages={"invalid_choice": "Choose the whole year or a quarter from the list"})
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        latest = context.financial_year_of(today)
+        cast(forms.ChoiceField, self.fields["year"]).choices = [
+            (str(y), f"April {y} to March {y + 1}")
+            for y in range(latest, EARLIEST_FINANCIAL_YEAR - 1, -1)]
+
+    def period(self) -> tuple[date, date]:
+        """(first day, last day), both included."""
+        year = int(self.cleaned_data["year"])
+        quarter = self.cleaned_data.get("quarter")
+        return (context.financial_quarter(year, int(quarter)) if quarter
+                else context.financial_year(year))

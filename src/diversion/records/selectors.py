@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
+from django.db.models import Max
 
 from diversion.accounts.policy import can_read_field, visible
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Offence, Person
 from diversion.core.pseudonyms import value_token
+from diversion.records import context
 from diversion.records.models import (
     CrimeRecord,
     ImportBatch,
@@ -124,3 +127,22 @@ def person_context(actor, pair: LinkCandidate) -> dict:
     offences = visible(actor, Offence).filter(person_id=pair.person_id)
     return {"offences": offences.count(),
             "codes": sorted(set(offences.values_list("offence_code_id", flat=True)))[:10]}
+
+
+def crime_context(actor, *, start: date, end: date) -> context.Counts:
+    """The context figure's counts for the actor's own force (records/context.py): counts
+    only, but read from the force's crime records, so the read is logged."""
+    with transaction.atomic():
+        found = context.count(
+            visible(actor, CrimeRecord).filter(force_id=actor.organisation_id),
+            visible(actor, ImportBatch), start=start, end=end)
+        record(actor=actor, operation=Operation.CONSULTATION,
+               justification=f"Police records page: counts of the force's crime records "
+                             f"flagged domestic abuse, recorded {start:%Y-%m-%d} to "
+                             f"{end:%Y-%m-%d}")
+    return found
+
+
+def latest_recorded_date(actor) -> date | None:
+    return visible(actor, CrimeRecord).filter(force_id=actor.organisation_id).aggregate(
+        latest=Max("recorded_date"))["latest"]

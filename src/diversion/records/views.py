@@ -5,14 +5,15 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from diversion.accounts import policy
 from diversion.core.spreadsheet import safe_row
-from diversion.records import selectors, services
-from diversion.records.forms import DecisionForm, MappingForm, UploadForm
+from diversion.records import context, selectors, services
+from diversion.records.forms import ContextPeriodForm, DecisionForm, MappingForm, UploadForm
 from diversion.records.models import ImportBatch, LinkageRun, LinkCandidate
 from diversion.records.readers import ExtractError
 
@@ -25,7 +26,26 @@ def home(request: HttpRequest) -> HttpResponse:
         "runs": selectors.linkage_runs(user),
         "pending": policy.visible(user, LinkCandidate)
         .filter(decision=LinkCandidate.Decision.PENDING).count(),
+        **_crime_context(request),
     })
+
+
+def _crime_context(request: HttpRequest) -> dict:
+    """The domestic-abuse context figure for a financial year or quarter chosen on the page
+    (records/context.py); by default the financial year of the latest recorded crime."""
+    today = timezone.localdate()
+    data: QueryDict | dict[str, str] = request.GET
+    if "year" not in request.GET:
+        latest = selectors.latest_recorded_date(request.user)
+        data = {"year": str(context.financial_year_of(latest or today)), "quarter": ""}
+    form = ContextPeriodForm(data, today=today)
+    found = None
+    if form.is_valid():
+        start, end = form.period()
+        found = {"counts": selectors.crime_context(request.user, start=start, end=end),
+                 "label": context.period_label(start, end)}
+    return {"period_form": form, "crime": found, "definitions": context.DEFINITIONS,
+            "no_records": context.NO_RECORDS}
 
 
 @policy.rule(policy.ANALYSIS)

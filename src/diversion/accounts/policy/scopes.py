@@ -345,6 +345,16 @@ def _overseen_aggregates(user) -> Q:
     return NOBODY
 
 
+def _run_summaries(user) -> Q:
+    """Signed-off runs' summaries: a force's own runs as `_overseen_aggregates`; a pooled run's
+    only to the commissioners and receiving analysts of the office or partner it belongs to
+    (the regional view shows it only while every pooled force still shares with them)."""
+    own = _overseen_aggregates(user) & Q(pooled=False)
+    if user.role in COMMISSIONER or _is_receiving_analyst(user):
+        return own | Q(pooled=True, force_id=user.organisation_id)
+    return own
+
+
 # --- retention: the organisation's own reviews and subject-access requests --------------------
 
 def _retention_reviews(user) -> Q:
@@ -417,7 +427,8 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "commissioning.Contract": _commissioner_office,
     "commissioning.DashboardAggregate": _overseen_aggregates,
     "commissioning.OutcomeAggregate": _overseen_aggregates,
-    "commissioning.ReoffendingSummary": _overseen_aggregates,
+    "commissioning.RecordedCrimeAggregate": _overseen_aggregates,
+    "commissioning.ReoffendingSummary": _run_summaries,
     "commissioning.StatisticsRelease": _commissioner_office,
     "commissioning.UnitCostVersion": _commissioner_office,
     "api.ApiClient": _organisation_admins,
