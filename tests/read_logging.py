@@ -410,10 +410,15 @@ SAMPLES: dict[str, Callable[[User], list[dict]]] = {
     "api_clients:detail": _api_clients,
     "api_clients:revoke": _api_clients,
     **{f"api:police_{name}": _case_references for name in
-       ("case", "eligibility", "consultation", "randomisation", "caution")},
+       ("case", "eligibility", "consultation", "randomisation", "caution", "statement_date",
+        "victim_view", "breach_decision")},
     **{f"api:provider_{name}": _provider_references for name in
-       ("referral", "contact", "bookings", "completion")},
+       ("referral", "contact", "bookings", "completion", "assessment", "one_to_ones")},
+    "api:provider_questionnaire": lambda user: [{**r, "qid": "cara_pre"}
+                                                for r in _provider_references(user)],
     "api:provider_attendance": _events,
+    "api:provider_attendance_correction": lambda user: [
+        {"pk": b["pk"], "booking": b["booking_pk"]} for b in _bookings(user)],
     "api:analysis_run": _runs,
     "administration:reset_authenticator": _users,
 }

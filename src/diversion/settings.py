@@ -406,6 +406,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used under more than one field name get one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "RankEnum": "diversion.cases.regimes.RANKS",
+        "ContactOutcomeEnum": "diversion.delivery.models.ContactOutcome",
+        "AttendanceOutcomeEnum": "diversion.delivery.models.AttendanceOutcome",
+        "OneToOneOutcomeEnum": "diversion.delivery.models.OneToOneOutcome",
+    },
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "diversion.api.schema.closed_request_bodies"],
 }

@@ -59,6 +59,26 @@ def test_victim_canary_in_no_api_response(cast, django_capture_on_commit_callbac
         (f"/api/v1/provider/events/{event.pk}/attendance/",
          {"marks": [{"booking": 1, "outcome": "attended"}]}),
         ("/api/v1/analysis/runs/", {}),
+        # The endpoints added for the gaps of issue 15.
+        (f"/api/v1/police/cases/{ref}/eligibility/",
+         {"version": 1, "override": "eligible", "rationale": "r", "supervisor_name": "S",
+          "supervisor_rank": "sergeant"}),
+        (f"/api/v1/police/cases/{ref}/statement-date/",
+         {"version": 1, "victim_statement_date": today}),
+        (f"/api/v1/police/cases/{ref}/victim-view-decision/",
+         {"version": 1, "supervisor_name": "Insp A", "supervisor_rank": "inspector",
+          "reasons": "Because"}),
+        (f"/api/v1/police/cases/{ref}/breach-decision/",
+         {"version": 1, "choice": "rebook", "rationale": "r", "new_deadline": today}),
+        ("/api/v1/provider/events/",
+         {"programme": "cara", "session": "part_a", "starts_on": today, "venue": "Hall",
+          "group": "M", "capacity": 5, "facilitators": [1]}),
+        (f"/api/v1/provider/events/{event.pk}/attendance/1/correction/",
+         {"outcome": "attended", "why": "w"}),
+        (f"/api/v1/provider/referrals/{ref}/assessment/", {"needs": {"trauma": "some"}}),
+        (f"/api/v1/provider/referrals/{ref}/questionnaires/cara_post/", {"answers": {"a": 1}}),
+        (f"/api/v1/provider/referrals/{ref}/one-to-ones/",
+         {"held_on": today, "outcome": "held", "minutes": 30}),
     ]
     seen = 0
     for role in ROLES:
@@ -77,3 +97,18 @@ def test_victim_canary_in_no_api_response(cast, django_capture_on_commit_callbac
     assert police.get(f"/api/v1/police/cases/{ref}/").status_code == 200
     provider = Api(api_client(cast, Role.FACILITATOR, name="second")[1])
     assert provider.get(f"/api/v1/provider/referrals/{ref}/").status_code == 200
+    # Writes that succeed on the canary case answer without the canary too.
+    from diversion.programmes import registry
+
+    case.refresh_from_db()
+    items = [i.id for i in registry.get("cara", 1).questionnaire("cara_pre").items]
+    options = registry.get("cara", 1).questionnaire("cara_pre").options
+    done = [
+        police.post(f"/api/v1/police/cases/{ref}/statement-date/",
+                    {"version": case.version, "victim_statement_date": today}),
+        provider.post(f"/api/v1/provider/referrals/{ref}/questionnaires/cara_pre/",
+                      {"answers": dict.fromkeys(items, options[0].value)}),
+    ]
+    for response in done:
+        assert response.status_code in (200, 201), response.content
+        assert CANARY not in response.content.decode(errors="replace")

@@ -21,10 +21,12 @@ from rest_framework.throttling import SimpleRateThrottle
 from diversion.cases.lifecycle import InvalidTransition
 from diversion.cases.services import CaseRefused, StaleCase
 from diversion.delivery.booking import BookingRefused
+from diversion.delivery.compliance import DecisionRefused
 from diversion.delivery.services import DeliveryRefused
 
 # The services' refusals (the same rules the pages apply): 409 with the service's reason.
-REFUSALS = (InvalidTransition, CaseRefused, StaleCase, BookingRefused, DeliveryRefused)
+REFUSALS = (InvalidTransition, CaseRefused, StaleCase, BookingRefused, DeliveryRefused,
+            DecisionRefused)
 
 PROBLEM = "application/problem+json"
 

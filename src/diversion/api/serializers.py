@@ -12,7 +12,14 @@ from rest_framework import serializers
 from diversion.accounts.policy import can_read_field
 from diversion.cases.models import Case, DashRisk, Person, Relationship, Sex
 from diversion.cases.regimes import RANKS, REGIMES
-from diversion.delivery.models import AttendanceOutcome, ContactMethod, ContactOutcome
+from diversion.delivery.models import (
+    AttendanceOutcome,
+    BreachChoice,
+    ContactMethod,
+    ContactOutcome,
+    NeedLevel,
+    OneToOneOutcome,
+)
 
 
 class Strict(serializers.Serializer):
@@ -88,7 +95,41 @@ class VersionSerializer(Strict):
 
 
 class EligibilityInSerializer(VersionSerializer):
-    pass
+    """Without `override`, the rules decide; with one, a supervisor's override (the page's
+    rules: a reason, and a supervisor of sergeant rank or above)."""
+
+    override = serializers.ChoiceField(
+        choices=[("", "No override"), ("eligible", "Eligible"), ("ineligible", "Not eligible")],
+        required=False, allow_blank=True, default="",
+        help_text="A supervisor's override of the rules' result; empty for none")
+    rationale = serializers.CharField(required=False, allow_blank=True, max_length=4000,
+                                      default="", help_text="Required with an override")
+    supervisor_name = serializers.CharField(required=False, allow_blank=True, max_length=150,
+                                            default="", help_text="Required with an override")
+    supervisor_rank = serializers.ChoiceField(choices=[("", "None"), *RANKS], required=False,
+                                              allow_blank=True, default="",
+                                              help_text="Sergeant or above, with an override")
+
+
+class StatementDateInSerializer(VersionSerializer):
+    victim_statement_date = serializers.DateField(help_text=(
+        "The first date the victim gave a witness statement or video-recorded interview: it "
+        "sets the prosecution time limit"))
+
+
+class VictimViewDecisionInSerializer(VersionSerializer):
+    supervisor_name = serializers.CharField(max_length=150)
+    supervisor_rank = serializers.ChoiceField(choices=list(RANKS),
+                                              help_text="Inspector or above")
+    reasons = serializers.CharField(max_length=5000, help_text=(
+        "Why an out-of-court resolution is right although the victim does not support it"))
+
+
+class BreachDecisionInSerializer(VersionSerializer):
+    choice = serializers.ChoiceField(choices=BreachChoice.choices)
+    rationale = serializers.CharField(max_length=4000)
+    new_deadline = serializers.DateField(required=False, allow_null=True, default=None,
+                                         help_text="Required for a re-booking")
 
 
 class ConsultationInSerializer(VersionSerializer):
@@ -169,6 +210,21 @@ class CaseOutSerializer(serializers.Serializer):
         return referral.provider.name if referral is not None else None
 
 
+
+
+class BreachDecisionOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    choice = serializers.CharField()
+    rationale = serializers.CharField()
+    new_deadline = serializers.DateField(allow_null=True)
+    decided_at = serializers.DateTimeField()
+
+
+class BreachResultSerializer(serializers.Serializer):
+    created = serializers.BooleanField(help_text="false: this decision was already recorded "
+                                                 "(a repeated call), and nothing changed")
+    decision = BreachDecisionOutSerializer()
+    case = CaseOutSerializer()
 
 
 class PushResultSerializer(serializers.Serializer):
@@ -270,3 +326,93 @@ class RegisterInSerializer(Strict):
 class RegisterOutSerializer(serializers.Serializer):
     new_marks = serializers.IntegerField(help_text="Marks recorded now; a mark already "
                                                    "recorded is left as it was")
+
+
+class AttendanceCorrectionInSerializer(Strict):
+    outcome = serializers.ChoiceField(choices=AttendanceOutcome.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="",
+                                   help_text="Required for an excused absence")
+    why = serializers.CharField(max_length=1000, help_text="Why the mark is being corrected "
+                                                           "(police and auditors read it)")
+
+
+class AttendanceCorrectionOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    booking = serializers.IntegerField(source="attendance.booking_id")
+    previous_outcome = serializers.CharField()
+    outcome = serializers.CharField()
+    why = serializers.CharField()
+    corrected_at = serializers.DateTimeField()
+    case_status = serializers.CharField(source="attendance.booking.case.status")
+
+
+class EventInSerializer(Strict):
+    programme = serializers.CharField(max_length=40, help_text="Programme code, e.g. cara")
+    session = serializers.CharField(max_length=40, help_text="A session of the programme, "
+                                                             "e.g. part_a")
+    starts_on = serializers.DateField(help_text="Today or later")
+    venue = serializers.CharField(max_length=200)
+    group = serializers.ChoiceField(choices=[("M", "Men only"), ("F", "Women only")])
+    capacity = serializers.IntegerField(min_value=1, max_value=100)
+    facilitators = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62), allow_empty=False,
+        max_length=50, help_text="Ids of the provider's facilitators or managers")
+
+
+class EventCreatedSerializer(serializers.Serializer):
+    created = serializers.BooleanField(help_text="false: the same event (session, date, venue, "
+                                                 "group) already existed, and this is it")
+    event = EventOutSerializer()
+
+
+class QuestionnaireInSerializer(Strict):
+    answers = serializers.DictField(
+        child=serializers.IntegerField(min_value=-1000, max_value=1000), allow_empty=False,
+        help_text="{item id: the value of the option chosen}, one per item")
+
+
+class QuestionnaireOutSerializer(serializers.Serializer):
+    questionnaire = serializers.CharField(source="questionnaire_id")
+    answers = serializers.DictField(child=serializers.IntegerField())
+    raw_score = serializers.IntegerField()
+    score = serializers.DecimalField(max_digits=6, decimal_places=2)
+    recorded_at = serializers.DateTimeField()
+
+
+class AssessmentInSerializer(Strict):
+    needs = serializers.DictField(child=serializers.ChoiceField(choices=NeedLevel.choices),
+                                  allow_empty=False,
+                                  help_text="{domain id: level of need}, one per domain")
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=4000,
+                                    default="")
+
+
+class AssessmentOutSerializer(serializers.Serializer):
+    needs = serializers.DictField(child=serializers.CharField())
+    summary = serializers.CharField()
+    assessed_at = serializers.DateTimeField()
+
+
+class OneToOneInSerializer(Strict):
+    held_on = serializers.DateField()
+    outcome = serializers.ChoiceField(choices=OneToOneOutcome.choices)
+    minutes = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                       min_value=1, max_value=1440,
+                                       help_text="Required if the session was held")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="",
+                                 help_text="Provider only: police never see it")
+
+
+class OneToOneOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    held_on = serializers.DateField()
+    outcome = serializers.CharField()
+    minutes = serializers.IntegerField()
+    note = serializers.CharField()
+
+
+class OneToOneResultSerializer(serializers.Serializer):
+    created = serializers.BooleanField(help_text="false: the same session (date, outcome, "
+                                                 "length) was already recorded, and this is it")
+    one_to_one = OneToOneOutSerializer()
+    case_status = serializers.CharField()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 
 from diversion.core.dates import GovukDateField
 from diversion.core.forms import Form
@@ -46,6 +47,12 @@ class EventForm(Form):
         super().__init__(*args, **kwargs)
         self.fields["session_id"].choices = [("", "Choose a session")] + sessions
         self.fields["facilitators"].choices = facilitators
+
+    def clean_starts_on(self):
+        starts_on = self.cleaned_data["starts_on"]
+        if starts_on < timezone.localdate():
+            raise forms.ValidationError("The date must be today or in the future")
+        return starts_on
 
 
 class BookForm(Form):

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import QueryDict
 
 from diversion.accounts.models import User
-from diversion.accounts.policy import visible
+from diversion.accounts.policy import PROVIDER, visible
 from diversion.accounts.policy.scopes import PROVIDER_CONTACT_STATUSES
 from diversion.audit.models import Operation
 from diversion.audit.services import record
@@ -167,4 +167,17 @@ def marked_booking(actor, event, pk: int):
             record(actor=actor, operation=Operation.CONSULTATION, obj=event,
                    subjects=[booking.case.person], justification="Attendance mark to correct")
     return booking
+
+
+def event_sessions() -> list[tuple[str, str]]:
+    """The sessions an event can be for, as "programme:session" choices."""
+    return [(f"{d.code}:{s.id}", f"{d.name}: {s.name}")
+            for d in registry.all_definitions() for s in d.sessions]
+
+
+def event_facilitators(actor) -> list[tuple[str, str]]:
+    """The people of the actor's provider who can run an event (no API client's account)."""
+    staff = User.objects.filter(organisation_id=actor.organisation_id, role__in=PROVIDER,
+                                is_active=True, is_api_client=False).order_by("pk")
+    return [(str(u.pk), u.get_full_name() or u.username) for u in staff]
 # --- end provider delivery

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import cast
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,7 +8,6 @@ from django.views.decorators.http import require_POST
 
 from diversion.accounts import policy
 from diversion.accounts.http import AuthenticatedHttpRequest
-from diversion.accounts.models import User
 from diversion.accounts.policy.scopes import PROVIDER_CONTACT_STATUSES
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
@@ -29,7 +26,6 @@ from diversion.delivery.models import (
     WorkshopEvent,
 )
 from diversion.disposals.models import Referral
-from diversion.programmes import registry
 
 
 @policy.rule(policy.PROVIDER_WORK)
@@ -212,32 +208,21 @@ def events(request: AuthenticatedHttpRequest) -> HttpResponse:
                                                     "today": timezone.localdate()})
 
 
-def _session_choices() -> list[tuple[str, str]]:
-    return [(f"{d.code}:{s.id}", f"{d.name}: {s.name}")
-            for d in registry.all_definitions() for s in d.sessions]
-
-
 @policy.rule(policy.PROVIDER_WORK)
 def event_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     # PROVIDER_WORK admits only facilitators and provider managers of an organisation: the
     # facilitators to choose from are their own organisation's.
-    staff = User.objects.filter(organisation_id=cast(int, request.user.organisation_id),
-                                role__in=policy.PROVIDER, is_active=True)
-    form = forms.EventForm(request.POST or None, sessions=_session_choices(),
-                           facilitators=[(str(u.pk), u.get_full_name() or u.username)
-                                         for u in staff],
+    form = forms.EventForm(request.POST or None, sessions=selectors.event_sessions(),
+                           facilitators=selectors.event_facilitators(request.user),
                            initial={"capacity": 12})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         code, session_id = data["session_id"].split(":", 1)
-        if data["starts_on"] < timezone.localdate():
-            form.add_error("starts_on", "The date must be today or in the future")
-        else:
-            services.create_event(request.user, programme_code=code, session_id=session_id,
-                                  starts_on=data["starts_on"], venue=data["venue"],
-                                  sex=data["sex"], capacity=data["capacity"],
-                                  facilitators=[int(pk) for pk in data["facilitators"]])
-            return redirect("delivery:events")
+        services.create_event(request.user, programme_code=code, session_id=session_id,
+                              starts_on=data["starts_on"], venue=data["venue"],
+                              sex=data["sex"], capacity=data["capacity"],
+                              facilitators=[int(pk) for pk in data["facilitators"]])
+        return redirect("delivery:events")
     return render(request, "delivery/event_new.html", {"form": form},
                   status=400 if form.errors else 200)
 

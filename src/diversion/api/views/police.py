@@ -1,6 +1,8 @@
 """Police record systems: push people and offences (idempotent by the force's crime
-reference), take a case through eligibility, consultation, randomisation and the caution, and
-read cases. The same services, rules and processing-log rows as the police pages."""
+reference), take a case through eligibility (a supervisor's override included), the victim's
+statement date, a supervisor's decision on the victim's view, consultation, randomisation, the
+caution and a breach decision, and read cases. The same services, forms, rules and
+processing-log rows as the police pages."""
 
 from __future__ import annotations
 
@@ -29,10 +31,15 @@ from diversion.api.views.common import (
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases import services as case_services
-from diversion.cases.forms import FACT_QUESTIONS, FROM_BOOL, RecordCaseForm
+from diversion.cases.forms import FACT_QUESTIONS, FROM_BOOL, EligibilityForm, RecordCaseForm
+from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
+from diversion.delivery import compliance
+from diversion.delivery.forms import BreachForm
+from diversion.delivery.models import BreachChoice, BreachDecision
 from diversion.disposals import services as disposal_services
-from diversion.disposals.forms import CautionForm
+from diversion.disposals.forms import CautionForm, StatementForm, VictimViewDecisionForm
+from diversion.disposals.models import VictimViewDecision
 from diversion.disposals.selectors import has_disposal
 
 # uuid5 namespace for the submission key of a pushed offence: one key per force and crime
@@ -146,11 +153,55 @@ def _write_schema(operation_id: str, body, summary: str):
 @policy.rule(policy.API_POLICE)
 class Eligibility(APIView):
     @_write_schema("police_decide_eligibility", s.EligibilityInSerializer,
-                   "Decide eligibility under the programme's rules (no override by API)")
+                   "Decide eligibility under the programme's rules, or by a supervisor's "
+                   "override with a reason")
     def post(self, request, reference: str):
         data = validated(s.EligibilityInSerializer, request)
         case = _case(request, reference)
-        case_services.decide_eligibility(request.user, case, expected_version=data["version"])
+        ok = cleaned(EligibilityForm(form_data(data)))  # the page's override rules
+        case_services.decide_eligibility(
+            request.user, case, expected_version=ok["version"], override=ok["override"],
+            rationale=ok["rationale"], supervisor_name=ok["supervisor_name"],
+            supervisor_rank=ok["supervisor_rank"])
+        return Response(_out(request, case))
+
+
+@policy.rule(policy.API_POLICE)
+class StatementDate(APIView):
+    @_write_schema("police_record_statement_date", s.StatementDateInSerializer,
+                   "Record or correct the date of the victim's statement (it sets the "
+                   "prosecution time limit); the date already saved changes nothing")
+    def post(self, request, reference: str):
+        data = validated(s.StatementDateInSerializer, request)
+        case = _case(request, reference)
+        if case.victim_statement_date == data["victim_statement_date"]:  # a repeated call
+            return Response(_out(request, case))
+        form = StatementForm(form_data(data, dates=("victim_statement_date",)), case=case)
+        ok = cleaned(form)
+        disposal_services.record_statement_date(
+            actor=request.user, case=case, expected_version=ok["version"],
+            statement_date=ok["victim_statement_date"])
+        return Response(_out(request, case))
+
+
+@policy.rule(policy.API_POLICE)
+class VictimView(APIView):
+    @_write_schema("police_decide_against_victim_view", s.VictimViewDecisionInSerializer,
+                   "A supervisor's go-ahead, with reasons, although the victim does not "
+                   "support an out-of-court resolution (once; the same decision again "
+                   "changes nothing)")
+    def post(self, request, reference: str):
+        data = validated(s.VictimViewDecisionInSerializer, request)
+        case = _case(request, reference)
+        ok = cleaned(VictimViewDecisionForm(form_data(data)))
+        saved = policy.visible(request.user, VictimViewDecision).filter(case=case).first()
+        if saved is not None and (saved.supervisor_name, saved.supervisor_rank, saved.reasons) \
+                == (ok["supervisor_name"].strip(), ok["supervisor_rank"], ok["reasons"]):
+            return Response(_out(request, case))  # a repeated call
+        disposal_services.record_victim_view_decision(
+            actor=request.user, case=case, expected_version=ok["version"],
+            supervisor_name=ok["supervisor_name"], supervisor_rank=ok["supervisor_rank"],
+            reasons=ok["reasons"])
         return Response(_out(request, case))
 
 
@@ -194,3 +245,38 @@ class Caution(APIView):
         disposal_services.caution(actor=request.user, case=case,
                                   expected_version=ok["version"], **form.disposal())
         return Response(_out(request, case))
+
+
+@policy.rule(policy.API_POLICE)
+class Breach(APIView):
+    @extend_schema(
+        operation_id="police_decide_breach", tags=["police"], request=s.BreachDecisionInSerializer,
+        responses=responses({201: s.BreachResultSerializer, 200: s.BreachResultSerializer},
+                            problems=WRITE_PROBLEMS),
+        summary="Decide on a case returned for non-compliance: re-book with a new deadline, "
+                "prosecute or no further action",
+        description="Repeating the decision just recorded (same choice, rationale and "
+                    "deadline, the case no longer waiting for one) returns it (200) and "
+                    "changes nothing.")
+    def post(self, request, reference: str):
+        data = validated(s.BreachDecisionInSerializer, request)
+        case = _case(request, reference)
+        form = BreachForm(form_data(data, dates=("new_deadline",)))
+        ok = cleaned(form)
+        deadline = ok["new_deadline"] if ok["choice"] == BreachChoice.REBOOK else None
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            last = (policy.visible(request.user, BreachDecision).filter(case=case)
+                    .order_by("-decided_at", "-id").first())
+            if locked.status != Status.BREACHED and last is not None and \
+                    (last.choice, last.rationale, last.new_deadline) == \
+                    (ok["choice"], ok["rationale"].strip(), deadline):
+                decision, created = last, False  # a repeated call
+            else:
+                decision = compliance.decide_breach(
+                    request.user, locked, choice=ok["choice"], rationale=ok["rationale"],
+                    new_deadline=ok["new_deadline"], expected_version=ok["version"])
+                created = True
+        return Response({"created": created,
+                         "decision": s.BreachDecisionOutSerializer(decision).data,
+                         "case": _out(request, case)}, status=201 if created else 200)
