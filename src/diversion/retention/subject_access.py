@@ -29,7 +29,7 @@ from diversion.accounts.models import Organisation, User
 from diversion.audit.models import ProcessingLog
 from diversion.cases.models import Case, CaseEvent, EligibilityDecision, Offence, Person
 from diversion.delivery import models as delivery
-from diversion.disposals.models import Disposal, Referral
+from diversion.disposals.models import Closure, Disposal, Referral
 from diversion.records.models import PersonLink
 from diversion.retention.models import SubjectAccessRequest, SubjectType
 from diversion.trials.models import TrialAllocation
@@ -152,6 +152,7 @@ def _person_export(request: SubjectAccessRequest) -> dict[str, Any]:
             _row(a, only=("trial_code", "programme_code", "arm", "allocated_at"))
             for a in TrialAllocation.objects.filter(case__in=cases)]},
         _section("Referrals to a provider", Referral.objects.filter(case__in=cases)),
+        _section("Case closures", Closure.objects.filter(case__in=cases)),
         _section("Contact attempts by the provider",
                  delivery.ContactAttempt.objects.filter(case__in=cases)),
         _section("Session bookings", bookings),
