@@ -56,7 +56,7 @@ def test_breach_reported_then_decided_then_closed_with_its_reason(cast, page):
                                        recipient=cast.users[Role.PROVIDER_MANAGER]).exists()
 
     # And close the case: the only reason offered is the one the decision allows.
-    follow(page, "link", "Close the case")
+    follow(page, "button", "Close the case")  # a link styled (and announced) as a button
     _axe(page)
     assert page.locator("#breach-decision").inner_text().endswith("No further action.")
     assert page.get_by_label("No further action after a breach").is_checked()  # the only one
