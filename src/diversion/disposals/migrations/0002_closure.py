@@ -1,11 +1,15 @@
 """Closure: why each case was closed. Cases closed before reasons were recorded could only have
-closed from "completed" (they had a referral) or from "cautioned" with no programme condition
-(no referral), so their reason is filled in from that; who and when from the closing event."""
+closed from "completed" or from "cautioned" with no programme condition, so their reason is
+filled in from the status the closing event left (or, with no event, from whether the case was
+referred); who and when from that event."""
 
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
+
+FROM_STATUS = {"completed": "programme_completed", "cautioned": "no_programme_condition",
+               "decided": "other"}
 
 
 def fill_in_reasons(apps, schema_editor):
@@ -19,10 +23,14 @@ def fill_in_reasons(apps, schema_editor):
                     .values_list("pk", flat=True).iterator()):
         event = (CaseEvent.objects.filter(case_id=case_id, to_status="closed")
                  .order_by("occurred_at", "id").first())
+        # The status it closed from says why; without the event, whether it was referred does.
+        before = event.from_status if event else ""
+        reason = FROM_STATUS.get(before) or (
+            "programme_completed" if case_id in referred else "no_programme_condition")
         made.append(Closure(
-            case_id=case_id,
-            reason="programme_completed" if case_id in referred else "no_programme_condition",
-            detail="Reason filled in from the case's history when closure reasons began",
+            case_id=case_id, reason=reason,
+            detail=("Reason filled in from the case's history when closure reasons began"
+                    if reason != "other" else f"Closed from “{before}” before reasons began"),
             closed_by_id=event.actor_id if event else None,
             closed_at=event.occurred_at if event else django.utils.timezone.now()))
         if len(made) >= 2000:
