@@ -55,6 +55,8 @@ def test_the_breach_decision_tells_the_referred_providers_managers(
     assert reverse("delivery:case", args=[case.pk]) in message.body
     if extra:
         assert f"{due:%-d %B %Y}" in message.body
+    client.force_login(manager)  # the link opens for the manager
+    assert client.get(reverse("delivery:case", args=[case.pk])).status_code == 200
 
 
 def test_a_manager_who_opted_out_is_not_told_of_decisions(cast, client, run_worker,
