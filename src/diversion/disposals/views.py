@@ -156,6 +156,7 @@ def close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = forms.CloseCaseForm(request.POST or None, reasons=reasons,
                                initial={"version": case.version})
     if request.method == "POST" and not reasons:
+        # Nothing can be chosen, so say why the case cannot close rather than "select a reason".
         form.is_valid()
         form.errors.clear()
         form.add_error(None, closure.why_not(request.user, case))
