@@ -10,7 +10,7 @@ from diversion.accounts.roles import OrganisationKind, Role
 from diversion.cases.models import Case
 from diversion.commissioning import aggregates
 from diversion.commissioning.models import CommissionedForce, Contract
-from diversion.disposals.models import Referral
+from diversion.disposals.models import Closure, Referral
 from tests.factories import make_offence, make_person, make_user
 
 
@@ -42,9 +42,10 @@ REFERRED_OR_LATER = {"referred", "in_progress", "completed", "breached", "decide
 
 def make_cases(cast, force, n: int, *, status="recorded", programme="CARA", sex="M",
                born=date(1990, 1, 1), ethnicity="W1", on=date(2026, 5, 1),
-               provider=None) -> None:
+               provider=None, closed_for: str = "programme_completed") -> None:
     """Cases at `status`; from "referred" on, each has a referral (dated `on`) to `provider`
-    (the cast's provider by default), as the lifecycle makes them."""
+    (the cast's provider by default), as the lifecycle makes them; a closed case has a
+    closure with the reason `closed_for`."""
     author = cast.users[Role.DECISION_MAKER]
     for _ in range(n):
         _serial[0] += 1
@@ -63,6 +64,8 @@ def make_cases(cast, force, n: int, *, status="recorded", programme="CARA", sex=
                                     provider=provider or cast.orgs["provider"],
                                     referred_by=author, referred_at=created,
                                     first_contact_due=on)
+        if status == "closed":
+            Closure.objects.create(case=case, reason=closed_for, closed_by=author)
 
 
 def refresh() -> None:

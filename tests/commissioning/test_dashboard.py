@@ -240,6 +240,21 @@ def test_closed_after_a_completion_counts_as_completed_and_closed_without_referr
     assert figure(b.headline, "Referrals").value == 5
 
 
+def test_a_case_closed_after_a_breach_is_a_breach_not_a_completion(cast):
+    """The bare "closed" status used to count every referred closed case as completed; the
+    recorded reason decides now (a breached case could not close before)."""
+    oversee(cast)
+    make_cases(cast, cast.orgs["force"], 5, status="closed")
+    make_cases(cast, cast.orgs["force"], 3, status="closed", closed_for="prosecuted_after_breach")
+    make_cases(cast, cast.orgs["force"], 4, status="closed", closed_for="nfa_after_breach")
+    make_cases(cast, cast.orgs["force"], 2, status="decided")
+    refresh()
+    b = board(cast)
+    assert figure(b.headline, "Referrals").value == 14
+    assert figure(b.headline, "Completions").value == 5
+    assert figure(b.headline, "Breaches").value == 9
+
+
 def test_referrals_count_in_the_quarter_they_were_made(cast):
     oversee(cast)
     make_cases(cast, cast.orgs["force"], 5, status="referred", on=date(2026, 7, 2))

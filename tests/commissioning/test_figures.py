@@ -144,7 +144,14 @@ def test_figure_shows_units_and_empty_states():
 def test_stage_counts_from_statuses():
     got = stages.counts_by_stage({"recorded": 50, "cautioned": 4, "referred": 10,
                                   "in_progress": 5, "completed": 20,
-                                  stages.CLOSED_AFTER_REFERRAL: 2, "breached": 3, "decided": 1})
+                                  stages.CLOSED_COMPLETED: 2, "breached": 3, "decided": 1})
     assert got == {"referred": 41, "started": 27, "completed": 22, "breached": 4}
+    # closed after a breach is a breach, closed for another reason a referral only
+    assert stages.counts_by_stage({stages.CLOSED_AFTER_BREACH: 3, stages.CLOSED_OTHER: 2}) == {
+        "referred": 5, "started": 0, "completed": 0, "breached": 3}
+    assert [stages.closed_status(r) for r in ("programme_completed", "nfa_after_breach",
+                                              "prosecuted_after_breach", "other", None)] == [
+        stages.CLOSED_COMPLETED, stages.CLOSED_AFTER_BREACH, stages.CLOSED_AFTER_BREACH,
+        stages.CLOSED_OTHER, stages.CLOSED_OTHER]
     assert stages.counts_by_stage({"recorded": 9}) == {
         "referred": 0, "started": 0, "completed": 0, "breached": 0}

@@ -113,12 +113,15 @@ def test_close_a_case_cautioned_with_no_programme_condition(cast, officer):
     assert "Close the case" in form
     before = ProcessingLog.objects.count()
     response = officer.post(reverse("disposals:close", args=[case.pk]),
-                            {"version": case.version, "note": "  Outcome 3 on the crime record "})
+                            {"version": case.version, "reason": "no_programme_condition",
+                             "detail": "  Outcome 3 on the crime record "})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "closed"
     event = CaseEvent.objects.get(case=case, to_status="closed")
-    assert event.detail == "Cautioned with no programme condition. Outcome 3 on the crime record"
+    assert event.title == "Case closed: cautioned with no programme condition"
+    assert event.detail == "Outcome 3 on the crime record"
+    assert case.closure.reason == "no_programme_condition"
     assert ProcessingLog.objects.count() > before
     # A second submit (back button) changes nothing and says so.
     again = officer.post(reverse("disposals:close", args=[case.pk]), {"version": case.version})
@@ -129,7 +132,7 @@ def test_close_a_case_cautioned_with_no_programme_condition(cast, officer):
 def test_close_refuses_a_stale_form_and_a_case_still_in_delivery(cast, officer):
     case = _cautioned_without_condition(cast, officer)
     stale = officer.post(reverse("disposals:close", args=[case.pk]),
-                         {"version": case.version - 1})
+                         {"version": case.version - 1, "reason": "no_programme_condition"})
     assert stale.status_code == 400
     case.refresh_from_db()
     assert case.status == "cautioned"
@@ -137,7 +140,7 @@ def test_close_refuses_a_stale_form_and_a_case_still_in_delivery(cast, officer):
     page = officer.get(reverse("disposals:close", args=[busy.pk])).content.decode()
     assert "cannot be closed yet" in page
     refused = officer.post(reverse("disposals:close", args=[busy.pk]),
-                           {"version": busy.version})
+                           {"version": busy.version, "reason": "programme_completed"})
     assert refused.status_code == 400
     assert "cannot become closed" in refused.content.decode()
     busy.refresh_from_db()
@@ -147,19 +150,21 @@ def test_close_refuses_a_stale_form_and_a_case_still_in_delivery(cast, officer):
 def test_close_a_completed_case_and_only_police_may(cast, officer, client):
     case = make_case(cast, status="completed")
     response = officer.post(reverse("disposals:close", args=[case.pk]),
-                            {"version": case.version, "note": "x" * 2001})
+                            {"version": case.version, "reason": "programme_completed",
+                             "detail": "x" * 2001})
     assert response.status_code == 400
     assert "2,000 characters or fewer" in response.content.decode()
     response = officer.post(reverse("disposals:close", args=[case.pk]),
-                            {"version": case.version})
+                            {"version": case.version, "reason": "programme_completed"})
     case.refresh_from_db()
-    assert case.status == "closed"
+    assert case.status == "closed" and case.closure.reason == "programme_completed"
     other = make_case(cast, status="completed")
     from django.test import Client
 
     provider = Client()
     provider.force_login(cast.users[Role.FACILITATOR])
     assert provider.post(reverse("disposals:close", args=[other.pk]),
-                         {"version": other.version}).status_code in (403, 404)
+                         {"version": other.version, "reason": "programme_completed"}
+                         ).status_code in (403, 404)
     other.refresh_from_db()
     assert other.status == "completed"

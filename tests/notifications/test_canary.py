@@ -71,6 +71,15 @@ def test_no_canary_in_any_notification(cast, client, run_worker,
     client.force_login(facilitator)
     with capture(execute=True):
         client.post(reverse("delivery:register", args=[a.pk]), {f"mark_{ba.pk}": "late"})
+    # The police's breach decision on it, told to the provider's managers.
+    missed.refresh_from_db()
+    assert missed.status == "breached"
+    client.force_login(cast.users[Role.DECISION_MAKER])
+    with capture(execute=True):
+        client.post(reverse("delivery:decide", args=[missed.pk]), {
+            "version": missed.version, "choice": "nfa",
+            "rationale": f"{CANARY}rationale no engagement"})
+    client.force_login(facilitator)
     # Completion through the provider's page.
     done = referred_case(cast)
     _plant(cast, done)

@@ -164,7 +164,7 @@ def test_preferences_turn_off_non_urgent_but_not_safeguarding(
     officer = cast.users[Role.DECISION_MAKER]
     client.force_login(officer)
     page = client.get(PREFERENCES).content.decode()
-    assert "A person you referred missed a session" in page
+    assert "A referred person missed a session: a breach for police to decide" in page
     assert "You cannot turn these off" in page
     assert 'href="/account/notifications/"' in client.get(reverse("accounts:home"),
                                                            follow=True).content.decode()

@@ -4,7 +4,12 @@
               └─> ineligible ─(override)─┘└────────────────> cautioned
     cautioned ─┬─> referred ──> in_progress ─┬─> completed ──> closed
                │              └──────────────┴─> breached ──> decided ─(re-book)─> in_progress
+               │                                                 └─(prosecute / no further
+               │                                                    action)──> closed
                └─> closed   (no programme condition, e.g. the trial's control arm)
+
+Every closure records its reason (disposals.Closure; which reasons each status allows:
+disposals.closure): "closed" alone never says whether the programme was completed.
 
 `check(current, target)` raises InvalidTransition with a reason a user can read. Services call
 `cases.services.transition()`, which also checks the optimistic-lock version and writes a
@@ -48,7 +53,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.COMPLETED: frozenset({S.CLOSED}),
     # back to in progress only when the provider corrects the missed mark before police decide
     S.BREACHED: frozenset({S.DECIDED, S.IN_PROGRESS}),
-    S.DECIDED: frozenset({S.IN_PROGRESS}),  # only by a "re-book" breach decision
+    # in progress only by a "re-book" decision; closed only after prosecute or no further action
+    S.DECIDED: frozenset({S.IN_PROGRESS, S.CLOSED}),
     S.CLOSED: frozenset(),
 }
 
@@ -65,7 +71,8 @@ PREREQUISITE: dict[str, str] = {
     S.COMPLETED: "the provider must be delivering the programme first",
     S.BREACHED: "the case must be referred to the provider first",
     S.DECIDED: "the provider must report non-compliance first",
-    S.CLOSED: "the caution must be given, or the programme completed, first",
+    S.CLOSED: ("the caution must be given, the programme completed, or a breach decided, "
+               "first"),
 }
 
 

@@ -51,14 +51,14 @@ def refresh() -> int:
     rows = (Case.objects.exclude(programme_code="")
             .values_list("id", "force_id", "programme_code", "status", "created_at",
                          "person__sex", "person__date_of_birth", "person__ethnicity",
-                         "referral__referred_at", "referral__provider_id")
+                         "referral__referred_at", "referral__provider_id", "closure__reason")
             .order_by()
             .iterator(chunk_size=5000))
     for (case_id, force_id, programme, status, created, sex, born, ethnicity, referred_at,
-         provider_id) in rows:
+         provider_id, closed_for) in rows:
         day = _day(referred_at or created)
         if status == "closed" and referred_at is not None:
-            status = stages.CLOSED_AFTER_REFERRAL
+            status = stages.closed_status(closed_for)  # the reason, never "closed" alone
         elif referred_at is None and status in stages.STAGE_OF_STATUS:
             status = stages.NOT_REFERRED
         # Commissioning keys programmes in capitals (programme_codes.key).

@@ -21,6 +21,7 @@ from diversion.cases import regimes
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
 from diversion.cases.services import transition
+from diversion.delivery import notices
 from diversion.delivery.models import BreachChoice, BreachDecision
 
 
@@ -126,4 +127,5 @@ def decide_breach(actor, case: Case, *, choice: str, rationale: str,
         else:
             record(actor=actor, operation=Operation.COLLECTION, obj=decision,
                    subjects=[case.person], justification="Breach decision")
+        notices.breach_decided(actor, case, choice=choice, new_deadline=decision.new_deadline)
     return decision

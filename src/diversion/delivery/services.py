@@ -302,6 +302,7 @@ def record_one_to_one(actor, case: Case, *, held_on: date, minutes: int, outcome
                        title=f"Non-compliance: did not attend {spec.name.lower()} on "
                              f"{held_on:%-d %B %Y}",
                        detail="Returned to police for a decision")
+            notices.missed_session(actor, case, held_on=held_on)
     return session
 
 

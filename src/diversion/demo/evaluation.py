@@ -19,6 +19,7 @@ from diversion.accounts.roles import Role
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import Case, Offence, Person
+from diversion.disposals.models import Closure, ClosureReason
 from diversion.evaluation.models import Design, EvaluationRun, IndexBasis
 from diversion.evaluation.services import approve_headline, propose_headline, run_evaluation
 from diversion.trials.models import TrialAllocation, TrialBlock
@@ -64,6 +65,11 @@ def build_historical_trial(force: Organisation, actor: User, people: int, *,
                                                                     dt.time(10))),
                  status="completed" if arm == "workshop" else "closed")
             for i, (p, o, arm) in enumerate(zip(persons, index_offences, arms, strict=True))])
+        # The control arm was cautioned with no programme condition and closed for that reason.
+        Closure.objects.bulk_create([
+            Closure(case=c, reason=ClosureReason.NO_PROGRAMME_CONDITION, closed_by=actor,
+                    closed_at=c.created_at + dt.timedelta(days=30))
+            for c in cases if c.status == "closed"])
         TrialAllocation.objects.bulk_create([
             TrialAllocation(trial_code=TRIAL, programme_code=PROGRAMME, programme_version=1,
                             case=c, stratum=stratum, block=blocks[i // 2], position=i % 2,

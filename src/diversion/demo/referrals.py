@@ -16,8 +16,10 @@ from diversion.accounts.models import Organisation, User
 from diversion.cases import pnc, services
 from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case, Offence, Person
+from diversion.delivery.compliance import DecisionRefused, decide_breach
 from diversion.demo.victims import consult_demo_case
 from diversion.disposals import services as caution_step
+from diversion.disposals.models import ClosureReason
 from diversion.programmes.models import ProgrammeProvider
 from diversion.programmes.services import sync_versions
 
@@ -27,7 +29,8 @@ COMMISSIONS = [("solent", "cara", "harbour-trust"), ("solent", "juno", "harbour-
                ("downshire", "cara", "northgate"), ("downshire", "juno", "northgate")]
 ADMINS = {"solent": "admin.brennan", "downshire": "admin.downshire"}
 
-# (target status, programme, given, family, sex, offence code, dash risk). Later stages use
+# (target status, or "closed_after_breach", programme, given, family, sex, offence code, dash
+# risk). Later stages use
 # JUNO (no trial) so they are certain; CARA cases past randomisation land on "referred" or,
 # in the control arm, stay "cautioned" without a programme condition.
 STAGES = [
@@ -46,7 +49,12 @@ STAGES = [
     (Status.BREACHED, "juno", "Leah", "Kemp", "F", "46", "standard"),
     (Status.DECIDED, "juno", "Amy", "Lowther", "F", "49", "standard"),
     (Status.CLOSED, "juno", "Sara", "Pike", "F", "9A", "standard"),
+    # Breached, no further action decided, then closed for that reason (not a completion).
+    ("closed_after_breach", "juno", "Gemma", "Rowe", "F", "49", "standard"),
 ]
+# Closed cases' recorded reasons (disposals.Closure), by target.
+CLOSED_FOR = {Status.CLOSED: ClosureReason.PROGRAMME_COMPLETED,
+              "closed_after_breach": ClosureReason.NO_FURTHER_ACTION_AFTER_BREACH}
 FACTS = dict(admission=True, on_bail=False, court_order=False, community_sentence=False,
              violence_disposal_within_2_years=False, interpreter_needed=False,
              appropriate_adult_needed=False)
@@ -144,9 +152,25 @@ def _build_one(index, target, programme, given, family, sex, code, risk, force, 
         Status.IN_PROGRESS: [Status.IN_PROGRESS],
         Status.COMPLETED: [Status.IN_PROGRESS, Status.COMPLETED],
         Status.BREACHED: [Status.IN_PROGRESS, Status.BREACHED],
-        Status.DECIDED: [Status.IN_PROGRESS, Status.BREACHED, Status.DECIDED],
-        Status.CLOSED: [Status.IN_PROGRESS, Status.COMPLETED, Status.CLOSED],
+        Status.DECIDED: [Status.IN_PROGRESS, Status.BREACHED],
+        Status.CLOSED: [Status.IN_PROGRESS, Status.COMPLETED],
+        "closed_after_breach": [Status.IN_PROGRESS, Status.BREACHED],
     }.get(target, [])
     for step in steps:
         services.transition(None, case, step, expected_version=case.version,
                             title=f"{Status(step).label} (demo data)")
+    if target in (Status.DECIDED, "closed_after_breach"):
+        # A decision through the police's own service: the decided case waits to be closed as
+        # prosecuted (or, if prosecution is out of time, with no further action).
+        choices = ["prosecute", "nfa"] if target == Status.DECIDED else ["nfa"]
+        for choice in choices:
+            try:
+                decide_breach(officer, case, choice=choice, rationale="Demo breach decision",
+                              expected_version=case.version, today=today)
+            except DecisionRefused:
+                continue
+            break
+    if target in CLOSED_FOR:
+        case.refresh_from_db()
+        caution_step.close_case(actor=officer, case=case, expected_version=case.version,
+                                reason=CLOSED_FOR[target], detail="Demo data")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from diversion.cases import regimes
 from diversion.cases.forms import VersionedForm
 from diversion.core.dates import GovukDateField
+from diversion.disposals.models import ClosureReason
 from diversion.disposals.services import SIGNED_DOCUMENT_REQUIRED
 
 
@@ -22,13 +23,34 @@ class ConsultationForm(VersionedForm):
 
 
 class CloseCaseForm(VersionedForm):
-    note = forms.CharField(
-        label="Note for the timeline (optional)", required=False, widget=forms.Textarea,
-        max_length=2000, help_text="For example, the outcome recorded on the crime record",
-        error_messages={"max_length": "The note must be 2,000 characters or fewer"})
+    """Why the case is closed: only the reasons its status (and breach decision) allow."""
 
-    def clean_note(self) -> str:
-        return self.cleaned_data["note"].strip()
+    reason = forms.ChoiceField(
+        label="Why is the case being closed?", widget=forms.RadioSelect,
+        error_messages={"required": "Select why the case is being closed",
+                        "invalid_choice": "Select one of the reasons shown for this case"})
+    detail = forms.CharField(
+        label="Details", required=False, widget=forms.Textarea, max_length=2000,
+        help_text="Needed for another reason; otherwise an optional note for the timeline, "
+                  "for example the outcome recorded on the crime record",
+        error_messages={"max_length": "The details must be 2,000 characters or fewer"})
+
+    def __init__(self, *args, reasons: list[ClosureReason], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reason"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(r.value, r.label) for r in reasons]
+        if len(reasons) == 1 and not self.is_bound:
+            self.initial.setdefault("reason", reasons[0].value)
+
+    def clean_detail(self) -> str:
+        return self.cleaned_data["detail"].strip()
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("reason") == ClosureReason.OTHER and not data.get("detail"):
+            self.add_error("detail", "Describe the reason for closing the case")
+        return data
 
 
 class CautionForm(VersionedForm):

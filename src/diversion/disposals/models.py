@@ -91,3 +91,37 @@ class VictimViewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"Go-ahead despite the victim's view for {self.case_id}"
+
+
+class ClosureReason(models.TextChoices):
+    """Why a case was closed. The evaluation cohort and the commissioning dashboard read this,
+    never the bare "closed" status, to say whether the programme was completed."""
+
+    PROGRAMME_COMPLETED = "programme_completed", "Completed the programme"
+    NO_PROGRAMME_CONDITION = "no_programme_condition", "Cautioned with no programme condition"
+    PROSECUTED_AFTER_BREACH = ("prosecuted_after_breach",
+                               "Prosecuted for the original offence after a breach")
+    NO_FURTHER_ACTION_AFTER_BREACH = ("nfa_after_breach",
+                                      "No further action after a breach")
+    OTHER = "other", "Another reason"
+
+
+class Closure(models.Model):
+    """How and why a case was closed: one per closed case (the case's status says *that* it is
+    closed; this says *why*). Written by `services.close_case` with the status change."""
+
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="closure")
+    reason = models.CharField(max_length=30, choices=ClosureReason.choices)
+    # Required for "another reason"; otherwise the officer's optional note for the timeline.
+    detail = models.TextField(blank=True)
+    # Null only for cases closed before reasons were recorded (filled in by migration 0002).
+    closed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                                  null=True, blank=True)
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(
+            condition=~models.Q(reason="other", detail=""), name="closure_other_has_detail")]
+
+    def __str__(self) -> str:
+        return f"{self.reason} for {self.case_id}"

@@ -21,7 +21,14 @@ from diversion.cases.lifecycle import Status
 from diversion.cases.models import Case
 from diversion.cases.services import CaseRefused, add_event, bump, facts_for, transition
 from diversion.cases.time_limits import prosecution_time_limit
-from diversion.disposals.models import Disposal, Referral, VictimViewDecision
+from diversion.disposals import closure
+from diversion.disposals.models import (
+    Closure,
+    ClosureReason,
+    Disposal,
+    Referral,
+    VictimViewDecision,
+)
 from diversion.programmes import registry
 from diversion.programmes.schema import ProgrammeDefinition, TrialSpec
 from diversion.programmes.selectors import provider_for
@@ -129,26 +136,37 @@ def confirm_consultation(*, actor: User, case: Case, expected_version: int,
     return case
 
 
-CLOSING_FROM: dict[str, str] = {
-    Status.CAUTIONED: "Cautioned with no programme condition",
-    Status.COMPLETED: "Programme completed",
-}
+class ClosureRefused(CaseRefused):
+    """The case cannot close for that reason; `field` names the form field to blame."""
+
+    def __init__(self, message: str, *, field: str = "reason") -> None:
+        super().__init__(message)
+        self.field = field
 
 
-def close_case(*, actor: User, case: Case, expected_version: int, note: str = "") -> Case:
-    """Close a case whose caution needs no more work: cautioned with no programme condition (a
-    trial's control arm), or the programme completed. The timeline keeps why and who."""
+def close_case(*, actor: User, case: Case, expected_version: int, reason: str,
+               detail: str = "") -> Closure:
+    """Close a case for a stated reason (closure.reasons_for: which reasons its status and, after
+    a breach, the police's breach decision allow). The reason is stored as a `Closure`, which
+    the evaluation cohort and the dashboard read; the timeline keeps it too."""
     lifecycle.check(case.status, Status.CLOSED)
-    if case.status == Status.CAUTIONED and Referral.objects.filter(case=case).exists():
-        raise CaseRefused("The case was referred to a provider: it closes once the programme "
-                          "is completed")
-    why = CLOSING_FROM[case.status]
+    try:
+        chosen = ClosureReason(reason)
+    except ValueError:
+        raise ClosureRefused("Select why the case is being closed") from None
+    detail = detail.strip()
+    problem = closure.refusal(actor, case, chosen)
+    if problem:
+        raise ClosureRefused(problem)
+    if chosen == ClosureReason.OTHER and not detail:
+        raise ClosureRefused("Describe the reason for closing the case", field="detail")
     with transaction.atomic():
         transition(actor, case, Status.CLOSED, expected_version=expected_version,
-                   title="Case closed", detail=f"{why}. {note}".strip() if note else why)
-        record(actor=actor, operation=Operation.ALTERATION, obj=case, subjects=[case.person],
-               justification=f"Case closed: {why.lower()}")
-    return case
+                   title=f"Case closed: {chosen.label.lower()}", detail=detail)
+        made = Closure.objects.create(case=case, reason=chosen, detail=detail, closed_by=actor)
+        record(actor=actor, operation=Operation.ALTERATION, obj=made, subjects=[case.person],
+               justification=f"Case closed: {chosen.label.lower()}")
+    return made
 
 
 def trial_for(case: Case) -> tuple[TrialSpec | None, ProgrammeDefinition]:

@@ -21,8 +21,12 @@ from diversion.cases.models import Case
 from diversion.cases.selectors import case_for, contact_recorded, latest_decision
 from diversion.cases.services import CaseRefused, StaleCase
 from diversion.cases.time_limits import prosecution_time_limit
-from diversion.disposals import forms, services
-from diversion.disposals.selectors import has_disposal, victim_view_decision_for
+from diversion.disposals import closure, forms, services
+from diversion.disposals.selectors import (
+    closure_for,
+    has_disposal,
+    victim_view_decision_for,
+)
 from diversion.programmes import registry
 from diversion.trials.selectors import allocation_for
 from diversion.victims.selectors import police_outcome
@@ -114,6 +118,7 @@ def _detail_with(request: AuthenticatedHttpRequest, case: Case, status: int = 40
         "decision": latest_decision(request.user, case), "consultation": police_outcome(case),
         "allocation": allocation_for(request.user, case), "time_limit": last_day,
         "victim_view_decision": victim_view_decision_for(request.user, case),
+        "closure": closure_for(request.user, case),
         "time_limit_explanation": explanation,
         "days_left": (last_day - timezone.localdate()).days if last_day else None,
         "next_statuses": [lifecycle.label(s) for s in sorted(lifecycle.allowed(case.status))],
@@ -149,19 +154,31 @@ def close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if case.status == lifecycle.Status.CLOSED:
         messages.success(request, "The case is already closed")
         return redirect("disposals:detail", pk=case.pk)
-    form = forms.CloseCaseForm(request.POST or None, initial={"version": case.version})
-    if request.method == "POST" and form.is_valid():
+    reasons = closure.reasons_for(request.user, case)
+    form = forms.CloseCaseForm(request.POST or None, reasons=reasons,
+                               initial={"version": case.version})
+    if request.method == "POST" and not reasons:
+        # Nothing can be chosen, so say why the case cannot close rather than "select a reason".
+        form.is_valid()
+        form.errors.clear()
+        form.add_error(None, closure.why_not(request.user, case))
+    elif request.method == "POST" and form.is_valid():
         try:
             services.close_case(actor=request.user, case=case,
                                 expected_version=form.cleaned_data["version"],
-                                note=form.cleaned_data["note"])
+                                reason=form.cleaned_data["reason"],
+                                detail=form.cleaned_data["detail"])
+        except services.ClosureRefused as exc:
+            form.add_error(exc.field, str(exc))
         except (StaleCase, CaseRefused, lifecycle.InvalidTransition) as exc:
             _refusal(form, exc)
         else:
             messages.success(request, "Case closed")
             return redirect("disposals:detail", pk=case.pk)
     return render(request, "disposals/close.html", {
-        "case": case, "form": form, "why": services.CLOSING_FROM.get(case.status)},
+        "case": case, "form": form, "reasons": reasons,
+        "breach": closure.breach_outcome(request.user, case)
+        if case.status == lifecycle.Status.DECIDED else None},
         status=400 if form.errors else 200)
 
 

@@ -26,12 +26,13 @@ from diversion.administration.models import DataSharingAgreement, in_force
 from diversion.cases.models import Case, Offence
 from diversion.core.ages import age_on
 from diversion.core.pseudonyms import person_pseudonym
+from diversion.disposals import closure
 from diversion.evaluation.models import Design, EvaluationRun, IndexBasis, WhoCounts
 from diversion.programmes import registry
 from diversion.records.models import PersonLink
 from diversion.trials.models import TrialAllocation
 
-COMPLETED = frozenset({"completed", "closed"})
+COMPLETED = frozenset({"completed"})
 STARTED = frozenset({"in_progress", "breached", "decided"})
 # Police outcome types as the engine's disposal types (proven = conviction or caution).
 DISPOSALS = {"conviction": "conviction", "caution": "caution", "conditional_caution": "caution",
@@ -63,9 +64,19 @@ def pseudonym(person_id: int) -> str:
 
 
 def received_of(case: Case) -> str:
-    if case.status in COMPLETED and hasattr(case, "referral"):
+    """What a referred case received (the engine's `received`): "completed" only when the
+    programme was completed, by its status or, once closed, by the closure's recorded reason;
+    a case closed after a breach decision received what a decided case did ("started"). The
+    arm or group is never changed by this (intention to treat)."""
+    status = case.status
+    if status == "closed":
+        found = getattr(case, "closure", None)  # a missing one raises, so getattr
+        reason = found.reason if found is not None else None
+        status = ("completed" if reason in closure.COMPLETED_REASONS
+                  else "decided" if reason in closure.BREACH_CLOSURES else status)
+    if status in COMPLETED and hasattr(case, "referral"):
         return "completed"
-    if case.status in STARTED:
+    if status in STARTED:
         return "started"
     return "none"
 
@@ -110,7 +121,7 @@ def run_forces(run: EvaluationRun) -> dict[int, str]:
 def _cases(run: EvaluationRun, forces: dict[int, str]):
     return (policy.visible(run.created_by, Case)
             .filter(force_id__in=list(forces))
-            .select_related("person", "offence", "disposal", "referral"))
+            .select_related("person", "offence", "disposal", "referral", "closure"))
 
 
 def _assessment(run: EvaluationRun, forces: dict[int, str],

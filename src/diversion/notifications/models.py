@@ -12,15 +12,20 @@ from django.utils import timezone
 
 class Kind(models.TextChoices):
     SAFEGUARDING_ALERT = "safeguarding_alert", "A victim service raised a safeguarding alert"
-    NON_ATTENDANCE = "non_attendance", "A person you referred missed a session"
+    NON_ATTENDANCE = ("non_attendance",
+                      "A referred person missed a session: a breach for police to decide")
     COMPLETED = "completed", "A person you referred completed the programme"
     VICTIM_FOLLOW_UP = "victim_follow_up", "A victim follow-up point is reached"
     FIRST_CONTACT_OVERDUE = "first_contact_overdue", "First contact with a referred person is late"
     DEADLINE_NEAR = "deadline_near", "A condition deadline is approaching"
     TIME_LIMIT_NEAR = "time_limit_near", "A prosecution time limit is approaching"
+    BREACH_DECISION = ("breach_decision",
+                       "Police decided what happens after a breach of a referral to you")
 
 
-# Always sent, whatever the user chose: a risk to someone's safety.
+# Always sent, whatever the user chose: a risk to someone's safety. Breaches are not urgent:
+# each also waits on a work list (police: the compliance page; provider: the case page), and a
+# prosecution time limit near its end has its own email (docs/architecture.md, Notifications).
 URGENT_KINDS = frozenset({Kind.SAFEGUARDING_ALERT})
 
 
@@ -81,6 +86,6 @@ class OptOut(models.Model):
 KINDS_BY_ROLE: dict[str, tuple[Kind, ...]] = {
     "decision_maker": (Kind.SAFEGUARDING_ALERT, Kind.NON_ATTENDANCE, Kind.COMPLETED,
                        Kind.TIME_LIMIT_NEAR),
-    "provider_manager": (Kind.FIRST_CONTACT_OVERDUE, Kind.DEADLINE_NEAR),
+    "provider_manager": (Kind.FIRST_CONTACT_OVERDUE, Kind.DEADLINE_NEAR, Kind.BREACH_DECISION),
     "victim_worker": (Kind.VICTIM_FOLLOW_UP,),
 }

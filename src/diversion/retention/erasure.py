@@ -28,7 +28,7 @@ from diversion.cases.models import (
     PersonContact,
 )
 from diversion.delivery import models as delivery
-from diversion.disposals.models import Disposal, Referral, VictimViewDecision
+from diversion.disposals.models import Closure, Disposal, Referral, VictimViewDecision
 from diversion.records.models import LinkCandidate, PersonLink
 from diversion.retention.models import SubjectAccessRequest, SubjectType
 from diversion.retention.schedule import BY_KEY
@@ -162,7 +162,8 @@ def erase_person(person: Person) -> Erased:
     for model in (delivery.Booking, delivery.ContactAttempt, delivery.QuestionnaireResponse,
                   delivery.CaseNote, delivery.NeedsAssessment, delivery.Goal,
                   delivery.OnwardReferral, delivery.BreachDecision, delivery.Reminder,
-                  VictimViewDecision, Referral, Disposal, EligibilityDecision, CaseEvent):
+                  VictimViewDecision, Closure, Referral, Disposal, EligibilityDecision,
+                  CaseEvent):
         erased.delete(model._default_manager.filter(case__in=cases))
     erased.delete(Case.objects.filter(pk__in=[c.pk for c in cases]))
     erased.delete(PersonLink.objects.filter(person=person))

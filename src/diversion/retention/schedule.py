@@ -48,13 +48,14 @@ SCHEDULE: tuple[RetentionRule, ...] = (
         key="person",
         label="People, their encrypted contact details, offences and out-of-court cases "
               "(police), with everything "
-              "recorded on the case: eligibility, timeline, caution, referral, and the "
+              "recorded on the case: eligibility, timeline, caution, referral, closure, and the "
               "provider's delivery records (contacts, bookings, attendance, questionnaires, "
               "notes, assessments, goals, onward referrals, breach decisions, reminders)",
         models=("cases.Person", "cases.PersonContact", "cases.Offence", "cases.Case",
                 "cases.EligibilityDecision",
                 "cases.CaseEvent", "disposals.Disposal", "disposals.Referral",
-                "disposals.VictimViewDecision", "delivery.ContactAttempt", "delivery.Booking",
+                "disposals.VictimViewDecision", "disposals.Closure", "delivery.ContactAttempt",
+                "delivery.Booking",
                 "delivery.Attendance", "delivery.AttendanceCorrection",
                 "delivery.QuestionnaireResponse", "delivery.CaseNote",
                 "delivery.NeedsAssessment", "delivery.Goal", "delivery.OnwardReferral",

@@ -36,7 +36,7 @@ from diversion.cases.models import (
     PersonContact,
 )
 from diversion.delivery import models as delivery
-from diversion.disposals.models import Disposal, Referral
+from diversion.disposals.models import Closure, Disposal, Referral
 from diversion.records.models import PersonLink
 from diversion.retention.models import SubjectAccessRequest, SubjectType
 from diversion.trials.models import TrialAllocation
@@ -168,6 +168,7 @@ def _person_export(request: SubjectAccessRequest) -> dict[str, Any]:
             _row(a, only=("trial_code", "programme_code", "arm", "allocated_at"))
             for a in TrialAllocation.objects.filter(case__in=cases)]},
         _section("Referrals to a provider", Referral.objects.filter(case__in=cases)),
+        _section("Case closures", Closure.objects.filter(case__in=cases)),
         _section("Contact attempts by the provider",
                  delivery.ContactAttempt.objects.filter(case__in=cases)),
         _section("Session bookings", bookings),

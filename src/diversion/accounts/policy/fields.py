@@ -29,6 +29,8 @@ FIELD_READERS: dict[tuple[str, str], frozenset[str]] = {
     ("victims.Victim", "given_name"): VICTIM_WORKERS,
     ("victims.Victim", "family_name"): VICTIM_WORKERS,
     ("victims.SafeguardingAlert", "details"): VICTIM_WORKERS,
+    # A closure's free text may name people; analysts building a cohort read the reason only.
+    ("disposals.Closure", "detail"): POLICE,
     # Workshop content never reaches police, even through a row they share with the provider.
     ("delivery.Attendance", "reason"): PROVIDER,
     ("delivery.Booking", "event"): PROVIDER,

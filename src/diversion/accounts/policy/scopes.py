@@ -398,6 +398,7 @@ SCOPES: dict[str, Callable[..., Q]] = {
     "victims.SafeguardingAlert": _safeguarding_alerts,
     "victims.ServedForce": _own_partnerships,
     "victims.Victim": _victim_service_records,
+    "disposals.Closure": _case_records_with_analysts,
     "disposals.Disposal": _case_records_with_analysts,
     "disposals.Referral": _referrals,
     "disposals.VictimViewDecision": _case_records,
