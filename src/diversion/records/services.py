@@ -14,7 +14,7 @@ from django.utils import timezone
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import OffenceCode
-from diversion.records import merge, staging, uploads
+from diversion.records import fastcsv, merge, staging, uploads
 from diversion.records.fields import guess_mapping
 from diversion.records.limits import Limits
 from diversion.records.models import ImportBatch, RecordSource, RejectedRow
@@ -124,7 +124,8 @@ def _prepare(batch: ImportBatch) -> None:
     Sets the batch's headers, mapping, rows_total and status (QUEUED, or NEEDS_MAPPING) on the
     instance; raises ExtractError or ImportRefused if the file cannot be imported.
     """
-    extract = Extract(batch.file_format, uploads.path_of(batch.stored_name))
+    path = uploads.path_of(batch.stored_name)
+    extract = Extract(batch.file_format, path)
     headers = _headers(extract)
     # A new source starts from the headings we recognise; the mapping is saved with its
     # first import, and an incomplete one is completed on the mapping page.
@@ -133,7 +134,10 @@ def _prepare(batch: ImportBatch) -> None:
     if check_mapping(headers, mapping):
         batch.status = ImportBatch.Status.NEEDS_MAPPING
         return
-    found = inspect(extract, mapping)
+    # PostgreSQL reads a CSV with COPY and checks it in SQL (records.fastcsv); anything it
+    # cannot be sure of, and every other database and format, is read here in Python.
+    found = (fastcsv.inspect(batch, path, headers, mapping) if fastcsv.usable(batch) else None
+             ) or inspect(extract, mapping)
     if found.errors:
         raise ImportRefused(found.errors)
     batch.rows_total = found.rows
@@ -260,8 +264,22 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
 
 
 def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> None:
-    known = set(OffenceCode.objects.values_list("code", flat=True))
     today = date.today()
+    if fastcsv.usable(batch):
+        try:
+            # One transaction: COPY (unless the whole-file check left the rows loaded), the
+            # checks in SQL, rejections and staged rows, the counts for the page.
+            with transaction.atomic():
+                staging.relax_commit()
+                found = fastcsv.stage(batch, path, today)
+                if found is not None:
+                    _set(batch, rows_processed=found.processed, rows_accepted=found.accepted,
+                         rows_rejected=found.rejected, unknown_codes=found.unknown)
+        finally:
+            fastcsv.discard()
+        if found is not None:
+            return
+    known = set(OffenceCode.objects.values_list("code", flat=True))
     extract = Extract(batch.file_format, path)
     seen: set[str] = set()
     unknown: Counter[str] = Counter()

@@ -1,0 +1,557 @@
+"""The PostgreSQL path for CSV extracts: the file's text is COPYed into a temporary table and
+every row is checked there, set-based, with the same rules and the same messages as
+`validation.validate_row` (tests/records/test_fastcsv.py runs both over a hostile file and
+compares the rejection reports row by row, and the staged values with their row hashes).
+
+Nothing here is trusted to agree with Python by luck; anything it cannot be sure of goes back
+to Python:
+- a cheap pass over the bytes first (numpy, 8 MB at a time; no Python per row): UTF-8, no NUL,
+  quotes only where both CSV parsers read them alike (a quote opening a field starts it; a
+  closing quote ends it), no ``\\.`` line (COPY's end of data), the row count and the longest
+  record (in bytes, so never fewer than its characters) within the hard limits of
+  `records.limits`. A file that fails any of these is read by the Python reader, which gives the
+  exact message (or accepts it);
+- COPY refuses what it cannot parse (ragged rows, a blank line, a stray carriage return): the
+  savepoint is rolled back and the Python reader takes the file;
+- a row with any non-ASCII character in a field whose check lowers, uppercases or parses it
+  (PNC ID, dates, sex, postcode district, offence code, flags, outcome) is checked by
+  `validate_row` itself (Python's and PostgreSQL's ideas of case and digits differ outside
+  ASCII); names and references are compared as Python does (its whitespace and
+  direction-control characters are spelled out below).
+
+The temporary tables belong to the database session, are not written to the WAL, vanish if the
+worker dies, and are dropped when the rows are staged.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from django.db import DatabaseError, connection, transaction
+
+from diversion.cases import pnc
+from diversion.cases.models import OffenceCode, OutcomeType
+from diversion.core.text import DIRECTION_CONTROLS
+from diversion.records import staging
+from diversion.records.fields import BY_NAME, FIELDS
+from diversion.records.limits import Limits
+from diversion.records.models import RECORD_FIELDS, RejectedRow, StagedRecord
+from diversion.records.validation import (
+    FALSE_WORDS,
+    OUTCOME_WORDS,
+    SEX_WORDS,
+    TRUE_WORDS,
+    date_style,
+    validate_row,
+)
+
+__all__ = ["Found", "StageCounts", "discard", "inspect", "stage", "usable"]
+
+RAW, CELLS = "records_raw", "records_cells"
+CHECKED, DUPLICATES = "records_checked", "records_duplicates"
+_CHUNK = 8 << 20
+
+# The fields by how they are checked (validate_row's rules). A new optional column is one
+# entry here (a flag: FLAGS; a date: it is found from fields.FIELDS) plus its place in
+# RECORD_FIELDS; the import below refuses to load if the two disagree.
+TEXTS = {"crime_reference": 30, "force_person_ref": 30, "given_name": 100, "family_name": 100}
+FLAGS = ("domestic_abuse", "same_victim")
+DATES = tuple(f.name for f in FIELDS if f.is_date)
+# Fields whose check changes case or reads digits: a non-ASCII value there goes to Python.
+SEMANTIC = ("pnc_id", *DATES, "sex", "postcode_district", "offence_code", *FLAGS,
+            "outcome_type")
+_HANDLED = {*TEXTS, "pnc_id", *DATES, "sex", "postcode_district", "offence_code_raw",
+            "offence_code_id", *FLAGS, "outcome_type", "row_hash"}
+if set(RECORD_FIELDS) != _HANDLED:  # pragma: no cover (a column added on one side only)
+    raise ImportError(f"records.fastcsv does not check {set(RECORD_FIELDS) ^ _HANDLED}")
+
+# Python's str.strip() and re's \s (str patterns) use these; PostgreSQL's btrim and \s do not.
+_SPACE_CHARS = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isspace())
+_ASCII_SPACE = "".join(ch for ch in _SPACE_CHARS if ord(ch) < 128)
+
+
+def _unicode_literal(text: str) -> str:
+    return "U&'" + "".join(f"\\{ord(ch):04X}" for ch in text) + "'"
+
+
+def _regex_class(chars: str) -> str:
+    """A PostgreSQL regex bracket expression for these characters (escaped as \\uXXXX)."""
+    return "[" + "".join(f"\\u{ord(ch):04x}" for ch in chars) + "]"
+
+
+_SPACE = _unicode_literal(_SPACE_CHARS)
+_CONTROLS = _regex_class(
+    "".join(ch for ch in map(chr, range(0x0600, 0x2070)) if DIRECTION_CONTROLS.match(ch)))
+_S = _regex_class(_ASCII_SPACE)
+_PNC = f"^{_S}*([0-9]{{2}}|[0-9]{{4}}){_S}*/{_S}*([0-9]{{1,7}}){_S}*([A-Za-z]){_S}*$"
+_ISO = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_UK = "^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
+_DUPLICATE = "Crime reference appears more than once in this file (the first row was kept)"
+
+
+def usable(batch) -> bool:
+    return connection.vendor == "postgresql" and batch.file_format == "csv"
+
+
+# --- the byte-level pass --------------------------------------------------------------------
+def _fits(path: Path, limits: Limits) -> int | None:
+    """The longest record in bytes if both parsers will read the file alike and it is within
+    the row limits; None if the Python reader must decide (see the module's docstring)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    parity = records = longest = 0
+    last_end = -1  # absolute offset of the newline that ended the last record
+    tail, offset = b"\n", -1  # a virtual newline before the file; offset of buf[0]
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            final = not chunk
+            try:
+                decoder.decode(chunk, final=final)
+            except UnicodeDecodeError:
+                return None
+            buf = tail + chunk
+            a = np.frombuffer(buf, dtype=np.uint8)
+            hi = len(a) if final else len(a) - 1  # the last byte is checked with the next
+            seg = a[1:hi]
+            if seg.size:
+                if (seg == 0).any():
+                    return None
+                quotes = np.flatnonzero(seg == 34) + 1
+                if quotes.size:
+                    odd_before = ((parity + np.arange(quotes.size)) & 1).astype(bool)
+                    prev = a[quotes - 1]
+                    after = np.full(quotes.size, -1, dtype=np.int16)
+                    inside = quotes + 1 < len(a)
+                    after[inside] = a[quotes[inside] + 1]
+                    opening_ok = np.isin(prev, (44, 10, 34))  # after , or newline, or ""
+                    closing_ok = np.isin(after, (34, 44, 10, 13, -1))
+                    if not np.where(odd_before, closing_ok, opening_ok).all():
+                        return None
+                slashes = np.flatnonzero(seg == 92) + 1
+                if slashes.size:
+                    nxt = slashes + 1 < len(a)
+                    line_start = a[slashes - 1] == 10
+                    dot = np.zeros(slashes.size, dtype=bool)
+                    dot[nxt] = a[slashes[nxt] + 1] == 46
+                    if (line_start & dot).any():
+                        return None
+                newlines = np.flatnonzero(seg == 10) + 1
+                if newlines.size:
+                    before = parity + np.searchsorted(quotes, newlines)
+                    ends = newlines[(before & 1) == 0] + offset
+                    if ends.size:
+                        lengths = np.diff(ends, prepend=last_end)
+                        longest = max(longest, int(lengths.max()))
+                        records += int(ends.size)
+                        last_end = int(ends[-1])
+                parity += int(quotes.size)
+            if final:
+                size = offset + len(a)
+                if parity & 1:
+                    return None  # an unclosed quote
+                if last_end < size - 1:
+                    records += 1
+                    longest = max(longest, size - 1 - last_end)
+                break
+            offset += len(buf) - 2
+            tail = buf[-2:]
+    if records - 1 > limits.rows or longest > limits.row_chars:
+        return None
+    return longest
+
+
+# --- loading --------------------------------------------------------------------------------
+def _tag(stored_name: str, mapping: dict[str, str]) -> str:
+    text = json.dumps(sorted(mapping.items())) + stored_name
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _loaded(tag: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')",
+                       [f"pg_temp.{CELLS}"])
+        row = cursor.fetchone()
+    return bool(row) and row[0] == tag
+
+
+def _strip(expr: str) -> str:
+    return f"btrim(coalesce({expr}, ''), {_SPACE})"
+
+
+def _concat(exprs: list[str]) -> str:
+    """concat() of any number of expressions (a function takes at most 100 arguments)."""
+    parts = [f"concat({', '.join(exprs[i:i + 90])})" for i in range(0, len(exprs), 90)]
+    return " || ".join(parts) if parts else "''"
+
+
+def _load(path: Path, headers: list[str], mapping: dict[str, str], tag: str,
+          limits: Limits) -> bool:
+    """COPY the file into the raw table and build the cells table (one row per non-blank
+    record, numbered as the Python reader numbers it). False if Python must read the file."""
+    import psycopg
+
+    longest = _fits(path, limits)
+    if longest is None:
+        return False
+    raw_columns = [f"c{i}" for i in range(len(headers))]
+    positions = {name: headers.index(col) for name, col in mapping.items()
+                 if col and col in headers}
+    cells = {f.name: (_strip(f"c{positions[f.name]}") if f.name in positions else "''")
+             for f in FIELDS}
+    semantic = [f"f_{name}" for name in SEMANTIC if name in positions]
+    py = (f"octet_length({_concat(semantic)}) <> char_length({_concat(semantic)})"
+          if semantic else "false")
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{RAW}, pg_temp.{CELLS}")
+            cursor.execute(f"CREATE TEMP TABLE {RAW} (ord bigint GENERATED ALWAYS AS IDENTITY, "
+                           + ", ".join(f"{c} text" for c in raw_columns) + ")")
+            with cursor.cursor.copy(f"COPY {RAW} ({', '.join(raw_columns)}) FROM STDIN WITH "
+                                    "(FORMAT csv, HEADER true)") as copy, \
+                    open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+            if longest > limits.cell_chars:
+                lengths = ", ".join(f"char_length({c})" for c in raw_columns)
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {RAW} WHERE greatest({lengths}) "  # noqa: S608 (generated names)
+                               "> %s)", [limits.cell_chars])
+                if cursor.fetchone()[0]:
+                    raise _Refer
+            blank = f"btrim({_concat(raw_columns)}, {_SPACE}) = ''"
+            cursor.execute(
+                f"CREATE TEMP TABLE {CELLS} AS SELECT (ord + 1)::int AS row_number, "  # noqa: S608 (generated names)
+                + ", ".join(f"f_{name}" for name in cells) + f", {py} AS py, blank FROM "
+                "(SELECT ord, " + ", ".join(f"{expr} AS f_{name}" for name, expr in cells.items())
+                + f", {blank} AS blank FROM {RAW} OFFSET 0) r")
+            cursor.execute(f"DROP TABLE {RAW}")
+            cursor.execute(f"SELECT count(*) FROM {CELLS} WHERE blank")  # noqa: S608 (generated names)
+            if cursor.fetchone()[0]:
+                # The Python reader skips blank records and does not count them.
+                cursor.execute(f"DELETE FROM {CELLS} WHERE blank")  # noqa: S608 (generated names)
+                cursor.execute(
+                    f"UPDATE {CELLS} SET row_number = n.number FROM (SELECT row_number AS old, "  # noqa: S608 (generated names)
+                    f"(row_number() OVER (ORDER BY row_number) + 1)::int AS number FROM {CELLS}"
+                    f") n WHERE {CELLS}.row_number = n.old")
+            cursor.execute(f"COMMENT ON TABLE pg_temp.{CELLS} IS '{tag}'")
+    except (_Refer, DatabaseError, psycopg.Error):
+        # COPY could not parse it (a ragged row, a blank line, a stray carriage return...):
+        # nothing was kept (the savepoint is rolled back); Python reads it and says why.
+        return False
+    return True
+
+
+class _Refer(Exception):
+    """The Python reader must decide about this file (it gives the exact message)."""
+
+
+def discard() -> None:
+    """Drop the session's scratch tables (they go with the session anyway)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{RAW}, pg_temp.{CELLS}, pg_temp.{CHECKED}")
+
+
+def _ensure(batch, path: Path, headers: list[str], mapping: dict[str, str]) -> bool:
+    tag = _tag(batch.stored_name, mapping)
+    return _loaded(tag) or _load(path, headers, mapping, tag, Limits.from_settings())
+
+
+# --- the whole-file check -------------------------------------------------------------------
+@dataclass
+class Found:
+    rows: int
+    errors: list[str]
+
+
+def inspect(batch, path: Path, headers: list[str], mapping: dict[str, str]) -> Found | None:
+    """validation.inspect's checks on the loaded rows: the row count, no rows, mixed date
+    formats per column. None if the Python reader must read the file."""
+    from diversion.records.readers import ExtractError
+
+    if not _ensure(batch, path, headers, mapping):
+        return None
+    dates = [name for name in DATES if mapping.get(name) in headers]
+    styles = ", ".join(
+        f"bool_or(f_{name} ~ '{_ISO}') FILTER (WHERE NOT py), "
+        f"bool_or(f_{name} ~ '{_UK}') FILTER (WHERE NOT py)" for name in dates)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*){', ' + styles if styles else ''} FROM {CELLS}")  # noqa: S608 (generated names)
+        found = cursor.fetchone()
+        rows = found[0]
+        seen = {name: {style for style, flag in zip(("iso", "uk"), found[1 + 2 * i:3 + 2 * i],
+                                                    strict=True) if flag}
+                for i, name in enumerate(dates)}
+        if dates:
+            cursor.execute(f"SELECT {', '.join(f'f_{n}' for n in dates)} FROM {CELLS} WHERE py")  # noqa: S608 (generated names)
+            for values in cursor.fetchall():
+                for name, value in zip(dates, values, strict=True):
+                    style = date_style(value)
+                    if style:
+                        seen[name].add(style)
+    if rows == 0:
+        discard()
+        raise ExtractError("The selected file has a header row but no records")
+    errors = [f"Dates in the column ‘{mapping[name]}’ ({BY_NAME[name].label.lower()}) are in "
+              "more than one format (YYYY-MM-DD and DD/MM/YYYY): use one format throughout"
+              for name in dates if len(seen[name]) > 1]
+    return Found(rows=rows, errors=errors)
+
+
+# --- the row checks -------------------------------------------------------------------------
+def _message(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _err(name: str, reason_sql: str) -> str:
+    return f"'{name}' || chr(31) || {reason_sql}"
+
+
+def _days_in_month(y: str, m: str) -> str:
+    return (f"CASE WHEN {m} = 2 THEN CASE WHEN (mod({y}, 4) = 0 AND mod({y}, 100) <> 0) "
+            f"OR mod({y}, 400) = 0 THEN 29 ELSE 28 END WHEN {m} IN (4, 6, 9, 11) THEN 30 "
+            "ELSE 31 END")
+
+
+def _checks_sql(today: date) -> tuple[str, list]:
+    """The statement that fills the checked table from the cells (rows not sent to Python):
+    the stored values and, in validate_row's order, the (field, reason) of every problem."""
+    label = {name: BY_NAME[name].label for name in BY_NAME}
+    # Placeholders per level: the statement's text has the errors first, then levels 4 to 1.
+    p_two: list = []
+    p_four: list = []
+    p_errors: list = []
+    # Level 1: parse pieces from the cells.
+    one = ["row_number"]
+    for name in TEXTS:
+        cell = f"f_{name}"
+        one.append(f"CASE WHEN octet_length({cell}) = char_length({cell}) THEN {cell} "
+                   f"ELSE btrim(regexp_replace({cell}, '{_CONTROLS}', '', 'g'), {_SPACE}) END "
+                   f"AS {name}")
+    one += ["f_pnc_id AS pnc_raw", f"regexp_match(f_pnc_id, '{_PNC}') AS pm"]
+    for name in DATES:
+        one += [f"f_{name} AS {name}_v", f"f_{name} ~ '{_ISO}' AS {name}_iso",
+                f"f_{name} ~ '{_UK}' AS {name}_uk"]
+    one += ["lower(f_sex) AS sex_l", "replace(upper(f_postcode_district), ' ', '') AS district",
+            "upper(f_offence_code) AS code"]
+    one += [f"lower(f_{name}) AS {name}_l" for name in FLAGS]
+    one.append("lower(f_outcome_type) AS outcome_l")
+    # Level 2: numbers.
+    two = ["*", "CASE WHEN pm IS NULL THEN NULL WHEN length(pm[1]) = 2 THEN pm[1]::int + "
+                "CASE WHEN 2000 + pm[1]::int <= %s THEN 2000 ELSE 1900 END ELSE pm[1]::int END "
+                "AS pnc_year", "pm[2]::int AS pnc_serial"]
+    p_two.append(today.year)
+    for name in DATES:
+        v, iso, uk = f"{name}_v", f"{name}_iso", f"{name}_uk"
+        two += [f"CASE WHEN {iso} THEN substr({v}, 1, 4)::int WHEN {uk} THEN "
+                f"split_part({v}, '/', 3)::int END AS {name}_y",
+                f"CASE WHEN {iso} THEN substr({v}, 6, 2)::int WHEN {uk} THEN "
+                f"split_part({v}, '/', 2)::int END AS {name}_m",
+                f"CASE WHEN {iso} THEN substr({v}, 9, 2)::int WHEN {uk} THEN "
+                f"split_part({v}, '/', 1)::int END AS {name}_d"]
+    # Level 3: real dates, the PNC ID's check letter.
+    three = ["*", "substr('" + pnc.CHECK_LETTERS + "', mod(mod(pnc_year, 100)::bigint * "
+                  "10000000 + pnc_serial, 23)::int + 1, 1) AS pnc_expected"]
+    for name in DATES:
+        y, m, d = f"{name}_y", f"{name}_m", f"{name}_d"
+        three.append(f"CASE WHEN {y} BETWEEN 1 AND 9999 AND {m} BETWEEN 1 AND 12 AND {d} "
+                     f"BETWEEN 1 AND {_days_in_month(y, m)} THEN make_date({y}, {m}, {d}) END "
+                     f"AS {name}_p")
+    # Level 4: each field's value and problem.
+    four = ["c.*"]
+    for name in DATES:
+        v, p = f"{name}_v", f"{name}_p"
+        missing = (_message(f"{label[name]} is missing") if BY_NAME[name].required
+                   else "NULL")
+        four += [
+            f"CASE WHEN {v} = '' THEN {missing} WHEN NOT ({name}_iso OR {name}_uk) THEN "
+            + _message(f"{label[name]} is not a date in the format YYYY-MM-DD or DD/MM/YYYY")
+            + f" WHEN {p} IS NULL THEN " + _message(f"{label[name]} is not a real date")
+            + f" WHEN {p} > %s THEN " + _message(f"{label[name]} is in the future")
+            + f" END AS {name}_e",
+            f"CASE WHEN {p} <= %s THEN {p} END AS {name}"]
+        p_four += [today, today]
+    four += [
+        "CASE WHEN pnc_raw = '' THEN NULL WHEN pm IS NULL THEN "
+        + _message(pnc.FORMAT_PROBLEM) + " WHEN upper(pm[3]) <> pnc_expected THEN "
+        + _message(pnc.CHECK_PROBLEM) + " END AS pnc_e",
+        "CASE WHEN pnc_raw <> '' AND pm IS NOT NULL AND upper(pm[3]) = pnc_expected THEN "
+        "lpad(pnc_year::text, 4, '0') || '/' || lpad(pnc_serial::text, 7, '0') || pnc_expected "
+        "ELSE '' END AS pnc_id",
+        "coalesce(%s::jsonb ->> sex_l, '') AS sex",
+        "coalesce(%s::jsonb ->> outcome_l, '') AS outcome_type",
+        "c.code AS offence_code_raw",
+        "k.code AS offence_code_id"]
+    p_four += [json.dumps(SEX_WORDS), json.dumps(OUTCOME_WORDS)]
+    four += [f"{name}_l = ANY(%s) AS {name}" for name in FLAGS]
+    p_four += [sorted(TRUE_WORDS)] * len(FLAGS)
+    codes = connection.ops.quote_name(OffenceCode._meta.db_table)
+    four.append("district AS postcode_district")
+    # The problems, in validate_row's order.
+    errors = []
+    for name in ("crime_reference",):
+        errors.append(f"CASE WHEN char_length({name}) > {TEXTS[name]} THEN "
+                      + _err(name, _message(f"{label[name]} must be {TEXTS[name]} characters "
+                                            "or fewer")) + " END")
+    errors.append("CASE WHEN crime_reference = '' THEN "
+                  + _err("crime_reference", _message("Crime reference is missing")) + " END")
+    errors.append("CASE WHEN pnc_e IS NOT NULL THEN " + _err("pnc_id", "pnc_e") + " END")
+    for name in ("force_person_ref", "given_name", "family_name"):
+        errors.append(f"CASE WHEN char_length({name}) > {TEXTS[name]} THEN "
+                      + _err(name, _message(f"{label[name]} must be {TEXTS[name]} characters "
+                                            "or fewer")) + " END")
+    errors.append("CASE WHEN date_of_birth_e IS NOT NULL THEN "
+                  + _err("date_of_birth", "date_of_birth_e") + " END")
+    errors.append("CASE WHEN sex_l <> '' AND NOT (%s::jsonb ? sex_l) THEN "
+                  + _err("sex", _message("Sex must be M, F or X")) + " END")
+    p_errors.append(json.dumps(SEX_WORDS))
+    errors.append("CASE WHEN district <> '' AND district !~ '^[A-Z]{1,2}[0-9][A-Z0-9]?$' THEN "
+                  + _err("postcode_district", _message(
+                      "Postcode district must be the first part of a postcode, like SO14"))
+                  + " END")
+    errors.append(
+        "CASE WHEN NOT (pnc_id <> '' OR force_person_ref <> '' OR (family_name <> '' AND "
+        "date_of_birth IS NOT NULL)) AND pnc_e IS NULL AND date_of_birth_e IS NULL THEN "
+        + _err("pnc_id", _message("The row names nobody: give a PNC ID, a force person "
+                                  "reference, or a family name and date of birth")) + " END")
+    errors.append(
+        "CASE WHEN code = '' THEN "
+        + _err("offence_code", _message("Home Office offence code is missing"))
+        + " WHEN char_length(code) > 12 THEN "
+        + _err("offence_code", _message("Home Office offence code must be 12 characters or "
+                                        "fewer")) + " END")
+    for name in ("offence_date", "recorded_date"):
+        errors.append(f"CASE WHEN {name}_e IS NOT NULL THEN " + _err(name, f"{name}_e") + " END")
+    errors.append("CASE WHEN recorded_date < offence_date THEN "
+                  + _err("recorded_date", _message("Recorded date is before the offence date"))
+                  + " END")
+    for name in FLAGS:
+        errors.append(f"CASE WHEN NOT ({name}_l = ANY(%s) OR {name}_l = ANY(%s)) THEN "
+                      + _err(name, _message(f"{label[name]} must be Y or N")) + " END")
+        p_errors += [sorted(TRUE_WORDS), sorted(FALSE_WORDS)]
+    outcome_problem = ("Outcome type is not one of: "
+                       + ", ".join(lbl for _v, lbl in OutcomeType.choices))[:300]
+    errors.append("CASE WHEN NOT (%s::jsonb ? outcome_l) THEN "
+                  + _err("outcome_type", _message(outcome_problem)) + " END")
+    p_errors.append(json.dumps(OUTCOME_WORDS))
+    errors.append("CASE WHEN outcome_date_e IS NOT NULL THEN "
+                  + _err("outcome_date", "outcome_date_e") + " END")
+    errors.append("CASE WHEN outcome_date < offence_date THEN "
+                  + _err("outcome_date", _message("Outcome date is before the offence date"))
+                  + " END")
+    errors.append(
+        "CASE WHEN outcome_date IS NULL AND outcome_type NOT IN ('', 'pending') AND "
+        "outcome_date_e IS NULL THEN " + _err("outcome_date", _message(
+            "Outcome date is missing for a finished outcome")) + " END")
+    values = [name for name in RECORD_FIELDS if name != "row_hash"]
+    sql = (f"CREATE TEMP TABLE {CHECKED} ON COMMIT DROP AS SELECT row_number, "  # noqa: S608 (generated names)
+           + ", ".join(values) + ", array_remove(ARRAY[" + ", ".join(errors)
+           + "], NULL) AS errors FROM (SELECT " + ", ".join(four) + " FROM (SELECT "
+           + ", ".join(three) + " FROM (SELECT " + ", ".join(two) + " FROM (SELECT "
+           + ", ".join(one) + f" FROM {CELLS} WHERE NOT py OFFSET 0) a OFFSET 0) b OFFSET 0) c "
+           f"LEFT JOIN {codes} k ON k.code = c.code OFFSET 0) d")
+    return sql, p_errors + p_four + p_two
+
+
+def _hash_sql() -> str:
+    """validation.row_hash in SQL: SHA-256 of str() of each value, joined by U+001F."""
+    parts = []
+    dates = set(DATES)
+    for name in RECORD_FIELDS:
+        if name == "row_hash":
+            continue
+        if name in dates:
+            parts.append(f"coalesce(to_char({name}, 'YYYY-MM-DD'), 'None')")
+        elif name in FLAGS:
+            parts.append(f"CASE WHEN {name} THEN 'True' ELSE 'False' END")
+        else:
+            parts.append(f"coalesce({name}, 'None')")
+    return ("encode(sha256(convert_to(concat_ws(chr(31), " + ", ".join(parts)
+            + "), 'UTF8')), 'hex')")
+
+
+@dataclass
+class StageCounts:
+    processed: int
+    accepted: int
+    rejected: int
+    unknown: dict[str, int]
+
+
+def stage(batch, path: Path, today: date) -> StageCounts | None:
+    """Check every row and stage the accepted ones (inside the caller's transaction). None if
+    the Python reader must read the file (nothing has been written)."""
+    if not _ensure(batch, path, batch.headers, batch.mapping):
+        return None
+    staged = connection.ops.quote_name(StagedRecord._meta.db_table)
+    rejected = connection.ops.quote_name(RejectedRow._meta.db_table)
+    values = [name for name in RECORD_FIELDS if name != "row_hash"]
+    sql, params = _checks_sql(today)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{CHECKED}")
+        cursor.execute(sql, params)
+        cursor.execute(
+            f"INSERT INTO {rejected} (batch_id, row_number, field, reason) "  # noqa: S608 (generated names)
+            "SELECT %s, row_number, split_part(e, chr(31), 1), left(split_part(e, chr(31), 2), "
+            f"300) FROM {CHECKED}, unnest(errors) WITH ORDINALITY AS u(e, k) "
+            "ORDER BY row_number, k", [batch.pk])
+        cursor.execute(f"DELETE FROM {CHECKED} WHERE cardinality(errors) > 0")  # noqa: S608 (generated names)
+        _python_rows(batch, cursor, today)
+        # A reference repeated in the file: the first accepted row is kept.
+        cursor.execute(
+            f"CREATE TEMP TABLE {DUPLICATES} ON COMMIT DROP AS SELECT row_number FROM "  # noqa: S608 (generated names)
+            "(SELECT row_number, row_number() OVER (PARTITION BY crime_reference ORDER BY "
+            f"row_number) AS k FROM {CHECKED}) f WHERE k > 1")
+        cursor.execute(
+            f"INSERT INTO {rejected} (batch_id, row_number, field, reason) "  # noqa: S608 (generated names)
+            f"SELECT %s, row_number, 'crime_reference', %s FROM {DUPLICATES} "
+            "ORDER BY row_number", [batch.pk, _DUPLICATE])
+        cursor.execute(
+            f"INSERT INTO {staged} ({', '.join(staging.STAGE_COLUMNS)}) SELECT %s, %s, "  # noqa: S608 (generated names)
+            f"row_number, {', '.join(values)}, {_hash_sql()} FROM {CHECKED} "
+            f"WHERE row_number NOT IN (SELECT row_number FROM {DUPLICATES})",
+            [batch.pk, batch.force_id])
+        accepted = cursor.rowcount
+        cursor.execute(f"SELECT count(*) FROM {CELLS}")  # noqa: S608 (generated names)
+        processed = cursor.fetchone()[0]
+        cursor.execute(f"SELECT offence_code_raw, count(*) FROM {staged} WHERE batch_id = %s "  # noqa: S608 (generated names)
+                       "AND offence_code_id IS NULL GROUP BY 1 ORDER BY 1", [batch.pk])
+        unknown = dict(cursor.fetchall())
+        cursor.execute(f"DROP TABLE {CHECKED}, {DUPLICATES}")
+    return StageCounts(processed=processed, accepted=accepted, rejected=processed - accepted,
+                       unknown=unknown)
+
+
+def _python_rows(batch, cursor, today: date) -> None:
+    """validate_row itself for the rows with non-ASCII text where its rules read case or
+    digits; accepted ones join the checked table, rejected ones are recorded."""
+    names = [f.name for f in FIELDS]
+    mapped = {name for name, col in batch.mapping.items() if col and col in batch.headers}
+    cursor.execute(f"SELECT row_number, {', '.join(f'f_{n}' for n in names)} FROM {CELLS} "  # noqa: S608 (generated names)
+                   "WHERE py ORDER BY row_number")
+    found = cursor.fetchall()
+    if not found:
+        return
+    known = set(OffenceCode.objects.values_list("code", flat=True))
+    values = [name for name in RECORD_FIELDS if name != "row_hash"]
+    accepted, rejects = [], []
+    for number, *cells in found:
+        raw = {name: cell for name, cell in zip(names, cells, strict=True) if name in mapped}
+        clean, errors = validate_row(raw, known, today)
+        if clean is None:
+            rejects += [RejectedRow(batch=batch, row_number=number, field=f, reason=r[:300])
+                        for f, r in errors]
+        else:
+            accepted.append((number, *(clean[name] for name in values)))
+    RejectedRow.objects.bulk_create(rejects)
+    if accepted:
+        marks = ", ".join(["%s"] * (len(values) + 1))
+        cursor.executemany(
+            f"INSERT INTO {CHECKED} (row_number, {', '.join(values)}, errors) "  # noqa: S608 (generated names)
+            f"VALUES ({marks}, '{{}}')", accepted)
+
