@@ -39,10 +39,9 @@ from django.db import DatabaseError, connection, transaction
 from diversion.cases import pnc
 from diversion.cases.models import OffenceCode, OutcomeType
 from diversion.core.text import DIRECTION_CONTROLS
-from diversion.records import staging
 from diversion.records.fields import BY_NAME, FIELDS
 from diversion.records.limits import Limits
-from diversion.records.models import RECORD_FIELDS, RejectedRow, StagedRecord
+from diversion.records.models import RECORD_FIELDS, RejectedRow
 from diversion.records.validation import (
     FALSE_WORDS,
     OUTCOME_WORDS,
@@ -52,10 +51,10 @@ from diversion.records.validation import (
     validate_row,
 )
 
-__all__ = ["Found", "StageCounts", "discard", "inspect", "stage", "usable"]
+__all__ = ["ACCEPTED", "Found", "StageCounts", "discard", "inspect", "stage", "usable"]
 
-RAW, CELLS = "records_raw", "records_cells"
-CHECKED, DUPLICATES = "records_checked", "records_duplicates"
+RAW, CHECKED = "records_raw", "records_checked"
+DUPLICATES, ACCEPTED = "records_duplicates", "records_accepted"
 _CHUNK = 8 << 20
 
 # The fields by how they are checked (validate_row's rules). A new optional column is one
@@ -91,8 +90,6 @@ _CONTROLS = _regex_class(
     "".join(ch for ch in map(chr, range(0x0600, 0x2070)) if DIRECTION_CONTROLS.match(ch)))
 _S = _regex_class(_ASCII_SPACE)
 _PNC = f"^{_S}*([0-9]{{2}}|[0-9]{{4}}){_S}*/{_S}*([0-9]{{1,7}}){_S}*([A-Za-z]){_S}*$"
-_ISO = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_UK = "^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$"
 _DUPLICATE = "Crime reference appears more than once in this file (the first row was kept)"
 
 
@@ -167,16 +164,16 @@ def _fits(path: Path, limits: Limits) -> int | None:
     return longest
 
 
-# --- loading --------------------------------------------------------------------------------
-def _tag(stored_name: str, mapping: dict[str, str]) -> str:
-    text = json.dumps(sorted(mapping.items())) + stored_name
+# --- loading and checking -----------------------------------------------------------------
+def _tag(stored_name: str, mapping: dict[str, str], today: date) -> str:
+    text = json.dumps(sorted(mapping.items())) + stored_name + today.isoformat()
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _loaded(tag: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT obj_description(to_regclass(%s), 'pg_class')",
-                       [f"pg_temp.{CELLS}"])
+                       [f"pg_temp.{CHECKED}"])
         row = cursor.fetchone()
     return bool(row) and row[0] == tag
 
@@ -191,10 +188,15 @@ def _concat(exprs: list[str]) -> str:
     return " || ".join(parts) if parts else "''"
 
 
-def _load(path: Path, headers: list[str], mapping: dict[str, str], tag: str,
+class _Refer(Exception):
+    """The Python reader must decide about this file (it gives the exact message)."""
+
+
+def _load(path: Path, headers: list[str], mapping: dict[str, str], tag: str, today: date,
           limits: Limits) -> bool:
-    """COPY the file into the raw table and build the cells table (one row per non-blank
-    record, numbered as the Python reader numbers it). False if Python must read the file."""
+    """COPY the file into the raw table, then check every row into the checked table (one
+    row per non-blank record, numbered as the Python reader numbers it). False if Python must
+    read the file (nothing is kept)."""
     import psycopg
 
     longest = _fits(path, limits)
@@ -203,14 +205,9 @@ def _load(path: Path, headers: list[str], mapping: dict[str, str], tag: str,
     raw_columns = [f"c{i}" for i in range(len(headers))]
     positions = {name: headers.index(col) for name, col in mapping.items()
                  if col and col in headers}
-    cells = {f.name: (_strip(f"c{positions[f.name]}") if f.name in positions else "''")
-             for f in FIELDS}
-    semantic = [f"f_{name}" for name in SEMANTIC if name in positions]
-    py = (f"octet_length({_concat(semantic)}) <> char_length({_concat(semantic)})"
-          if semantic else "false")
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{RAW}, pg_temp.{CELLS}")
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{RAW}, pg_temp.{CHECKED}")
             cursor.execute(f"CREATE TEMP TABLE {RAW} (ord bigint GENERATED ALWAYS AS IDENTITY, "
                            + ", ".join(f"{c} text" for c in raw_columns) + ")")
             with cursor.cursor.copy(f"COPY {RAW} ({', '.join(raw_columns)}) FROM STDIN WITH "
@@ -224,22 +221,18 @@ def _load(path: Path, headers: list[str], mapping: dict[str, str], tag: str,
                                "> %s)", [limits.cell_chars])
                 if cursor.fetchone()[0]:
                     raise _Refer
-            blank = f"btrim({_concat(raw_columns)}, {_SPACE}) = ''"
-            cursor.execute(
-                f"CREATE TEMP TABLE {CELLS} AS SELECT (ord + 1)::int AS row_number, "  # noqa: S608 (generated names)
-                + ", ".join(f"f_{name}" for name in cells) + f", {py} AS py, blank FROM "
-                "(SELECT ord, " + ", ".join(f"{expr} AS f_{name}" for name, expr in cells.items())
-                + f", {blank} AS blank FROM {RAW} OFFSET 0) r")
+            cursor.execute(_checks_sql(raw_columns, positions, today))
+            cursor.execute(f"SELECT max(ord) FROM {RAW}")  # noqa: S608 (generated names)
+            records = cursor.fetchone()[0] or 0
             cursor.execute(f"DROP TABLE {RAW}")
-            cursor.execute(f"SELECT count(*) FROM {CELLS} WHERE blank")  # noqa: S608 (generated names)
-            if cursor.fetchone()[0]:
+            cursor.execute(f"SELECT count(*) FROM {CHECKED}")  # noqa: S608 (generated names)
+            if cursor.fetchone()[0] != records:
                 # The Python reader skips blank records and does not count them.
-                cursor.execute(f"DELETE FROM {CELLS} WHERE blank")  # noqa: S608 (generated names)
                 cursor.execute(
-                    f"UPDATE {CELLS} SET row_number = n.number FROM (SELECT row_number AS old, "  # noqa: S608 (generated names)
-                    f"(row_number() OVER (ORDER BY row_number) + 1)::int AS number FROM {CELLS}"
-                    f") n WHERE {CELLS}.row_number = n.old")
-            cursor.execute(f"COMMENT ON TABLE pg_temp.{CELLS} IS '{tag}'")
+                    f"UPDATE {CHECKED} SET row_number = n.number FROM (SELECT row_number AS old, "  # noqa: S608 (generated names)
+                    f"(row_number() OVER (ORDER BY row_number) + 1)::int AS number FROM "
+                    f"{CHECKED}) n WHERE {CHECKED}.row_number = n.old")
+            cursor.execute(f"COMMENT ON TABLE pg_temp.{CHECKED} IS '{tag}'")
     except (_Refer, DatabaseError, psycopg.Error):
         # COPY could not parse it (a ragged row, a blank line, a stray carriage return...):
         # nothing was kept (the savepoint is rolled back); Python reads it and says why.
@@ -247,19 +240,17 @@ def _load(path: Path, headers: list[str], mapping: dict[str, str], tag: str,
     return True
 
 
-class _Refer(Exception):
-    """The Python reader must decide about this file (it gives the exact message)."""
-
-
 def discard() -> None:
     """Drop the session's scratch tables (they go with the session anyway)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{RAW}, pg_temp.{CELLS}, pg_temp.{CHECKED}")
+        cursor.execute(f"DROP VIEW IF EXISTS pg_temp.{ACCEPTED}")
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{RAW}, pg_temp.{CHECKED}, "
+                       f"pg_temp.{DUPLICATES}")
 
 
-def _ensure(batch, path: Path, headers: list[str], mapping: dict[str, str]) -> bool:
-    tag = _tag(batch.stored_name, mapping)
-    return _loaded(tag) or _load(path, headers, mapping, tag, Limits.from_settings())
+def _ensure(batch, path: Path, headers: list[str], mapping: dict[str, str], today: date) -> bool:
+    tag = _tag(batch.stored_name, mapping, today)
+    return _loaded(tag) or _load(path, headers, mapping, tag, today, Limits.from_settings())
 
 
 # --- the whole-file check -------------------------------------------------------------------
@@ -274,24 +265,24 @@ def inspect(batch, path: Path, headers: list[str], mapping: dict[str, str]) -> F
     formats per column. None if the Python reader must read the file."""
     from diversion.records.readers import ExtractError
 
-    if not _ensure(batch, path, headers, mapping):
+    if not _ensure(batch, path, headers, mapping, date.today()):
         return None
     dates = [name for name in DATES if mapping.get(name) in headers]
-    styles = ", ".join(
-        f"bool_or(f_{name} ~ '{_ISO}') FILTER (WHERE NOT py), "
-        f"bool_or(f_{name} ~ '{_UK}') FILTER (WHERE NOT py)" for name in dates)
+    styles = ", ".join(f"bool_or({name}_iso) FILTER (WHERE NOT py), "
+                       f"bool_or({name}_uk) FILTER (WHERE NOT py)" for name in dates)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*){', ' + styles if styles else ''} FROM {CELLS}")  # noqa: S608 (generated names)
+        cursor.execute(f"SELECT count(*){', ' + styles if styles else ''} FROM {CHECKED}")  # noqa: S608 (generated names)
         found = cursor.fetchone()
         rows = found[0]
         seen = {name: {style for style, flag in zip(("iso", "uk"), found[1 + 2 * i:3 + 2 * i],
                                                     strict=True) if flag}
                 for i, name in enumerate(dates)}
         if dates:
-            cursor.execute(f"SELECT {', '.join(f'f_{n}' for n in dates)} FROM {CELLS} WHERE py")  # noqa: S608 (generated names)
-            for values in cursor.fetchall():
-                for name, value in zip(dates, values, strict=True):
-                    style = date_style(value)
+            cursor.execute(f"SELECT cells FROM {CHECKED} WHERE py")  # noqa: S608 (generated names)
+            for (cells,) in cursor.fetchall():
+                raw = dict(zip(_CELL_NAMES, cells, strict=True))
+                for name in dates:
+                    style = date_style(raw[name])
                     if style:
                         seen[name].add(style)
     if rows == 0:
@@ -303,9 +294,21 @@ def inspect(batch, path: Path, headers: list[str], mapping: dict[str, str]) -> F
     return Found(rows=rows, errors=errors)
 
 
-# --- the row checks -------------------------------------------------------------------------
-def _message(text: str) -> str:
+# --- the row checks, as SQL -----------------------------------------------------------------
+_CELL_NAMES = tuple(f.name for f in FIELDS)
+
+
+def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _in(expr: str, words) -> str:
+    return f"{expr} IN ({', '.join(_literal(w) for w in sorted(words))})"
+
+
+def _lookup(expr: str, table: dict[str, str]) -> str:
+    return (f"CASE {expr} " + " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}"
+                                       for k, v in sorted(table.items())) + " ELSE '' END")
 
 
 def _err(name: str, reason_sql: str) -> str:
@@ -318,154 +321,29 @@ def _days_in_month(y: str, m: str) -> str:
             "ELSE 31 END")
 
 
-def _checks_sql(today: date) -> tuple[str, list]:
-    """The statement that fills the checked table from the cells (rows not sent to Python):
-    the stored values and, in validate_row's order, the (field, reason) of every problem."""
-    label = {name: BY_NAME[name].label for name in BY_NAME}
-    # Placeholders per level: the statement's text has the errors first, then levels 4 to 1.
-    p_two: list = []
-    p_four: list = []
-    p_errors: list = []
-    # Level 1: parse pieces from the cells.
-    one = ["row_number"]
-    for name in TEXTS:
-        cell = f"f_{name}"
-        one.append(f"CASE WHEN octet_length({cell}) = char_length({cell}) THEN {cell} "
-                   f"ELSE btrim(regexp_replace({cell}, '{_CONTROLS}', '', 'g'), {_SPACE}) END "
-                   f"AS {name}")
-    one += ["f_pnc_id AS pnc_raw", f"regexp_match(f_pnc_id, '{_PNC}') AS pm"]
-    for name in DATES:
-        one += [f"f_{name} AS {name}_v", f"f_{name} ~ '{_ISO}' AS {name}_iso",
-                f"f_{name} ~ '{_UK}' AS {name}_uk"]
-    one += ["lower(f_sex) AS sex_l", "replace(upper(f_postcode_district), ' ', '') AS district",
-            "upper(f_offence_code) AS code"]
-    one += [f"lower(f_{name}) AS {name}_l" for name in FLAGS]
-    one.append("lower(f_outcome_type) AS outcome_l")
-    # Level 2: numbers.
-    two = ["*", "CASE WHEN pm IS NULL THEN NULL WHEN length(pm[1]) = 2 THEN pm[1]::int + "
-                "CASE WHEN 2000 + pm[1]::int <= %s THEN 2000 ELSE 1900 END ELSE pm[1]::int END "
-                "AS pnc_year", "pm[2]::int AS pnc_serial"]
-    p_two.append(today.year)
-    for name in DATES:
-        v, iso, uk = f"{name}_v", f"{name}_iso", f"{name}_uk"
-        two += [f"CASE WHEN {iso} THEN substr({v}, 1, 4)::int WHEN {uk} THEN "
-                f"split_part({v}, '/', 3)::int END AS {name}_y",
-                f"CASE WHEN {iso} THEN substr({v}, 6, 2)::int WHEN {uk} THEN "
-                f"split_part({v}, '/', 2)::int END AS {name}_m",
-                f"CASE WHEN {iso} THEN substr({v}, 9, 2)::int WHEN {uk} THEN "
-                f"split_part({v}, '/', 1)::int END AS {name}_d"]
-    # Level 3: real dates, the PNC ID's check letter.
-    three = ["*", "substr('" + pnc.CHECK_LETTERS + "', mod(mod(pnc_year, 100)::bigint * "
-                  "10000000 + pnc_serial, 23)::int + 1, 1) AS pnc_expected"]
-    for name in DATES:
-        y, m, d = f"{name}_y", f"{name}_m", f"{name}_d"
-        three.append(f"CASE WHEN {y} BETWEEN 1 AND 9999 AND {m} BETWEEN 1 AND 12 AND {d} "
-                     f"BETWEEN 1 AND {_days_in_month(y, m)} THEN make_date({y}, {m}, {d}) END "
-                     f"AS {name}_p")
-    # Level 4: each field's value and problem.
-    four = ["c.*"]
-    for name in DATES:
-        v, p = f"{name}_v", f"{name}_p"
-        missing = (_message(f"{label[name]} is missing") if BY_NAME[name].required
-                   else "NULL")
-        four += [
-            f"CASE WHEN {v} = '' THEN {missing} WHEN NOT ({name}_iso OR {name}_uk) THEN "
-            + _message(f"{label[name]} is not a date in the format YYYY-MM-DD or DD/MM/YYYY")
-            + f" WHEN {p} IS NULL THEN " + _message(f"{label[name]} is not a real date")
-            + f" WHEN {p} > %s THEN " + _message(f"{label[name]} is in the future")
-            + f" END AS {name}_e",
-            f"CASE WHEN {p} <= %s THEN {p} END AS {name}"]
-        p_four += [today, today]
-    four += [
-        "CASE WHEN pnc_raw = '' THEN NULL WHEN pm IS NULL THEN "
-        + _message(pnc.FORMAT_PROBLEM) + " WHEN upper(pm[3]) <> pnc_expected THEN "
-        + _message(pnc.CHECK_PROBLEM) + " END AS pnc_e",
-        "CASE WHEN pnc_raw <> '' AND pm IS NOT NULL AND upper(pm[3]) = pnc_expected THEN "
-        "lpad(pnc_year::text, 4, '0') || '/' || lpad(pnc_serial::text, 7, '0') || pnc_expected "
-        "ELSE '' END AS pnc_id",
-        "coalesce(%s::jsonb ->> sex_l, '') AS sex",
-        "coalesce(%s::jsonb ->> outcome_l, '') AS outcome_type",
-        "c.code AS offence_code_raw",
-        "k.code AS offence_code_id"]
-    p_four += [json.dumps(SEX_WORDS), json.dumps(OUTCOME_WORDS)]
-    four += [f"{name}_l = ANY(%s) AS {name}" for name in FLAGS]
-    p_four += [sorted(TRUE_WORDS)] * len(FLAGS)
-    codes = connection.ops.quote_name(OffenceCode._meta.db_table)
-    four.append("district AS postcode_district")
-    # The problems, in validate_row's order.
-    errors = []
-    for name in ("crime_reference",):
-        errors.append(f"CASE WHEN char_length({name}) > {TEXTS[name]} THEN "
-                      + _err(name, _message(f"{label[name]} must be {TEXTS[name]} characters "
-                                            "or fewer")) + " END")
-    errors.append("CASE WHEN crime_reference = '' THEN "
-                  + _err("crime_reference", _message("Crime reference is missing")) + " END")
-    errors.append("CASE WHEN pnc_e IS NOT NULL THEN " + _err("pnc_id", "pnc_e") + " END")
-    for name in ("force_person_ref", "given_name", "family_name"):
-        errors.append(f"CASE WHEN char_length({name}) > {TEXTS[name]} THEN "
-                      + _err(name, _message(f"{label[name]} must be {TEXTS[name]} characters "
-                                            "or fewer")) + " END")
-    errors.append("CASE WHEN date_of_birth_e IS NOT NULL THEN "
-                  + _err("date_of_birth", "date_of_birth_e") + " END")
-    errors.append("CASE WHEN sex_l <> '' AND NOT (%s::jsonb ? sex_l) THEN "
-                  + _err("sex", _message("Sex must be M, F or X")) + " END")
-    p_errors.append(json.dumps(SEX_WORDS))
-    errors.append("CASE WHEN district <> '' AND district !~ '^[A-Z]{1,2}[0-9][A-Z0-9]?$' THEN "
-                  + _err("postcode_district", _message(
-                      "Postcode district must be the first part of a postcode, like SO14"))
-                  + " END")
-    errors.append(
-        "CASE WHEN NOT (pnc_id <> '' OR force_person_ref <> '' OR (family_name <> '' AND "
-        "date_of_birth IS NOT NULL)) AND pnc_e IS NULL AND date_of_birth_e IS NULL THEN "
-        + _err("pnc_id", _message("The row names nobody: give a PNC ID, a force person "
-                                  "reference, or a family name and date of birth")) + " END")
-    errors.append(
-        "CASE WHEN code = '' THEN "
-        + _err("offence_code", _message("Home Office offence code is missing"))
-        + " WHEN char_length(code) > 12 THEN "
-        + _err("offence_code", _message("Home Office offence code must be 12 characters or "
-                                        "fewer")) + " END")
-    for name in ("offence_date", "recorded_date"):
-        errors.append(f"CASE WHEN {name}_e IS NOT NULL THEN " + _err(name, f"{name}_e") + " END")
-    errors.append("CASE WHEN recorded_date < offence_date THEN "
-                  + _err("recorded_date", _message("Recorded date is before the offence date"))
-                  + " END")
-    for name in FLAGS:
-        errors.append(f"CASE WHEN NOT ({name}_l = ANY(%s) OR {name}_l = ANY(%s)) THEN "
-                      + _err(name, _message(f"{label[name]} must be Y or N")) + " END")
-        p_errors += [sorted(TRUE_WORDS), sorted(FALSE_WORDS)]
-    outcome_problem = ("Outcome type is not one of: "
-                       + ", ".join(lbl for _v, lbl in OutcomeType.choices))[:300]
-    errors.append("CASE WHEN NOT (%s::jsonb ? outcome_l) THEN "
-                  + _err("outcome_type", _message(outcome_problem)) + " END")
-    p_errors.append(json.dumps(OUTCOME_WORDS))
-    errors.append("CASE WHEN outcome_date_e IS NOT NULL THEN "
-                  + _err("outcome_date", "outcome_date_e") + " END")
-    errors.append("CASE WHEN outcome_date < offence_date THEN "
-                  + _err("outcome_date", _message("Outcome date is before the offence date"))
-                  + " END")
-    errors.append(
-        "CASE WHEN outcome_date IS NULL AND outcome_type NOT IN ('', 'pending') AND "
-        "outcome_date_e IS NULL THEN " + _err("outcome_date", _message(
-            "Outcome date is missing for a finished outcome")) + " END")
-    values = [name for name in RECORD_FIELDS if name != "row_hash"]
-    sql = (f"CREATE TEMP TABLE {CHECKED} ON COMMIT DROP AS SELECT row_number, "  # noqa: S608 (generated names)
-           + ", ".join(values) + ", array_remove(ARRAY[" + ", ".join(errors)
-           + "], NULL) AS errors FROM (SELECT " + ", ".join(four) + " FROM (SELECT "
-           + ", ".join(three) + " FROM (SELECT " + ", ".join(two) + " FROM (SELECT "
-           + ", ".join(one) + f" FROM {CELLS} WHERE NOT py OFFSET 0) a OFFSET 0) b OFFSET 0) c "
-           f"LEFT JOIN {codes} k ON k.code = c.code OFFSET 0) d")
-    return sql, p_errors + p_four + p_two
+def _is_iso(v: str) -> str:
+    """v ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' without a regex: ten characters, dashes at 5 and 8,
+    and nothing but digits once the two dashes are taken out."""
+    return (f"(length({v}) = 10 AND substr({v}, 5, 1) = '-' AND substr({v}, 8, 1) = '-' "
+            f"AND translate({v}, '0123456789', '') = '--')")
+
+
+def _is_uk(v: str) -> str:
+    """v ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$' without a regex: two slashes and digits only,
+    the first slash 2nd or 3rd, the last 4 characters from the end, 1 or 2 digits between."""
+    first = f"position('/' in {v})"
+    return (f"(length({v}) BETWEEN 8 AND 10 AND translate({v}, '0123456789', '') = '//' "
+            f"AND {first} IN (2, 3) AND substr({v}, length({v}) - 4, 1) = '/' "
+            f"AND length({v}) - 6 - ({first} - 1) IN (1, 2))")
 
 
 def _hash_sql() -> str:
     """validation.row_hash in SQL: SHA-256 of str() of each value, joined by U+001F."""
     parts = []
-    dates = set(DATES)
     for name in RECORD_FIELDS:
         if name == "row_hash":
             continue
-        if name in dates:
+        if name in DATES:
             parts.append(f"coalesce(to_char({name}, 'YYYY-MM-DD'), 'None')")
         elif name in FLAGS:
             parts.append(f"CASE WHEN {name} THEN 'True' ELSE 'False' END")
@@ -475,6 +353,141 @@ def _hash_sql() -> str:
             + "), 'UTF8')), 'hex')")
 
 
+def _checks_sql(raw_columns: list[str], positions: dict[str, int], today: date) -> str:
+    """The statement that fills the checked table from the raw text: per record its number,
+    blank or not, whether Python must check it (and then its cells), each date's format, the
+    stored values with their row hash, and, in validate_row's order, every problem as
+    'field U+001F reason'."""
+    label = {name: BY_NAME[name].label for name in BY_NAME}
+    day = f"DATE '{today.isoformat()}'"
+    # Level 0: the cells as the Python reader gives them (stripped), blank records marked.
+    zero = ["ord"] + [(_strip(f"c{positions[f.name]}") if f.name in positions else "''")
+                      + f" AS f_{f.name}" for f in FIELDS]
+    zero.append(f"btrim({_concat(raw_columns)}, {_SPACE}) = '' AS blank")
+    semantic = _concat([f"f_{name}" for name in SEMANTIC if name in positions])
+    # Level 1: parse pieces from the cells.
+    one = ["ord", "blank", f"octet_length({semantic}) <> char_length({semantic}) AS py",
+           "ARRAY[" + ", ".join(f"f_{name}" for name in _CELL_NAMES) + "] AS cells"]
+    for name in TEXTS:
+        cell = f"f_{name}"
+        one.append(f"CASE WHEN octet_length({cell}) = char_length({cell}) THEN {cell} "
+                   f"ELSE btrim(regexp_replace({cell}, '{_CONTROLS}', '', 'g'), {_SPACE}) END "
+                   f"AS {name}")
+    one += ["f_pnc_id AS pnc_raw",
+            f"CASE WHEN f_pnc_id <> '' THEN regexp_match(f_pnc_id, '{_PNC}') END AS pm"]
+    for name in DATES:
+        one += [f"f_{name} AS {name}_v", f"{_is_iso(f'f_{name}')} AS {name}_iso",
+                f"{_is_uk(f'f_{name}')} AS {name}_uk"]
+    one += ["lower(f_sex) AS sex_l", "replace(upper(f_postcode_district), ' ', '') AS district",
+            "upper(f_offence_code) AS code", "lower(f_outcome_type) AS outcome_l"]
+    one += [f"lower(f_{name}) AS {name}_l" for name in FLAGS]
+    # Level 2: numbers.
+    two = ["*", "CASE WHEN pm IS NULL THEN NULL WHEN length(pm[1]) = 2 THEN pm[1]::int + "
+                f"CASE WHEN 2000 + pm[1]::int <= {today.year} THEN 2000 ELSE 1900 END "
+                "ELSE pm[1]::int END AS pnc_year", "pm[2]::int AS pnc_serial"]
+    for name in DATES:
+        v, iso, uk = f"{name}_v", f"{name}_iso", f"{name}_uk"
+        two += [f"CASE WHEN {iso} THEN substr({v}, 1, 4)::int WHEN {uk} THEN "
+                f"split_part({v}, '/', 3)::int END AS {name}_y",
+                f"CASE WHEN {iso} THEN substr({v}, 6, 2)::int WHEN {uk} THEN "
+                f"split_part({v}, '/', 2)::int END AS {name}_m",
+                f"CASE WHEN {iso} THEN substr({v}, 9, 2)::int WHEN {uk} THEN "
+                f"split_part({v}, '/', 1)::int END AS {name}_d"]
+    # Level 3: real dates, the PNC ID's check letter.
+    three = ["*", f"substr('{pnc.CHECK_LETTERS}', mod(mod(pnc_year, 100)::bigint * 10000000 "
+                  "+ pnc_serial, 23)::int + 1, 1) AS pnc_expected"]
+    for name in DATES:
+        y, m, d = f"{name}_y", f"{name}_m", f"{name}_d"
+        three.append(f"CASE WHEN {y} BETWEEN 1 AND 9999 AND {m} BETWEEN 1 AND 12 AND {d} "
+                     f"BETWEEN 1 AND {_days_in_month(y, m)} THEN make_date({y}, {m}, {d}) END "
+                     f"AS {name}_p")
+    # Level 4: each field's stored value and problem.
+    four = ["c.*"]
+    for name in DATES:
+        v, p = f"{name}_v", f"{name}_p"
+        missing = _literal(f"{label[name]} is missing") if BY_NAME[name].required else "NULL"
+        four += [
+            f"CASE WHEN {v} = '' THEN {missing} WHEN NOT ({name}_iso OR {name}_uk) THEN "
+            + _literal(f"{label[name]} is not a date in the format YYYY-MM-DD or DD/MM/YYYY")
+            + f" WHEN {p} IS NULL THEN " + _literal(f"{label[name]} is not a real date")
+            + f" WHEN {p} > {day} THEN " + _literal(f"{label[name]} is in the future")
+            + f" END AS {name}_e",
+            f"CASE WHEN {p} <= {day} THEN {p} END AS {name}"]
+    four += [
+        "CASE WHEN pnc_raw = '' THEN NULL WHEN pm IS NULL THEN "
+        + _literal(pnc.FORMAT_PROBLEM) + " WHEN upper(pm[3]) <> pnc_expected THEN "
+        + _literal(pnc.CHECK_PROBLEM) + " END AS pnc_e",
+        "CASE WHEN pnc_raw <> '' AND pm IS NOT NULL AND upper(pm[3]) = pnc_expected THEN "
+        "lpad(pnc_year::text, 4, '0') || '/' || lpad(pnc_serial::text, 7, '0') || pnc_expected "
+        "ELSE '' END AS pnc_id",
+        f"{_lookup('sex_l', SEX_WORDS)} AS sex",
+        f"{_lookup('outcome_l', OUTCOME_WORDS)} AS outcome_type",
+        "c.code AS offence_code_raw", "k.code AS offence_code_id",
+        "district AS postcode_district",
+        "translate(translate(district, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+        "'AAAAAAAAAAAAAAAAAAAAAAAAAA'), '123456789', '000000000') AS district_shape"]
+    four += [f"{_in(f'{name}_l', TRUE_WORDS)} AS {name}" for name in FLAGS]
+    # The problems, in validate_row's order.
+    def too_long(name: str) -> str:
+        return (f"CASE WHEN char_length({name}) > {TEXTS[name]} THEN "
+                + _err(name, _literal(f"{label[name]} must be {TEXTS[name]} characters or "
+                                      "fewer")) + " END")
+
+    errors = [too_long("crime_reference"),
+              "CASE WHEN crime_reference = '' THEN "
+              + _err("crime_reference", _literal("Crime reference is missing")) + " END",
+              "CASE WHEN pnc_e IS NOT NULL THEN " + _err("pnc_id", "pnc_e") + " END",
+              too_long("force_person_ref"), too_long("given_name"), too_long("family_name"),
+              "CASE WHEN date_of_birth_e IS NOT NULL THEN "
+              + _err("date_of_birth", "date_of_birth_e") + " END",
+              f"CASE WHEN sex_l <> '' AND NOT {_in('sex_l', SEX_WORDS)} THEN "
+              + _err("sex", _literal("Sex must be M, F or X")) + " END",
+              "CASE WHEN district <> '' AND district_shape NOT IN ('A0', 'AA0', 'A0A', 'A00', "
+              "'AA0A', 'AA00') THEN " + _err("postcode_district", _literal(
+                  "Postcode district must be the first part of a postcode, like SO14")) + " END",
+              "CASE WHEN NOT (pnc_id <> '' OR force_person_ref <> '' OR (family_name <> '' "
+              "AND date_of_birth IS NOT NULL)) AND pnc_e IS NULL AND date_of_birth_e IS NULL "
+              "THEN " + _err("pnc_id", _literal(
+                  "The row names nobody: give a PNC ID, a force person reference, or a family "
+                  "name and date of birth")) + " END",
+              "CASE WHEN code = '' THEN "
+              + _err("offence_code", _literal("Home Office offence code is missing"))
+              + " WHEN char_length(code) > 12 THEN "
+              + _err("offence_code", _literal("Home Office offence code must be 12 characters "
+                                              "or fewer")) + " END"]
+    errors += [f"CASE WHEN {name}_e IS NOT NULL THEN " + _err(name, f"{name}_e") + " END"
+               for name in ("offence_date", "recorded_date")]
+    errors.append("CASE WHEN recorded_date < offence_date THEN "
+                  + _err("recorded_date", _literal("Recorded date is before the offence date"))
+                  + " END")
+    errors += [f"CASE WHEN NOT {_in(f'{name}_l', TRUE_WORDS | FALSE_WORDS)} THEN "
+               + _err(name, _literal(f"{label[name]} must be Y or N")) + " END"
+               for name in FLAGS]
+    outcomes = "Outcome type is not one of: " + ", ".join(lbl for _v, lbl in OutcomeType.choices)
+    errors += [f"CASE WHEN NOT {_in('outcome_l', OUTCOME_WORDS)} THEN "
+               + _err("outcome_type", _literal(outcomes[:300])) + " END",
+               "CASE WHEN outcome_date_e IS NOT NULL THEN "
+               + _err("outcome_date", "outcome_date_e") + " END",
+               "CASE WHEN outcome_date < offence_date THEN "
+               + _err("outcome_date", _literal("Outcome date is before the offence date"))
+               + " END",
+               "CASE WHEN outcome_date IS NULL AND outcome_type NOT IN ('', 'pending') AND "
+               "outcome_date_e IS NULL THEN " + _err("outcome_date", _literal(
+                   "Outcome date is missing for a finished outcome")) + " END"]
+    values = [name for name in RECORD_FIELDS if name != "row_hash"]
+    codes = connection.ops.quote_name(OffenceCode._meta.db_table)
+    styles = [f"{name}_{style}" for name in DATES for style in ("iso", "uk")]
+    return (f"CREATE TEMP TABLE {CHECKED} AS SELECT (ord + 1)::int AS row_number, py, "
+            "CASE WHEN py THEN cells END AS cells, " + ", ".join(styles) + ", "
+            + ", ".join(values) + f", {_hash_sql()} AS row_hash, array_remove(ARRAY["
+            + ", ".join(errors) + "], NULL) AS errors FROM (SELECT " + ", ".join(four)
+            + " FROM (SELECT " + ", ".join(three) + " FROM (SELECT " + ", ".join(two)
+            + " FROM (SELECT " + ", ".join(one) + " FROM (SELECT " + ", ".join(zero)
+            + f" FROM {RAW} OFFSET 0) z WHERE NOT blank OFFSET 0) a OFFSET 0) b OFFSET 0) c "
+            f"LEFT JOIN {codes} k ON k.code = c.code OFFSET 0) d")
+
+
+# --- staging --------------------------------------------------------------------------------
 @dataclass
 class StageCounts:
     processed: int
@@ -484,74 +497,72 @@ class StageCounts:
 
 
 def stage(batch, path: Path, today: date) -> StageCounts | None:
-    """Check every row and stage the accepted ones (inside the caller's transaction). None if
-    the Python reader must read the file (nothing has been written)."""
-    if not _ensure(batch, path, batch.headers, batch.mapping):
+    """Record every rejection and leave the accepted rows in the view `ACCEPTED` for the merge
+    (inside the caller's transaction). None if the Python reader must read the file (nothing
+    has been written)."""
+    if not _ensure(batch, path, batch.headers, batch.mapping, today):
         return None
-    staged = connection.ops.quote_name(StagedRecord._meta.db_table)
     rejected = connection.ops.quote_name(RejectedRow._meta.db_table)
     values = [name for name in RECORD_FIELDS if name != "row_hash"]
-    sql, params = _checks_sql(today)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{CHECKED}")
-        cursor.execute(sql, params)
+        # What follows changes the checked rows: they are never reused for another run.
+        cursor.execute(f"COMMENT ON TABLE pg_temp.{CHECKED} IS NULL")
+        cursor.execute(f"SELECT count(*) FROM {CHECKED}")  # noqa: S608 (generated names)
+        processed = cursor.fetchone()[0]
         cursor.execute(
             f"INSERT INTO {rejected} (batch_id, row_number, field, reason) "  # noqa: S608 (generated names)
             "SELECT %s, row_number, split_part(e, chr(31), 1), left(split_part(e, chr(31), 2), "
-            f"300) FROM {CHECKED}, unnest(errors) WITH ORDINALITY AS u(e, k) "
+            f"300) FROM {CHECKED}, unnest(errors) WITH ORDINALITY AS u(e, k) WHERE NOT py "
             "ORDER BY row_number, k", [batch.pk])
-        cursor.execute(f"DELETE FROM {CHECKED} WHERE cardinality(errors) > 0")  # noqa: S608 (generated names)
-        _python_rows(batch, cursor, today)
+        cursor.execute(f"SELECT row_number, cells FROM {CHECKED} WHERE py ORDER BY row_number")  # noqa: S608 (generated names)
+        python_rows = cursor.fetchall()
+        cursor.execute(f"DELETE FROM {CHECKED} WHERE py OR cardinality(errors) > 0")  # noqa: S608 (generated names)
+        _python_rows(batch, cursor, python_rows, today, values)
         # A reference repeated in the file: the first accepted row is kept.
         cursor.execute(
-            f"CREATE TEMP TABLE {DUPLICATES} ON COMMIT DROP AS SELECT row_number FROM "  # noqa: S608 (generated names)
+            f"CREATE TEMP TABLE {DUPLICATES} AS SELECT row_number FROM "  # noqa: S608 (generated names)
             "(SELECT row_number, row_number() OVER (PARTITION BY crime_reference ORDER BY "
             f"row_number) AS k FROM {CHECKED}) f WHERE k > 1")
         cursor.execute(
             f"INSERT INTO {rejected} (batch_id, row_number, field, reason) "  # noqa: S608 (generated names)
             f"SELECT %s, row_number, 'crime_reference', %s FROM {DUPLICATES} "
             "ORDER BY row_number", [batch.pk, _DUPLICATE])
-        cursor.execute(
-            f"INSERT INTO {staged} ({', '.join(staging.STAGE_COLUMNS)}) SELECT %s, %s, "  # noqa: S608 (generated names)
-            f"row_number, {', '.join(values)}, {_hash_sql()} FROM {CHECKED} "
-            f"WHERE row_number NOT IN (SELECT row_number FROM {DUPLICATES})",
-            [batch.pk, batch.force_id])
-        accepted = cursor.rowcount
-        cursor.execute(f"SELECT count(*) FROM {CELLS}")  # noqa: S608 (generated names)
-        processed = cursor.fetchone()[0]
-        cursor.execute(f"SELECT offence_code_raw, count(*) FROM {staged} WHERE batch_id = %s "  # noqa: S608 (generated names)
-                       "AND offence_code_id IS NULL GROUP BY 1 ORDER BY 1", [batch.pk])
+        cursor.execute(f"DELETE FROM {CHECKED} WHERE row_number IN "  # noqa: S608 (generated names)
+                       f"(SELECT row_number FROM {DUPLICATES})")
+        cursor.execute(f"SELECT count(*) FROM {CHECKED}")  # noqa: S608 (generated names)
+        accepted = cursor.fetchone()[0]
+        cursor.execute(f"SELECT offence_code_raw, count(*) FROM {CHECKED} "  # noqa: S608 (generated names)
+                       "WHERE offence_code_id IS NULL GROUP BY 1 ORDER BY 1")
         unknown = dict(cursor.fetchall())
-        cursor.execute(f"DROP TABLE {CHECKED}, {DUPLICATES}")
+        # The merge reads the accepted rows as it reads staged ones (merge.merge's source).
+        cursor.execute(
+            f"CREATE OR REPLACE TEMP VIEW {ACCEPTED} AS SELECT {int(batch.pk)} AS batch_id, "  # noqa: S608 (generated names)
+            f"{int(batch.force_id)} AS force_id, row_number, {', '.join(RECORD_FIELDS)} "
+            f"FROM {CHECKED}")
     return StageCounts(processed=processed, accepted=accepted, rejected=processed - accepted,
                        unknown=unknown)
 
 
-def _python_rows(batch, cursor, today: date) -> None:
+def _python_rows(batch, cursor, found: list, today: date, values: list[str]) -> None:
     """validate_row itself for the rows with non-ASCII text where its rules read case or
     digits; accepted ones join the checked table, rejected ones are recorded."""
-    names = [f.name for f in FIELDS]
-    mapped = {name for name, col in batch.mapping.items() if col and col in batch.headers}
-    cursor.execute(f"SELECT row_number, {', '.join(f'f_{n}' for n in names)} FROM {CELLS} "  # noqa: S608 (generated names)
-                   "WHERE py ORDER BY row_number")
-    found = cursor.fetchall()
     if not found:
         return
+    mapped = {name for name, col in batch.mapping.items() if col and col in batch.headers}
     known = set(OffenceCode.objects.values_list("code", flat=True))
-    values = [name for name in RECORD_FIELDS if name != "row_hash"]
     accepted, rejects = [], []
-    for number, *cells in found:
-        raw = {name: cell for name, cell in zip(names, cells, strict=True) if name in mapped}
+    for number, cells in found:
+        raw = {name: cell for name, cell in zip(_CELL_NAMES, cells, strict=True)
+               if name in mapped}
         clean, errors = validate_row(raw, known, today)
         if clean is None:
             rejects += [RejectedRow(batch=batch, row_number=number, field=f, reason=r[:300])
                         for f, r in errors]
         else:
-            accepted.append((number, *(clean[name] for name in values)))
+            accepted.append((number, *(clean[name] for name in values), clean["row_hash"]))
     RejectedRow.objects.bulk_create(rejects)
     if accepted:
-        marks = ", ".join(["%s"] * (len(values) + 1))
+        marks = ", ".join(["%s"] * (len(values) + 2))
         cursor.executemany(
-            f"INSERT INTO {CHECKED} (row_number, {', '.join(values)}, errors) "  # noqa: S608 (generated names)
-            f"VALUES ({marks}, '{{}}')", accepted)
-
+            f"INSERT INTO {CHECKED} (row_number, {', '.join(values)}, row_hash, py, errors) "  # noqa: S608 (generated names)
+            f"VALUES ({marks}, false, '{{}}')", accepted)

@@ -231,28 +231,31 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
              rows_rejected=0, rows_merged=0, rows_to_link=0, rows_linked=0, problem="",
              started_at=timezone.now())
     try:
-        _stage_all(batch, chunk_rows, uploads.path_of(stored_name))
-    except ExtractError as exc:
-        return _fail(batch, str(exc), stored_name)
-
-    _set(batch, status=ImportBatch.Status.MERGING)
-    with transaction.atomic():
-        counts = merge.merge(batch.pk)
-        actor = batch.created_by
-        what = f"police crime-record extract ‘{batch.filename}’ from {batch.source.name}"
-        if counts.inserted:
-            record(actor=actor, operation=Operation.COLLECTION, obj=batch,
-                   justification=f"Import of a {what}: {counts.inserted} new crime records, "
-                                 "for evaluating reoffending (analysis)")
-        if counts.updated:
-            record(actor=actor, operation=Operation.ALTERATION, obj=batch,
-                   justification=f"Corrections from a {what}: {counts.updated} crime records "
-                                 "updated, prior versions kept")
-        _set(batch, rows_inserted=counts.inserted, rows_updated=counts.updated,
-             rows_unchanged=counts.unchanged,
-             rows_merged=counts.inserted + counts.updated + counts.unchanged,
-             status=ImportBatch.Status.LINKING if link else ImportBatch.Status.DONE,
-             finished_at=None if link else timezone.now(), stored_name="")
+        try:
+            source = _stage_all(batch, chunk_rows, uploads.path_of(stored_name))
+        except ExtractError as exc:
+            return _fail(batch, str(exc), stored_name)
+        _set(batch, status=ImportBatch.Status.MERGING)
+        with transaction.atomic():
+            counts = merge.merge(batch.pk, source)
+            actor = batch.created_by
+            what = f"police crime-record extract ‘{batch.filename}’ from {batch.source.name}"
+            if counts.inserted:
+                record(actor=actor, operation=Operation.COLLECTION, obj=batch,
+                       justification=f"Import of a {what}: {counts.inserted} new crime "
+                                     "records, for evaluating reoffending (analysis)")
+            if counts.updated:
+                record(actor=actor, operation=Operation.ALTERATION, obj=batch,
+                       justification=f"Corrections from a {what}: {counts.updated} crime "
+                                     "records updated, prior versions kept")
+            _set(batch, rows_inserted=counts.inserted, rows_updated=counts.updated,
+                 rows_unchanged=counts.unchanged,
+                 rows_merged=counts.inserted + counts.updated + counts.unchanged,
+                 status=ImportBatch.Status.LINKING if link else ImportBatch.Status.DONE,
+                 finished_at=None if link else timezone.now(), stored_name="")
+    finally:
+        if fastcsv.usable(batch):
+            fastcsv.discard()  # the session's scratch tables, whatever happened
     # The file is no longer needed once its rows are merged (data minimisation).
     uploads.delete(stored_name)
     if link:
@@ -263,22 +266,21 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
     return batch
 
 
-def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> None:
+def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> str | None:
+    """Validate and stage every row. Returns the table or view the merge reads the accepted
+    rows from when it is not the staging table (records.fastcsv's, on PostgreSQL)."""
     today = date.today()
     if fastcsv.usable(batch):
-        try:
-            # One transaction: COPY (unless the whole-file check left the rows loaded), the
-            # checks in SQL, rejections and staged rows, the counts for the page.
-            with transaction.atomic():
-                staging.relax_commit()
-                found = fastcsv.stage(batch, path, today)
-                if found is not None:
-                    _set(batch, rows_processed=found.processed, rows_accepted=found.accepted,
-                         rows_rejected=found.rejected, unknown_codes=found.unknown)
-        finally:
-            fastcsv.discard()
+        # One transaction: COPY (unless the whole-file check left the rows loaded), the
+        # checks in SQL, the rejections, the counts for the page.
+        with transaction.atomic():
+            staging.relax_commit()
+            found = fastcsv.stage(batch, path, today)
+            if found is not None:
+                _set(batch, rows_processed=found.processed, rows_accepted=found.accepted,
+                     rows_rejected=found.rejected, unknown_codes=found.unknown)
         if found is not None:
-            return
+            return fastcsv.ACCEPTED
     known = set(OffenceCode.objects.values_list("code", flat=True))
     extract = Extract(batch.file_format, path)
     seen: set[str] = set()
@@ -319,6 +321,7 @@ def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> None:
         if processed % chunk_rows == 0:
             flush()
     flush()
+    return None
 
 
 def decide(actor, pair, decision: str):
