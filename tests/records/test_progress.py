@@ -88,7 +88,7 @@ def test_a_rerun_after_a_crash_starts_the_progress_again_and_changes_nothing_twi
     batch = _queued(analyst, content)
     original = merge.merge
 
-    def crash(batch_id):
+    def crash(batch_id, source=None):
         raise RuntimeError("worker killed during the merge")
 
     monkeypatch.setattr(merge, "merge", crash)

@@ -287,13 +287,15 @@ def inspect(batch, path: Path, headers: list[str], mapping: dict[str, str]) -> F
                                                     strict=True) if flag}
                 for i, name in enumerate(dates)}
         if dates:
-            cursor.execute(f"SELECT cells FROM {CHECKED} WHERE py")  # noqa: S608 (generated names)
-            for (cells,) in cursor.fetchall():
-                raw = dict(zip(_CELL_NAMES, cells, strict=True))
-                for name in dates:
-                    style = date_style(raw[name])
-                    if style:
-                        seen[name].add(style)
+            with connection.chunked_cursor() as source:
+                source.execute(f"SELECT cells FROM {CHECKED} WHERE py")  # noqa: S608 (generated names)
+                while found := source.fetchmany(2000):
+                    for (cells,) in found:
+                        raw = dict(zip(_CELL_NAMES, cells, strict=True))
+                        for name in dates:
+                            style = date_style(raw[name])
+                            if style:
+                                seen[name].add(style)
     if rows == 0:
         discard()
         raise ExtractError("The selected file has a header row but no records")
@@ -507,7 +509,7 @@ def _checks_sql(raw_columns: list[str], positions: dict[str, int], today: date) 
     values = [name for name in RECORD_FIELDS if name != "row_hash"]
     codes = connection.ops.quote_name(OffenceCode._meta.db_table)
     styles = [f"{name}_{style}" for name in DATES for style in ("iso", "uk")]
-    return (f"CREATE TEMP TABLE {CHECKED} AS SELECT (ord + 1)::int AS row_number, py, "
+    return (f"CREATE TEMP TABLE {CHECKED} AS SELECT (ord + 1)::int AS row_number, py, "  # noqa: S608 (generated names)
             "cells, " + ", ".join(styles) + ", "
             + ", ".join(values) + f", {_hash_sql()} AS row_hash, concat_ws(chr(30), "
             + ", ".join(errors) + ") AS errors FROM (SELECT " + ", ".join(four)
@@ -545,10 +547,8 @@ def stage(batch, path: Path, today: date) -> StageCounts | None:
             f"300) FROM {CHECKED}, string_to_table(errors, chr(30)) WITH ORDINALITY AS u(e, k) "
             "WHERE NOT py AND errors <> '' "
             "ORDER BY row_number, k", [batch.pk])
-        cursor.execute(f"SELECT row_number, cells FROM {CHECKED} WHERE py ORDER BY row_number")  # noqa: S608 (generated names)
-        python_rows = cursor.fetchall()
+        _python_rows(batch, cursor, today, values)
         cursor.execute(f"DELETE FROM {CHECKED} WHERE py OR errors <> ''")  # noqa: S608 (generated names)
-        _python_rows(batch, cursor, python_rows, today, values)
         # A reference repeated in the file: the first accepted row is kept.
         cursor.execute(
             f"CREATE TEMP TABLE {DUPLICATES} AS SELECT row_number FROM "  # noqa: S608 (generated names)
@@ -574,26 +574,31 @@ def stage(batch, path: Path, today: date) -> StageCounts | None:
                        unknown=unknown)
 
 
-def _python_rows(batch, cursor, found: list, today: date, values: list[str]) -> None:
+def _python_rows(batch, cursor, today: date, values: list[str]) -> None:
     """validate_row itself for the rows with non-ASCII text where its rules read case or
-    digits; accepted ones join the checked table, rejected ones are recorded."""
-    if not found:
-        return
+    digits (read 2,000 at a time: a file may be all such rows); accepted ones join the
+    checked table as checked rows, rejected ones are recorded."""
     mapped = {name for name, col in batch.mapping.items() if col and col in batch.headers}
-    known = set(OffenceCode.objects.values_list("code", flat=True))
-    accepted, rejects = [], []
-    for number, cells in found:
-        raw = {name: cell for name, cell in zip(_CELL_NAMES, cells, strict=True)
-               if name in mapped}
-        clean, errors = validate_row(raw, known, today)
-        if clean is None:
-            rejects += [RejectedRow(batch=batch, row_number=number, field=f, reason=r[:300])
-                        for f, r in errors]
-        else:
-            accepted.append((number, *(clean[name] for name in values), clean["row_hash"]))
-    RejectedRow.objects.bulk_create(rejects)
-    if accepted:
-        marks = ", ".join(["%s"] * (len(values) + 2))
-        cursor.executemany(
-            f"INSERT INTO {CHECKED} (row_number, {', '.join(values)}, row_hash, py, errors) "  # noqa: S608 (generated names)
-            f"VALUES ({marks}, false, '')", accepted)
+    known: set[str] | None = None
+    with connection.chunked_cursor() as source:
+        source.execute(f"SELECT row_number, cells FROM {CHECKED} WHERE py ORDER BY row_number")  # noqa: S608 (generated names)
+        while found := source.fetchmany(2000):
+            if known is None:
+                known = set(OffenceCode.objects.values_list("code", flat=True))
+            accepted, rejects = [], []
+            for number, cells in found:
+                raw = {name: cell for name, cell in zip(_CELL_NAMES, cells, strict=True)
+                       if name in mapped}
+                clean, errors = validate_row(raw, known, today)
+                if clean is None:
+                    rejects += [RejectedRow(batch=batch, row_number=number, field=f,
+                                            reason=r[:300]) for f, r in errors]
+                else:
+                    accepted.append((number, *(clean[name] for name in values),
+                                     clean["row_hash"]))
+            RejectedRow.objects.bulk_create(rejects)
+            if accepted:
+                marks = ", ".join(["%s"] * (len(values) + 2))
+                cursor.executemany(
+                    f"INSERT INTO {CHECKED} (row_number, {', '.join(values)}, row_hash, py, "  # noqa: S608 (generated names)
+                    f"errors) VALUES ({marks}, false, '')", accepted)
