@@ -139,6 +139,8 @@ def _prepare(batch: ImportBatch) -> None:
     found = (fastcsv.inspect(batch, path, headers, mapping) if fastcsv.usable(batch) else None
              ) or inspect(extract, mapping)
     if found.errors:
+        if fastcsv.usable(batch):
+            fastcsv.discard()  # the rows loaded for a file that is refused
         raise ImportRefused(found.errors)
     batch.rows_total = found.rows
     batch.status = ImportBatch.Status.QUEUED
