@@ -7,8 +7,10 @@
 All three are measured in the same run, on the same generated CSV file, in a throwaway
 database (Django's test-database machinery: `bench_<name>_<pid>`, dropped at the end):
 - plain COPY: the CSV streamed into an untyped table with COPY ... FROM STDIN (the floor);
-- the import: every row validated, COPY into staging, then one INSERT ... ON CONFLICT merge
-  with history (what `import_records` does; the whole-file check is included);
+- the import: what `import_records` does, the whole-file check included. On PostgreSQL a CSV
+  goes the set-based way (records/fastcsv.py): a byte-level pass, COPY of the file's text into
+  a temporary table, every check in SQL, then one INSERT ... ON CONFLICT merge with history
+  from the accepted rows. On SQLite every row is validated in Python and staged;
 - bulk_create: the same validation, then CrimeRecord objects saved with bulk_create.
 On SQLite there is no COPY: the import stages with executemany and the COPY line is skipped.
 It also prints the import's peak memory (VmHWM, reset just before it), the CPU seconds of this
@@ -97,6 +99,8 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
 
     content = make_csv(rows)
     print(f"{rows:,} rows, {len(content) / 1e6:.1f} MB CSV, database: {connection.vendor}")
+    print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on "
+          f"{os.cpu_count()} cores")
     forces = [Organisation.objects.create(name=f"Bench {n}", code=f"bench-{n}",
                                           kind=OrganisationKind.POLICE_FORCE) for n in (1, 2)]
     analyst = User.objects.create(username="bench", role=Role.ANALYST, organisation=forces[0])
@@ -133,8 +137,10 @@ def _run(rows: int, connection, bulk_rows: int | None = None) -> int:
     parts = {name: stages.get(name, (0.0, 0.0)) for name in ("_prepare", "_stage_all")}
     rest = tuple(total - sum(p[i] for p in parts.values())
                  for i, total in enumerate(cpus["import"]))
-    print("  of which (CPU seconds, this process + backend): whole-file check "
+    print("  of which (CPU seconds, this process + backend): whole-file check (PostgreSQL: "
+          "byte pass, COPY into a temporary table, every row checked in SQL) "
           f"{parts['_prepare'][0]:.1f} + {parts['_prepare'][1]:.1f}; read, validate and stage "
+          "(PostgreSQL: rejections, repeated references) "
           f"{parts['_stage_all'][0]:.1f} + {parts['_stage_all'][1]:.1f}; store the upload, "
           f"merge (with its foreign-key checks at commit) and the rest {rest[0]:.1f} + "
           f"{rest[1]:.1f}")

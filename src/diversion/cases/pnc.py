@@ -12,6 +12,9 @@ from datetime import date
 
 CHECK_LETTERS = "ZABCDEFGHJKLMNPQRTUVWXY"  # index = remainder; I, O and S are never used
 _PATTERN = re.compile(r"^\s*(\d{2}|\d{4})\s*/\s*(\d{1,7})\s*([A-Za-z])\s*$")
+# The two problems normalise() reports (records' set-based import check says the same).
+FORMAT_PROBLEM = "Enter a PNC ID in the format YY/NNNNNNNL or YYYY/NNNNNNNL, like 12/345678A"
+CHECK_PROBLEM = "The PNC ID’s check letter is wrong: check you have typed it correctly"
 
 
 class InvalidPNC(ValueError):
@@ -26,8 +29,7 @@ def normalise(text: str, today: date | None = None) -> str:
     """Return the stored form YYYY/NNNNNNND, or raise InvalidPNC saying what is wrong."""
     match = _PATTERN.match(text or "")
     if not match:
-        raise InvalidPNC(
-            "Enter a PNC ID in the format YY/NNNNNNNL or YYYY/NNNNNNNL, like 12/345678A")
+        raise InvalidPNC(FORMAT_PROBLEM)
     year_text, serial_text, letter = match.groups()
     year = int(year_text)
     if len(year_text) == 2:
@@ -36,7 +38,7 @@ def normalise(text: str, today: date | None = None) -> str:
     serial = int(serial_text)
     expected = check_letter(year, serial)
     if letter.upper() != expected:
-        raise InvalidPNC("The PNC ID’s check letter is wrong: check you have typed it correctly")
+        raise InvalidPNC(CHECK_PROBLEM)
     return f"{year:04d}/{serial:07d}{expected}"
 
 

@@ -30,8 +30,12 @@ def _q(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def merge(batch_id: int) -> MergeCounts:
-    staged, records, history = _q(StagedRecord), _q(CrimeRecord), _q(CrimeRecordVersion)
+def merge(batch_id: int, source: str | None = None) -> MergeCounts:
+    """Merge the batch's rows from the staging table, or from `source` (a table or view of
+    the session with the staging table's columns: records.fastcsv's accepted rows), which
+    is left for its owner to drop."""
+    records, history = _q(CrimeRecord), _q(CrimeRecordVersion)
+    staged = source or _q(StagedRecord)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     cols = ", ".join(RECORD_FIELDS)
     join = (f"FROM {staged} s JOIN {records} r ON r.force_id = s.force_id "
@@ -59,6 +63,7 @@ def merge(batch_id: int) -> MergeCounts:
             f"version = {records}.version + 1, batch_id = excluded.batch_id, "
             f"updated_at = excluded.updated_at WHERE {records}.row_hash <> excluded.row_hash",
             [batch_id, now, batch_id])
-        cursor.execute(f"DELETE FROM {staged} WHERE batch_id = %s", [batch_id])  # noqa: S608 (names from model metadata)
+        if source is None:
+            cursor.execute(f"DELETE FROM {staged} WHERE batch_id = %s", [batch_id])  # noqa: S608 (names from model metadata)
     return MergeCounts(inserted=total - existing, updated=updated,
                        unchanged=existing - updated)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.cases.models import OffenceCode
-from diversion.records import merge, staging, uploads
+from diversion.records import fastcsv, merge, staging, uploads
 from diversion.records.fields import guess_mapping
 from diversion.records.limits import Limits
 from diversion.records.models import ImportBatch, RecordSource, RejectedRow
@@ -124,7 +124,8 @@ def _prepare(batch: ImportBatch) -> None:
     Sets the batch's headers, mapping, rows_total and status (QUEUED, or NEEDS_MAPPING) on the
     instance; raises ExtractError or ImportRefused if the file cannot be imported.
     """
-    extract = Extract(batch.file_format, uploads.path_of(batch.stored_name))
+    path = uploads.path_of(batch.stored_name)
+    extract = Extract(batch.file_format, path)
     headers = _headers(extract)
     # A new source starts from the headings we recognise; the mapping is saved with its
     # first import, and an incomplete one is completed on the mapping page.
@@ -133,8 +134,13 @@ def _prepare(batch: ImportBatch) -> None:
     if check_mapping(headers, mapping):
         batch.status = ImportBatch.Status.NEEDS_MAPPING
         return
-    found = inspect(extract, mapping)
+    # PostgreSQL reads a CSV with COPY and checks it in SQL (records.fastcsv); anything it
+    # cannot be sure of, and every other database and format, is read here in Python.
+    found = (fastcsv.inspect(batch, path, headers, mapping) if fastcsv.usable(batch) else None
+             ) or inspect(extract, mapping)
     if found.errors:
+        if fastcsv.usable(batch):
+            fastcsv.discard()  # the rows loaded for a file that is refused
         raise ImportRefused(found.errors)
     batch.rows_total = found.rows
     batch.status = ImportBatch.Status.QUEUED
@@ -227,28 +233,31 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
              rows_rejected=0, rows_merged=0, rows_to_link=0, rows_linked=0, problem="",
              started_at=timezone.now())
     try:
-        _stage_all(batch, chunk_rows, uploads.path_of(stored_name))
-    except ExtractError as exc:
-        return _fail(batch, str(exc), stored_name)
-
-    _set(batch, status=ImportBatch.Status.MERGING)
-    with transaction.atomic():
-        counts = merge.merge(batch.pk)
-        actor = batch.created_by
-        what = f"police crime-record extract ‘{batch.filename}’ from {batch.source.name}"
-        if counts.inserted:
-            record(actor=actor, operation=Operation.COLLECTION, obj=batch,
-                   justification=f"Import of a {what}: {counts.inserted} new crime records, "
-                                 "for evaluating reoffending (analysis)")
-        if counts.updated:
-            record(actor=actor, operation=Operation.ALTERATION, obj=batch,
-                   justification=f"Corrections from a {what}: {counts.updated} crime records "
-                                 "updated, prior versions kept")
-        _set(batch, rows_inserted=counts.inserted, rows_updated=counts.updated,
-             rows_unchanged=counts.unchanged,
-             rows_merged=counts.inserted + counts.updated + counts.unchanged,
-             status=ImportBatch.Status.LINKING if link else ImportBatch.Status.DONE,
-             finished_at=None if link else timezone.now(), stored_name="")
+        try:
+            source = _stage_all(batch, chunk_rows, uploads.path_of(stored_name))
+        except ExtractError as exc:
+            return _fail(batch, str(exc), stored_name)
+        _set(batch, status=ImportBatch.Status.MERGING)
+        with transaction.atomic():
+            counts = merge.merge(batch.pk, source)
+            actor = batch.created_by
+            what = f"police crime-record extract ‘{batch.filename}’ from {batch.source.name}"
+            if counts.inserted:
+                record(actor=actor, operation=Operation.COLLECTION, obj=batch,
+                       justification=f"Import of a {what}: {counts.inserted} new crime "
+                                     "records, for evaluating reoffending (analysis)")
+            if counts.updated:
+                record(actor=actor, operation=Operation.ALTERATION, obj=batch,
+                       justification=f"Corrections from a {what}: {counts.updated} crime "
+                                     "records updated, prior versions kept")
+            _set(batch, rows_inserted=counts.inserted, rows_updated=counts.updated,
+                 rows_unchanged=counts.unchanged,
+                 rows_merged=counts.inserted + counts.updated + counts.unchanged,
+                 status=ImportBatch.Status.LINKING if link else ImportBatch.Status.DONE,
+                 finished_at=None if link else timezone.now(), stored_name="")
+    finally:
+        if fastcsv.usable(batch):
+            fastcsv.discard()  # the session's scratch tables, whatever happened
     # The file is no longer needed once its rows are merged (data minimisation).
     uploads.delete(stored_name)
     if link:
@@ -259,9 +268,22 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
     return batch
 
 
-def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> None:
-    known = set(OffenceCode.objects.values_list("code", flat=True))
+def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> str | None:
+    """Validate and stage every row. Returns the table or view the merge reads the accepted
+    rows from when it is not the staging table (records.fastcsv's, on PostgreSQL)."""
     today = date.today()
+    if fastcsv.usable(batch):
+        # One transaction: COPY (unless the whole-file check left the rows loaded), the
+        # checks in SQL, the rejections, the counts for the page.
+        with transaction.atomic():
+            staging.relax_commit()
+            found = fastcsv.stage(batch, path, today)
+            if found is not None:
+                _set(batch, rows_processed=found.processed, rows_accepted=found.accepted,
+                     rows_rejected=found.rejected, unknown_codes=found.unknown)
+        if found is not None:
+            return fastcsv.ACCEPTED
+    known = set(OffenceCode.objects.values_list("code", flat=True))
     extract = Extract(batch.file_format, path)
     seen: set[str] = set()
     unknown: Counter[str] = Counter()
@@ -301,6 +323,7 @@ def _stage_all(batch: ImportBatch, chunk_rows: int, path: Path) -> None:
         if processed % chunk_rows == 0:
             flush()
     flush()
+    return None
 
 
 def decide(actor, pair, decision: str):

@@ -24,6 +24,8 @@ _SEX = {"m": "M", "male": "M", "f": "F", "female": "F", "x": "X", "u": "X", "not
         "unknown": "X"}
 _OUTCOMES = {**{v: v for v in OutcomeType.values},
              **{label.lower(): v for v, label in OutcomeType.choices}, "": "pending"}
+# The same words for the set-based check of CSV extracts on PostgreSQL (records.fastcsv).
+TRUE_WORDS, FALSE_WORDS, SEX_WORDS, OUTCOME_WORDS = _TRUE, _FALSE, _SEX, _OUTCOMES
 
 
 def date_style(text: str) -> str | None:
