@@ -92,8 +92,11 @@ def test_sigkill_halfway_then_rerun_equals_one_clean_run(cast, tmp_path):
     process.wait()
     assert process.returncode == -signal.SIGKILL, "the import finished before it was killed"
     batch.refresh_from_db()
-    assert batch.status == ImportBatch.Status.STAGING
-    assert 0 < batch.rows_processed < 60_000
+    # Killed while staging (the Python path commits its progress per chunk) or inside the
+    # merge's one transaction (the CSV path on PostgreSQL checks every row in one statement,
+    # so its progress jumps to the end before the merge): either way nothing is merged.
+    assert batch.status in {ImportBatch.Status.STAGING, ImportBatch.Status.MERGING}
+    assert 0 < batch.rows_processed <= 60_000
     assert not CrimeRecord.objects.exists()  # staged rows are not records until the merge
 
     call_command("import_records", str(path), "--analyst", analyst.username, "--source",

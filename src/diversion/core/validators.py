@@ -41,3 +41,25 @@ def normalise_uk_phone(value: str) -> str:
             "Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192",
             code="invalid")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def clean_postcode_field(value: str) -> str:
+    """A form's optional postcode: blank stays blank, otherwise normalised or refused."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return normalise_postcode(value)
+    except ValidationError:
+        raise ValidationError("Postcode must be a real UK postcode, like SO14 7LP") from None
+
+
+def clean_phone_field(value: str, *, label: str, example: str) -> str:
+    """A form's optional phone number, refused with a message that names the field."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return normalise_uk_phone(value)
+    except ValidationError:
+        raise ValidationError(f"{label} must be a real phone number, like {example}") from None

@@ -101,24 +101,11 @@ class ContactDetailsForm(NamedErrorsForm):
                                       choices=_choices(RefugeStatus.choices, "Not recorded"))
 
     def clean_postcode(self) -> str:
-        value = self.cleaned_data["postcode"].strip()
-        if not value:
-            return ""
-        try:
-            return validators.normalise_postcode(value)
-        except forms.ValidationError:
-            raise forms.ValidationError("Postcode must be a real UK postcode, like SO14 7LP") \
-                from None
+        return validators.clean_postcode_field(self.cleaned_data["postcode"])
 
     def clean_phone(self) -> str:
-        value = self.cleaned_data["phone"].strip()
-        if not value:
-            return ""
-        try:
-            return validators.normalise_uk_phone(value)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                "Safe phone number must be a real phone number, like 07700 900 982") from None
+        return validators.clean_phone_field(self.cleaned_data["phone"],
+                                            label="Safe phone number", example="07700 900 982")
 
 
 READ_REASONS = [
