@@ -29,7 +29,6 @@ from diversion.evaluation.services import (
     approve_headline,
     define_run,
     minimum_cohort,
-    minimum_match_rate,
     propose_headline,
 )
 from diversion.evaluation.stylesheet import inline_css
@@ -68,7 +67,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
             return redirect("evaluation:run_detail", pk=run.pk)
     return render(request, "evaluation/run_new.html",
                   {"form": form, "minimum": minimum_cohort(),
-                   "minimum_match_rate": round(100 * minimum_match_rate())})
+                   "minimum_match_rate": round(100 * report.minimum_match_rate())})
 
 
 def _visible_run(request: HttpRequest, pk: int) -> EvaluationRun:
