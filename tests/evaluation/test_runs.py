@@ -363,6 +363,8 @@ def test_a_matched_run_below_the_matching_rate_gives_no_verdict(analyst_client, 
     assert rate in _survival_rows(body, "matching")
     effects = _survival_rows(body, "effects")
     assert "none: too few matched" in effects and "significant" not in effects
+    assert "so it cannot be proposed as the headline" in body
+    assert "Propose as the headline" not in body
     refused = analyst_client.post(reverse("evaluation:run_headline", args=[narrow.pk]),
                                   {"reason": "Matched on age"})
     assert refused.status_code == 400

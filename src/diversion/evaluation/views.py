@@ -81,6 +81,7 @@ def _context(run: EvaluationRun) -> dict:
             "tables": report.tables(run) if done else [],
             "figures": report.figures(run) if done else {},
             "verdict": report.verdict_words(run) if done else "",
+            "no_verdict": report.no_verdict_reason(run) if done else "",
             "rerun": report.needs_rerun(run) if done else "",
             "definitions": report.definitions(run), "pooled": report.pooled_forces(run)}
 
