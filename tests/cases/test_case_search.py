@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from diversion.accounts.roles import Role
 from diversion.audit.models import ProcessingLog
+from diversion.cases import pnc
 from tests.cases.helpers import make_case
 from tests.factories import make_person
 
@@ -55,6 +56,20 @@ def test_search_by_name_reference_crime_reference_and_pnc(cast, officer):
     assert "No cases match your search" in nothing
     log = ProcessingLog.objects.filter(justification="Police OOCR case list (search)")
     assert log.exists()
+
+
+def test_a_pnc_id_typed_short_finds_the_stored_form(cast, officer):
+    """Officers write a PNC ID with a 2-digit year and no leading zeroes (the record form's own
+    example); it is stored as YYYY/NNNNNNNL, and either finds the case."""
+    _many(cast, 2)  # every factory person has PNC 2010/0012345
+    person = make_person(cast.orgs["force"], "FR-PNC", pnc_id=pnc.make(2019, 54321))
+    wanted = make_case(cast, person=person)
+    for term in (pnc.display(person.pnc_id), person.pnc_id, "19/054321" + person.pnc_id[-1]):
+        body = officer.get(reverse("cases:home"), {"q": term}).content.decode()
+        assert wanted.reference in body and "1 in all" in body, term
+    wrong_letter = "19/54321" + ("A" if person.pnc_id[-1] != "A" else "B")
+    body = officer.get(reverse("cases:home"), {"q": wrong_letter}).content.decode()
+    assert "No cases match your search" in body
 
 
 def test_status_filter_and_the_search_stays_in_the_page_links(cast, officer):

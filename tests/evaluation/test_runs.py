@@ -331,3 +331,63 @@ def test_a_matched_run_has_no_consort_diagram(analyst_client, trial, cast):
                                  index_basis="referral").pk)
     body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
     assert "CONSORT flow diagram" not in body
+
+
+def poorly_overlapping_groups(cast, people: int = 100) -> None:
+    """A small historical trial whose workshop arm was referred and made 8 years younger than
+    the control arm: on age, a narrow caliper matches only part of the treated group."""
+    force = cast.orgs["force"]
+    build_historical_trial(force, cast.users[Role.DECISION_MAKER], people, treated_risk=0.10,
+                           control_risk=0.45, seed=5)
+    for allocation in _refer_workshop_arm(cast, force).select_related("case__person"):
+        person = allocation.case.person
+        person.date_of_birth = person.date_of_birth.replace(year=person.date_of_birth.year + 8)
+        person.save(update_fields=["date_of_birth"])
+
+
+def test_a_matched_run_below_the_matching_rate_gives_no_verdict(analyst_client, cast, client):
+    """The run form promises a verdict only when enough of the treated group match: below
+    the rate the report shows the rate, says why there is no verdict, and the run cannot be
+    proposed as the headline; a wider caliper matches them all and gives one."""
+    poorly_overlapping_groups(cast)
+    narrow = run_evaluation(_define(analyst_client, design="matched", index_basis="caution",
+                                    covariates=["age"], caliper_sd="0.05").pk)
+    assert narrow.status == "done", narrow.message
+    matching = narrow.result["matching"]
+    assert matching["treated_matched"] / matching["treated"] < 0.8
+    rate = f"{100 * matching['treated_matched'] / matching['treated']:.1f}%"
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[narrow.pk])).content.decode()
+    assert (f"No verdict: only {matching['treated_matched']} of the {matching['treated']} "
+            f"people in the treated group ({rate}) found a match") in body
+    assert "at least 80% must" in body
+    assert rate in _survival_rows(body, "matching")
+    effects = _survival_rows(body, "effects")
+    assert "none: too few matched" in effects and "significant" not in effects
+    assert "so it cannot be proposed as the headline" in body
+    assert "Propose as the headline" not in body
+    refused = analyst_client.post(reverse("evaluation:run_headline", args=[narrow.pk]),
+                                  {"reason": "Matched on age"})
+    assert refused.status_code == 400
+    assert "A run that gives no verdict cannot be the headline" in refused.content.decode()
+    from diversion.evaluation.models import HeadlineSignOff
+
+    assert not HeadlineSignOff.objects.exists()
+
+    wide = run_evaluation(_define(analyst_client, design="matched", index_basis="caution",
+                                  covariates=["age"], caliper_sd="1").pk)
+    assert wide.result["matching"]["treated_matched"] == wide.result["matching"]["treated"]
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[wide.pk])).content.decode()
+    assert "No verdict" not in body and "100.0%" in _survival_rows(body, "matching")
+    assert analyst_client.post(reverse("evaluation:run_headline", args=[wide.pk]),
+                               {"reason": "Matched on age"}).status_code == 302
+
+
+def test_the_matching_rate_threshold_is_a_setting(analyst_client, cast, settings):
+    poorly_overlapping_groups(cast)
+    settings.EVALUATION_MINIMUM_MATCH_RATE = 0.5
+    run = run_evaluation(_define(analyst_client, design="matched", index_basis="caution",
+                                 covariates=["age"], caliper_sd="0.05").pk)
+    body = analyst_client.get(reverse("evaluation:run_detail", args=[run.pk])).content.decode()
+    assert "No verdict" not in body and "Within 365 days, counting any offence" in body
+    page = analyst_client.get(reverse("evaluation:run_new")).content.decode()
+    assert "at least 50% of the treated group find a match" in page

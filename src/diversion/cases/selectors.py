@@ -12,6 +12,7 @@ from diversion.accounts.policy import can_read_field, get_visible_or_404, visibl
 from diversion.accounts.policy.fields import PERSON_CONTACT_FIELDS
 from diversion.audit.models import Operation
 from diversion.audit.services import record
+from diversion.cases import pnc
 from diversion.cases.models import (
     Case,
     CaseEvent,
@@ -46,6 +47,15 @@ def recent_offences(actor, *, limit: int = 25, domestic_abuse_only: bool = True)
 
 # --- Offence to caution
 
+def _same_pnc(term: str) -> Q:
+    """A PNC ID typed as officers write it (19/54321X, 2-digit year, no leading zeroes) finds
+    the stored form (2019/0054321X); anything that is not a PNC ID adds nothing."""
+    try:
+        return Q(person__pnc_id=pnc.normalise(term))
+    except pnc.InvalidPNC:
+        return Q(pk__in=[])
+
+
 def find_cases(actor, *, params: QueryDict, terms: Sequence[str] = (), status: str = "",
                per_page: int = PER_PAGE) -> Listing:
     """One page of the force's OOCR cases, newest first, narrowed by each search word (case or
@@ -55,7 +65,8 @@ def find_cases(actor, *, params: QueryDict, terms: Sequence[str] = (), status: s
         queryset = queryset.filter(
             Q(reference__icontains=term) | Q(offence__crime_reference__icontains=term)
             | Q(person__given_name__icontains=term) | Q(person__family_name__icontains=term)
-            | Q(person__pnc_id__icontains=term) | Q(person__force_reference__iexact=term))
+            | Q(person__pnc_id__icontains=term) | Q(person__force_reference__iexact=term)
+            | _same_pnc(term))
     if status:
         queryset = queryset.filter(status=status)
     with transaction.atomic():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils.safestring import SafeString
 
 from diversion.core import charts
@@ -66,10 +67,45 @@ def primary(run: EvaluationRun) -> dict | None:
     return None
 
 
+# Below this share of the treated group matched, the matched group is no longer the treated
+# population the question is about, so no verdict is given (the rate is shown either way).
+DEFAULT_MINIMUM_MATCH_RATE = 0.8
+
+
+def minimum_match_rate() -> float:
+    return float(getattr(settings, "EVALUATION_MINIMUM_MATCH_RATE", DEFAULT_MINIMUM_MATCH_RATE))
+
+
+def match_rate(run: EvaluationRun) -> tuple[int, int] | None:
+    """(treated people matched, treated people) of a finished matched run; None otherwise."""
+    matching = (run.result or {}).get("matching")
+    if run.design != Design.MATCHED or not matching or not matching.get("treated"):
+        return None
+    return int(matching["treated_matched"]), int(matching["treated"])
+
+
+def no_verdict_reason(run: EvaluationRun) -> str:
+    """Why the run gives no verdict (too few of the treated group matched), or ""."""
+    rate = match_rate(run)
+    if rate is None:
+        return ""
+    matched, treated = rate
+    minimum = minimum_match_rate()
+    if matched / treated >= minimum:
+        return ""
+    return (f"No verdict: only {matched:,} of the {treated:,} people in the treated group "
+            f"({_pct(matched / treated)}) found a match, and at least {minimum * 100:.0f}% "
+            "must for the matched group to stand for the people the programme treated. A "
+            "wider caliper or fewer covariates may match more.")
+
+
 def verdict_words(run: EvaluationRun) -> str:
     found = primary(run)
     if found is None:
         return ""
+    withheld = no_verdict_reason(run)
+    if withheld:
+        return withheld
     text = VERDICTS.get(found["verdict"], found["verdict"])
     return (f"Within {run.window_days} days, counting {SCOPE_NAMES.get(run.scope, run.scope)} "
             f"on a {run.basis} basis, {text}.")
@@ -95,6 +131,9 @@ def tables(run: EvaluationRun) -> list[Table]:
         found.append(Table("matching", "Matching flow", ["Step", "People"], [
             ["Treated", matching["treated"]], ["Treated matched", matching["treated_matched"]],
             ["Treated not matched", matching["treated_unmatched"]],
+            ["Share of the treated group matched",
+             _pct(matching["treated_matched"] / matching["treated"]) if matching["treated"]
+             else ""],
             ["Comparison pool", matching["controls"]],
             ["Comparison people used", matching["controls_used"]]]))
     strata = (result.get("data") or {}).get("strata")
@@ -130,6 +169,7 @@ def tables(run: EvaluationRun) -> list[Table]:
                            ["Offences counted", "Group", "People (denominator)", "Reoffended",
                             "Reoffending rate", "Offences per 100 people",
                             "Median days to first"], rows))
+    withheld = "none: too few matched" if no_verdict_reason(run) else ""
     found.append(Table("effects", "Effects on reoffending (treated minus control)",
                        ["Window (days)", "Offences counted", "Difference", "95% CI",
                         "Risk ratio", "Rate ratio (frequency)", "Verdict",
@@ -138,7 +178,7 @@ def tables(run: EvaluationRun) -> list[Table]:
                          _pct(o["prevalence"]["risk_difference"]),
                          _ci(o["prevalence"]["risk_difference_ci"]),
                          _num(o["prevalence"]["risk_ratio"], 2),
-                         _num(o["frequency"]["rate_ratio"], 2), o["verdict"],
+                         _num(o["frequency"]["rate_ratio"], 2), withheld or o["verdict"],
                          _complier(o)]
                         for o in result.get("outcomes", [])]))
     found.append(Table("harm", "Harm (Crime Harm Index days per person)",

@@ -17,6 +17,7 @@ from diversion.audit.models import Operation
 from diversion.audit.services import record
 from diversion.evaluation.cohort import NotShared, build_inputs
 from diversion.evaluation.models import COVARIATES, Design, EvaluationRun, HeadlineSignOff
+from diversion.evaluation.report import no_verdict_reason
 
 logger = logging.getLogger(__name__)
 DEFAULT_MINIMUM_COHORT = 60  # the Justice Data Lab's minimum
@@ -24,15 +25,6 @@ DEFAULT_MINIMUM_COHORT = 60  # the Justice Data Lab's minimum
 
 def minimum_cohort() -> int:
     return int(getattr(settings, "EVALUATION_MINIMUM_COHORT", DEFAULT_MINIMUM_COHORT))
-
-
-# Below this share of the treated group matched, the matched group is no longer the treated
-# population the question is about, so no verdict is given (the rate is shown either way).
-DEFAULT_MINIMUM_MATCH_RATE = 0.8
-
-
-def minimum_match_rate() -> float:
-    return float(getattr(settings, "EVALUATION_MINIMUM_MATCH_RATE", DEFAULT_MINIMUM_MATCH_RATE))
 
 
 class PooledRunRefused(Exception):
@@ -75,6 +67,9 @@ def propose_headline(actor, run: EvaluationRun, *, reason: str) -> HeadlineSignO
         raise SignOffRefused("Only a finished run with results can be the headline")
     if not reason.strip():
         raise SignOffRefused("Say why this run should be the headline")
+    withheld = no_verdict_reason(run)
+    if withheld:
+        raise SignOffRefused("A run that gives no verdict cannot be the headline. " + withheld)
     with transaction.atomic():
         if HeadlineSignOff.objects.select_for_update().filter(run=run).exists():
             raise SignOffRefused("This run has already been proposed as the headline")

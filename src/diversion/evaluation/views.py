@@ -29,7 +29,6 @@ from diversion.evaluation.services import (
     approve_headline,
     define_run,
     minimum_cohort,
-    minimum_match_rate,
     propose_headline,
 )
 from diversion.evaluation.stylesheet import inline_css
@@ -68,7 +67,7 @@ def run_new(request: HttpRequest) -> HttpResponse:
             return redirect("evaluation:run_detail", pk=run.pk)
     return render(request, "evaluation/run_new.html",
                   {"form": form, "minimum": minimum_cohort(),
-                   "minimum_match_rate": round(100 * minimum_match_rate())})
+                   "minimum_match_rate": round(100 * report.minimum_match_rate())})
 
 
 def _visible_run(request: HttpRequest, pk: int) -> EvaluationRun:
@@ -82,6 +81,7 @@ def _context(run: EvaluationRun) -> dict:
             "tables": report.tables(run) if done else [],
             "figures": report.figures(run) if done else {},
             "verdict": report.verdict_words(run) if done else "",
+            "no_verdict": report.no_verdict_reason(run) if done else "",
             "rerun": report.needs_rerun(run) if done else "",
             "definitions": report.definitions(run), "pooled": report.pooled_forces(run)}
 
