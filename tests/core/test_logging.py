@@ -105,7 +105,13 @@ def test_an_exception_is_one_line_with_its_frames_and_without_its_message(app_lo
         raise ConnectionRefusedError(111, "Connection refused")
     except OSError:
         logger.exception("the mail server")
-    first, second = _lines(app_log.getvalue())
+    try:
+        error = ValueError(f"{CANARY}views")
+        error.add_note(f"row of {CANARY}family")
+        raise ExceptionGroup("rows failed", [error])
+    except ExceptionGroup:
+        logger.exception("a group")
+    first, second, third = _lines(app_log.getvalue())
     assert "ERROR diversion.test the import of row 7 failed\\nTraceback (most recent call last):"\
         "\\n  File " in first
     assert 'int(f"{CANARY}given\\\\n{FORGED}")' in first  # the source line: code, not data
@@ -114,6 +120,8 @@ def test_an_exception_is_one_line_with_its_frames_and_without_its_message(app_lo
     assert CANARY not in first
     # A system error's message is kept: it names the system's trouble, not the data.
     assert second.endswith("ConnectionRefusedError: [Errno 111] Connection refused")
+    # An exception group's members and notes are withheld too.
+    assert third.count(WITHHELD) == 2 and "ValueError" in third and CANARY not in third
 
 
 def test_no_canary_reaches_the_log_on_victim_journeys_and_their_error_paths(
@@ -199,9 +207,14 @@ def test_gunicorn_logs_no_query_string_and_one_line_records(capsys):
     response = SimpleNamespace(status="200 OK", sent=512,
                                headers=[("X-Request-ID", "3f2a9c")])
     request = SimpleNamespace(headers=[("REFERER", environ["HTTP_REFERER"])])
-    log.access(response, request, environ, timedelta(milliseconds=12))
-    log.error("Invalid request from ip=192.0.2.10: %s", f"bad\r\n{FORGED}")
-    captured = capsys.readouterr()
+    try:
+        log.access(response, request, environ, timedelta(milliseconds=12))
+        log.error("Invalid request from ip=192.0.2.10: %s", f"bad\r\n{FORGED}")
+        captured = capsys.readouterr()
+    finally:  # its handlers write to this test's captured streams
+        for logger in (log.error_log, log.access_log):
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
     assert captured.out == '192.0.2.10 "GET /victims/ HTTP/1.1" 200 512 12ms 3f2a9c\n'
     errors = _lines(captured.err)
     assert len(errors) == 1 and errors[0].endswith(f"bad\\r\\n{FORGED}")

@@ -57,7 +57,9 @@ def _withhold_messages(exc: traceback.TracebackException) -> None:
             continue
         seen.add(id(item))
         if item.exc_type is not None and not issubclass(item.exc_type, SYSTEM_EXCEPTIONS):
-            item._str = WITHHELD  # what format() writes after the type; 3.11 keeps it here
+            # What format() writes after the type: private, so tests/core/test_logging.py
+            # checks that a message is withheld on this Python.
+            item._str = WITHHELD  # type: ignore[attr-defined]
             item.__notes__ = None
         pending.extend(e for e in (item.__cause__, item.__context__) if e is not None)
         pending.extend(getattr(item, "exceptions", None) or [])  # an ExceptionGroup's
