@@ -22,6 +22,7 @@ from gunicorn.config import Config
 
 from diversion import gunicorn_conf
 from diversion.accounts.roles import Role
+from diversion.audit.models import SecurityEvent
 from diversion.core.logging import WITHHELD, GunicornLogger, OneLineFormatter
 from diversion.victims import services
 from diversion.victims.models import Victim
@@ -51,7 +52,8 @@ def _every_line_is_a_record(text: str) -> None:
 
 def test_every_handler_writes_one_line_records():
     """settings.LOGGING's console handler is on the root and formats with OneLineFormatter,
-    and no other logger keeps a handler of its own (Django's console and mail_admins)."""
+    as does every other handler that writes (runserver's); Django's own console and
+    mail_admins handlers are gone."""
     handler = console_handler()
     assert handler is not None and isinstance(handler.formatter, OneLineFormatter)
     loggers = [logging.getLogger()] + [
@@ -77,6 +79,10 @@ def test_a_crlf_in_a_username_cannot_forge_a_log_line(db, client, app_log):
     assert "AXES: Locking out address 192.0.2.10" in text
     assert "nobody" not in text
     _every_line_is_a_record(text)
+    # The security events, which do name the username for auditors, hold it on one line too.
+    names = set(SecurityEvent.objects.filter(kind="sign_in_failed")
+                .values_list("username", flat=True))
+    assert names == {f"nobody??{FORGED}"}  # the form strips the trailing newline
 
 
 @pytest.mark.parametrize("separator", ["\r\n", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x85",
