@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import io
+import logging
+import re
+
 import pytest
 from django.db import connection
 
@@ -109,3 +113,48 @@ def _upload_dir(settings, tmp_path_factory):
 def _log_checkpoint_dir(settings, tmp_path_factory):
     """Each test writes processing-log checkpoints to its own directory, never to var/."""
     settings.DIVERSION_LOG_CHECKPOINT_DIR = tmp_path_factory.mktemp("log-checkpoints")
+
+
+# The canaries the canary tests plant in victims' and cautioned people's details
+# (tests/victims/test_canary.py, tests/cases/test_contact_canary.py, the browser journeys,
+# tests/victims/test_encryption.py). None may ever reach the application's log.
+LOG_CANARIES = re.compile(r"zqcanary|zqopen|zqdone|canaryfield|canary-[a-z]", re.IGNORECASE)
+
+
+class _Tee(io.TextIOBase):
+    """The console handler's stream, with what this test wrote to it kept aside to check."""
+
+    def __init__(self, target) -> None:
+        self.target = target
+        self.kept = io.StringIO()
+
+    def write(self, text: str) -> int:
+        self.kept.write(text)
+        return self.target.write(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+
+def console_handler() -> logging.StreamHandler | None:
+    """The handler settings.LOGGING gives the root logger: what the app writes to its log."""
+    return next((h for h in logging.getLogger().handlers if h.name == "console"), None)
+
+
+@pytest.fixture(autouse=True)
+def app_log():
+    """Every test: what the app wrote to its log, as formatted by the configured handler (at
+    the configured levels), kept while the test runs; at the end no canary may be in it
+    (security.md 20). A test reads the text so far with `app_log.getvalue()`."""
+    handler = console_handler()
+    if handler is None:  # tests/core/test_logging.py fails on this, once
+        yield io.StringIO()
+        return
+    tee = _Tee(handler.stream)
+    previous = handler.setStream(tee)
+    try:
+        yield tee.kept
+    finally:
+        handler.setStream(previous)
+    leaked = [line for line in tee.kept.getvalue().splitlines() if LOG_CANARIES.search(line)]
+    assert leaked == [], "a canary reached the application log"

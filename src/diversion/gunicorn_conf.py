@@ -27,8 +27,11 @@ max_requests_jitter = 200
 # No runtime control socket: one default path would be shared by every server on the host.
 control_socket_disable = True
 accesslog = "-"
+# %(r)s is the request line without its query string (core/logging.GunicornLogger): a search
+# box's words (a name) stay out of the log; every line is escaped like the app's own logs.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
 errorlog = "-"
+logger_class = "diversion.core.logging.GunicornLogger"
 # X-Forwarded-Proto (SECURE_PROXY_SSL_HEADER) is trusted only from the proxies the app trusts
 # for X-Forwarded-For (TRUSTED_PROXIES, core/client.py), else from the proxy on this host.
 forwarded_allow_ips = (os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS")

@@ -175,6 +175,9 @@ AXES_CLIENT_IP_CALLABLE = "diversion.core.client.client_address"
 # Default none: the client address is the socket peer (REMOTE_ADDR).
 TRUSTED_PROXIES = env.networks("TRUSTED_PROXIES")
 AXES_VERBOSE = False
+# What axes logs of a failed sign-in: the address and the request id, not the username (often a
+# password typed in the wrong box); the security events (audit app) hold who, for auditors.
+AXES_CLIENT_STR_CALLABLE = "diversion.core.logging.axes_client_str"
 # django-otp's throttle is per device, so anyone with the password could block the real user's
 # second step; accounts/mfa.py limits wrong codes per session and per address instead.
 OTP_TOTP_THROTTLE_FACTOR = 0
@@ -274,13 +277,25 @@ if PRODUCTION:
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage",
     }
 
+# Every record is one line, with control characters escaped and exception messages withheld
+# (core/logging.py): no forged lines, no personal data from an exception's message.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"line": {"()": "diversion.core.logging.OneLineFormatter",
+                            "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_query_string": {"()": "diversion.core.logging.DropQueryString"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers are removed: its console would repeat records in another
+        # format, and mail_admins would email a failed request's POST data to ADMINS.
+        "django": {"handlers": [], "level": "WARNING"},
+        # runserver's request lines (development only), without their query strings.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                          "filters": ["no_query_string"]},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # How many demo people `manage.py demo_data` makes by default.
