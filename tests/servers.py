@@ -81,6 +81,16 @@ def server_environment(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def production_environment(tmp_path: Path, application_name: str = "") -> dict[str, str]:
+    """DIVERSION_ENV=production on the test's data. Static files are not collected: no test
+    using this needs them (tests/test_settings_and_headers.py covers serving them)."""
+    environment = {**server_environment(tmp_path), **PRODUCTION,
+                   "DIVERSION_STATIC_ROOT": str(tmp_path / "static"),
+                   "DATABASE_URL": database_url(tmp_path, application_name)}
+    environment.pop("DIVERSION_EMAIL", None)  # production's own default (smtp)
+    return environment
+
+
 def tls_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (the certificate file is also the client's CA)."""
     from cryptography import x509
@@ -211,3 +221,15 @@ class Browser:
                 return response.status, response.geturl(), response.read().decode()
         except urllib.error.HTTPError as refused:
             return refused.code, refused.geturl(), refused.read().decode()
+
+
+def sign_in(browser: Browser, url: str, user, password: str) -> None:
+    """Sign in through the pages: password, then the code the user's authenticator shows."""
+    from tests.second_step import authenticator, code_now
+
+    status, landed, page = browser.post(f"{url}/sign-in/", f"{url}/sign-in/",
+                                        {"username": user.username, "password": password})
+    assert status == 200 and landed.endswith("/sign-in/code/"), page
+    status, landed, page = browser.post(f"{url}/sign-in/code/", f"{url}/sign-in/code/",
+                                        {"code": code_now(authenticator(user))})
+    assert status == 200 and "/sign-in" not in landed, page

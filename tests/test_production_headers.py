@@ -3,8 +3,7 @@
 A gunicorn server runs with DIVERSION_ENV=production and serves TLS itself (a self-signed
 certificate), so these are the Set-Cookie and Strict-Transport-Security headers of real HTTPS
 responses under the production settings, read off the wire through a sign-in, a saved form
-(which shows a confirmation message) and a sign-out. Static files are not collected (no page
-here needs them; tests/test_settings_and_headers.py covers serving them).
+(which shows a confirmation message) and a sign-out.
 """
 
 from __future__ import annotations
@@ -15,8 +14,7 @@ from diversion.accounts.roles import Role
 from tests.cases.helpers import make_case
 from tests.factories import PASSWORD
 from tests.second_step import authenticator, code_now
-from tests.servers import PRODUCTION, Browser, client_context, database_url, gunicorn, \
-    server_environment
+from tests.servers import Browser, client_context, gunicorn, production_environment
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,11 +30,7 @@ def production(cast, tmp_path):
     for user in cast.users.values():
         authenticator(user)
     case = make_case(cast)
-    environment = {**server_environment(tmp_path), **PRODUCTION,
-                   "DIVERSION_STATIC_ROOT": str(tmp_path / "static"),
-                   "DATABASE_URL": database_url(tmp_path)}
-    environment.pop("DIVERSION_EMAIL", None)  # production's own default (smtp; nothing is sent)
-    with gunicorn(environment, tmp_path, tls=True) as url:
+    with gunicorn(production_environment(tmp_path), tmp_path, tls=True) as url:
         yield url, Browser(client_context(tmp_path)), case
 
 
