@@ -102,3 +102,70 @@ def test_an_outage_wrapped_in_another_error_is_still_an_outage():
         assert database_unavailable(wrapped)
     assert not database_unavailable(ValueError("no"))
     assert not database_unavailable(None)
+
+
+# --- The health check (security.md 28): a fresh connection, so it sees what pages will meet -----
+
+@contextmanager
+def new_connections_refused(how: str, tmp_path):
+    """The database stops taking new connections while this test's open one keeps working.
+
+    `gone`: the address the fresh connection dials is a closed port (PostgreSQL: the server is
+    down or unreachable) or a file in a missing directory (SQLite). `refusing` (PostgreSQL): the
+    server is up but refuses connections to this test's own database (ALLOW_CONNECTIONS false,
+    which binds superusers too), so only this xdist worker's database is affected, and only
+    until the block ends."""
+    settings = connection.settings_dict
+    if how == "gone":
+        original = {key: settings[key] for key in ("NAME", "PORT")}
+        if connection.vendor == "postgresql":
+            settings["PORT"] = str(_closed_port())
+        else:
+            settings["NAME"] = str(tmp_path / "missing" / "diversion.sqlite3")
+        try:
+            yield
+        finally:
+            settings.update(original)
+        return
+    import psycopg
+    from psycopg import sql
+
+    name = settings["NAME"]
+    assert name.startswith("test_"), "only ever a test database"
+    admin = psycopg.connect(host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432,
+                            user=settings["USER"], password=settings["PASSWORD"] or None,
+                            dbname="postgres", autocommit=True)
+    statement = sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS {}")
+    try:
+        admin.execute(statement.format(sql.Identifier(name), sql.SQL("false")))
+        yield
+    finally:
+        admin.execute(statement.format(sql.Identifier(name), sql.SQL("true")))
+        admin.close()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # bound and closed again: nothing listens there now
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize("how", ["gone", pytest.param("refusing", marks=pytest.mark.postgres)])
+def test_the_health_check_is_a_503_while_the_open_connection_still_answers(cast, how,
+                                                                           tmp_path):
+    # CivicDataLab/DataSpaceBackend#140: SELECT 1 on the request's open connection stayed green
+    # through an outage. Here that connection still answers, and the health check is still red.
+    client = client_for(cast.users[Role.DECISION_MAKER])
+    health = reverse("accounts:health")
+    with new_connections_refused(how, tmp_path):
+        assert connection.is_usable()
+        assert client.get(reverse("cases:home")).status_code == 200
+        response = client.get(health)
+        assert response.status_code == 503
+        assert response["Content-Type"] == "application/json"
+        assert "no-store" in response["Cache-Control"]
+        assert response.json() == {"status": "unavailable"}  # no reason, host or error text
+    response = client.get(health)
+    assert response.status_code == 200 and response.json() == {"status": "ok"}

@@ -2,32 +2,24 @@
 state of their own: a session, a two-step throttle, a lockout, a cache entry and a queued task
 made through one server are seen through the other, and the task worker runs the task.
 
-On PostgreSQL both servers use the test database; on SQLite they share a file copied from it.
+On PostgreSQL both servers use the test database; on SQLite they share a file copied from it
+(tests/servers.py).
 """
 
 from __future__ import annotations
 
 import html
-import os
-import re
-import socket
-import sqlite3
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from diversion.accounts.roles import Role
 from tests.commissioning.helpers import oversee
 from tests.factories import PASSWORD
 from tests.second_step import authenticator, code_now
+from tests.servers import Browser, database_url, gunicorn, server_environment
 
 ROOT = Path(__file__).resolve().parent.parent
 REFRESH_TASK = "diversion.commissioning.tasks.refresh_dashboard_aggregates"
@@ -35,40 +27,9 @@ REFRESH_TASK = "diversion.commissioning.tasks.refresh_dashboard_aggregates"
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url(tmp_path: Path) -> str:
-    """An address the server processes can open for the data this test has committed."""
-    settings = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = urllib.parse.quote(settings["USER"] or "")
-        if settings["PASSWORD"]:
-            auth += ":" + urllib.parse.quote(settings["PASSWORD"])
-        return (f"postgres://{auth}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
-                f"/{settings['NAME']}")
-    # The SQLite test database lives in this process's memory: copy it to a file both share.
-    path = tmp_path / "shared.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(path)
-    try:
-        connection.connection.backup(target)
-    finally:
-        target.close()
-    return f"sqlite:///{path}"
-
-
 @pytest.fixture
 def environment(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "CACHE_URL", "DIVERSION_ENV", "DJANGO_SETTINGS_MODULE"}}
-    env.update(DEBUG="false", ALLOWED_HOSTS="127.0.0.1",
-               DIVERSION_LOG_CHECKPOINT_DIR=str(tmp_path / "checkpoints"),
-               RECORDS_UPLOAD_DIR=str(tmp_path / "uploads"), PYTHONUNBUFFERED="1")
-    return env
+    return server_environment(tmp_path)
 
 
 @pytest.fixture
@@ -82,66 +43,10 @@ def cast_with_devices(cast):
 @pytest.fixture
 def servers(cast_with_devices, environment, tmp_path):
     """Start two gunicorn servers on the same database; yield their base URLs."""
-    environment["DATABASE_URL"] = _database_url(tmp_path)
-    processes, urls = [], []
-    try:
-        for name in ("a", "b"):
-            port = _free_port()
-            log = (tmp_path / f"server-{name}.log").open("w")
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "python:diversion.gunicorn_conf",
-                 "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2",
-                 "diversion.wsgi"],
-                cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url, process in zip(urls, processes, strict=True):
-            _wait_until_up(url, process, tmp_path)
-        yield urls
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, tmp_path: Path) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            logs = "\n".join(p.read_text() for p in tmp_path.glob("server-*.log"))
-            pytest.fail(f"a server stopped at start-up:\n{logs}")
-        try:
-            with urllib.request.urlopen(url + "/health/", timeout=30) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:  # not listening yet (URLError), or still booting (timeout)
-            time.sleep(0.2)
-    pytest.fail(f"{url} did not answer within 90 seconds")
-
-
-class Browser:
-    """Forms and cookies, as a person's browser: one cookie jar for every port of 127.0.0.1."""
-
-    def __init__(self) -> None:
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-    def get(self, url: str) -> tuple[int, str, str]:
-        return self._open(urllib.request.Request(url))  # noqa: S310 (our http:// URLs)
-
-    def post(self, url: str, form_url: str, fields: dict[str, str]) -> tuple[int, str, str]:
-        """Open the form at `form_url` (for its CSRF token), then post `fields` to `url`."""
-        _, _, page = self.get(form_url)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        assert token, f"no form on {form_url}"
-        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1), **fields})
-        return self._open(urllib.request.Request(url, data=data.encode()))  # noqa: S310
-
-    def _open(self, request: urllib.request.Request) -> tuple[int, str, str]:
-        try:
-            with self.opener.open(request, timeout=60) as response:
-                return response.status, response.geturl(), response.read().decode()
-        except urllib.error.HTTPError as refused:
-            return refused.code, refused.geturl(), refused.read().decode()
+    environment["DATABASE_URL"] = database_url(tmp_path)
+    with gunicorn(environment, tmp_path, name="a") as a, \
+            gunicorn(environment, tmp_path, name="b") as b:
+        yield [a, b]
 
 
 def _sign_in_password(browser: Browser, server: str, username: str,

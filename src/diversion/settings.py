@@ -160,6 +160,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_FAILURE_VIEW = "diversion.accounts.views.csrf_failure"
+# Confirmation messages ("Account created for <name>") are kept in the session, not in Django's
+# default `messages` cookie: that cookie cannot take the __Host- prefix (security.md 12), its
+# deletion is sent without Secure, and it would carry names to the browser.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Lockout: 5 failures for a username from one address, then a 15-minute cool-off.
 AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5)
