@@ -26,6 +26,7 @@ class UploadForm(Form):
 
     def __init__(self, *args, sources, **kwargs):
         super().__init__(*args, **kwargs)
+        self.refused = ""  # why clean_extract refused the file, for the security log
         self.sources = {str(s.pk): s for s in sources}
         self.fields["source"].choices = [("", "A new source")] + [
             (pk, s.name) for pk, s in self.sources.items()]
@@ -36,7 +37,8 @@ class UploadForm(Form):
         upload = self.cleaned_data["extract"]
         cap = Limits.from_settings().upload_bytes
         if upload.size > cap:
-            raise forms.ValidationError(f"The selected file must be smaller than {size(cap)}")
+            self.refused = f"The selected file must be smaller than {size(cap)}"
+            raise forms.ValidationError(self.refused)
         upload.seek(0)
         head = upload.read(HEAD_BYTES)
         upload.seek(0)
@@ -45,7 +47,8 @@ class UploadForm(Form):
             if self.file_format == "csv":
                 decode_check(head)
         except ExtractError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            self.refused = str(exc)
+            raise forms.ValidationError(self.refused) from None
         return upload
 
     def clean(self):

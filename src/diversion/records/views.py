@@ -55,7 +55,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     posted = request.method == "POST"
     form = UploadForm(request.POST if posted else None, request.FILES if posted else None,
                       sources=sources)
-    if request.method == "POST" and form.is_valid():
+    if posted and not form.is_valid():
+        if form.refused:  # the file itself was refused: a security event, as below
+            services.log_refused_form_upload(request.user, form.refused,
+                                             request.FILES["extract"].chunks())
+    elif posted:
         chosen = form.cleaned_data["source"]
         source = (form.sources[chosen] if chosen
                   else services.get_or_create_source(request.user,
