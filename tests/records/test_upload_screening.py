@@ -5,6 +5,7 @@ line and the worker."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import socket
@@ -124,10 +125,8 @@ def tcp_clamd(settings) -> Iterator[FakeClamd]:
 
 
 def _stop(server: socket.socket, thread: threading.Thread) -> None:
-    try:
+    with contextlib.suppress(OSError):
         server.shutdown(socket.SHUT_RDWR)  # wakes the accept() (Linux)
-    except OSError:
-        pass
     server.close()
     thread.join(timeout=5)
 
@@ -334,20 +333,20 @@ def test_wrong_type_and_bad_first_bytes_are_logged_from_the_page(analyst_client,
     assert message in event.reason
 
 
+@pytest.mark.parametrize("where", [services.PAGE, services.COMMAND])
 def test_too_big_is_logged_with_the_whole_files_size_and_hash(analyst_client, analyst,
-                                                              settings, tmp_path):
+                                                              settings, tmp_path, where):
     settings.RECORDS_UPLOAD_MAX_MB = 1
     content = csv_bytes([row(f"A/{i}") for i in range(13_000)])
     assert len(content) > 1 << 20
-    assert "must be smaller than 1 MB" in _upload(analyst_client, "big.csv",
-                                                   content).content.decode()
+    if where == services.PAGE:
+        assert "must be smaller than 1 MB" in _upload(analyst_client, "big.csv",
+                                                       content).content.decode()
+    else:
+        with pytest.raises(CommandError, match="must be smaller than 1 MB"):
+            _command(analyst, tmp_path, "big.csv", content)
     _nothing_stored(settings)
-    _refusal(analyst, content, services.PAGE)
-    SecurityEvent.objects.all()._raw_delete(SecurityEvent.objects.db)  # append-only: tests only
-    with pytest.raises(CommandError, match="must be smaller than 1 MB"):
-        _command(analyst, tmp_path, "big.csv", content)
-    _nothing_stored(settings)
-    _refusal(analyst, content, services.COMMAND)  # hashed past the cap, never written
+    _refusal(analyst, content, where)  # the command hashes past the cap, writing nothing
 
 
 def test_a_zip_bomb_refused_by_the_worker_is_logged_for_the_uploader(

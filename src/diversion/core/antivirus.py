@@ -51,11 +51,11 @@ class ClamdScanner:
 
     def __init__(self, address: str, timeout: float) -> None:
         self.address = address
-        self.family, self.target = clamd_address(address)
+        _family, self.target = clamd_address(address)
         self.timeout = timeout
 
     def _connect(self) -> socket.socket:
-        if self.family == socket.AF_UNIX:
+        if isinstance(self.target, str):  # a Unix socket's path
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.settimeout(self.timeout)
             try:
@@ -129,7 +129,7 @@ def configured() -> Scanner | None:
 
 @checks.register(checks.Tags.security, deploy=True)
 def scanner_configured(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    if not getattr(settings, "PRODUCTION", False) or getattr(settings, "DIVERSION_CLAMD", ""):
+    if not settings.PRODUCTION or settings.DIVERSION_CLAMD:
         return []
     return [checks.Warning(
         "DIVERSION_CLAMD is not set: uploaded police extracts are not scanned for viruses.",
