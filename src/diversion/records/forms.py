@@ -32,8 +32,9 @@ class UploadForm(Form):
             (pk, s.name) for pk, s in self.sources.items()]
 
     def clean_extract(self):
-        """Only the cheap checks: the upload's size, its type and its first bytes. The file
-        is read, with the hard limits, by the task worker (services.queue_upload)."""
+        """Only the cheap checks: the upload's size, its type and its first bytes (a refusal
+        is noted in `refused` for the view to log). The file is scanned for viruses when it is
+        stored, and read, with the hard limits, by the task worker (services.queue_upload)."""
         upload = self.cleaned_data["extract"]
         cap = Limits.from_settings().upload_bytes
         if upload.size > cap:

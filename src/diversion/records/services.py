@@ -140,7 +140,8 @@ def queue_upload(actor, source: RecordSource, filename: str, chunks: Iterable[by
     """Store an uploaded file and queue its import; nothing is parsed here.
 
     This is all the upload request does: the size cap while writing, the type, magic bytes and
-    encoding of the first bytes. The worker reads the file (with the hard limits of
+    encoding of the first bytes, and the virus scan (when configured). Each refusal is a
+    security event; the file is deleted. The worker reads the file (with the hard limits of
     records.limits) and the import page shows what it found or why it refused the file.
     """
     stored = _store(actor, chunks, PAGE)
