@@ -319,6 +319,7 @@ def test_a_csv_whose_first_column_starts_with_mz_is_not_a_program(analyst_client
 
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("extract.pdf", b"%PDF-1.4 not an extract", "must be a CSV, Parquet or XLSX file"),
+    ("extract.pdf", _windows_program(), "must be a CSV, Parquet or XLSX file"),  # .exe as .pdf
     ("extract.xlsx", b"not a workbook", "not a real XLSX file"),
     ("extract.parquet", b"PK\x03\x04 a zip", "not a real PARQUET file"),
     ("extract.csv", "Øster,1\n".encode("utf-16"), "not UTF-8"),
