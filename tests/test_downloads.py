@@ -46,6 +46,13 @@ def _stranger(viewer: User) -> User:
     return user
 
 
+def _disposition_problems(name: str, url: str, response) -> list[str]:
+    disposition = response.get("Content-Disposition", "")
+    if _is_file(response) and not ATTACHMENT.match(disposition):
+        return [f"{name}: GET {url} → Content-Disposition {disposition!r}"]
+    return []
+
+
 def _walk_downloads() -> dict[str, list[tuple[User | None, str, dict, object]]]:
     """route name -> [(viewer, url, sample kwargs, response)] for every file answer."""
     users = read_logging.demo_users()
@@ -77,9 +84,7 @@ def test_every_download_is_an_attachment_and_another_organisation_gets_404(db):
     problems = []
     for name, answers in sorted(downloads.items()):
         for viewer, url, kwargs, response in answers:
-            disposition = response.get("Content-Disposition", "")
-            if not ATTACHMENT.match(disposition):
-                problems.append(f"{name}: GET {url} → Content-Disposition {disposition!r}")
+            problems += _disposition_problems(name, url, response)
             if viewer is None or "pk" not in kwargs:
                 continue  # public releases; the viewer's own dashboard or trial (no object id)
             stranger = Client()
@@ -95,3 +100,18 @@ def test_every_download_is_an_attachment_and_another_organisation_gets_404(db):
                  "commissioning:release_pdf", "retention:export"):
         assert any("pk" in kwargs and viewer is not None
                    for viewer, _url, kwargs, _response in downloads[name]), name
+
+
+def test_the_check_flags_a_file_served_inline_or_without_a_disposition():
+    from django.http import HttpResponse
+
+    inline = HttpResponse(b"a,b", content_type="text/csv")
+    inline["Content-Disposition"] = 'inline; filename="x.csv"'
+    bare_pdf = HttpResponse(b"%PDF", content_type="application/pdf")
+    html_download = HttpResponse(b"<html>", content_type="text/html")
+    html_download["Content-Disposition"] = "attachment"  # no file name
+    good = HttpResponse(b"a,b", content_type="text/csv; charset=utf-8")
+    good["Content-Disposition"] = 'attachment; filename="import-3-rejected.csv"'
+    page = HttpResponse(b"<html>", content_type="text/html; charset=utf-8")
+    assert [len(_disposition_problems("x", "/x", r)) for r in
+            (inline, bare_pdf, html_download, good, page)] == [1, 1, 1, 0, 0]
