@@ -36,6 +36,10 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     ("DATABASE_PGBOUNCER", "maybe"),
     ("DIVERSION_BACKUP_KEYS", "too-short"),
     ("DIVERSION_BACKUP_KEYS", "ZGV2LW9ubHktZGl2ZXJzaW9uLWZpZWxkLWtleS0wMDA="),  # the field key
+    ("DIVERSION_CLAMD", "http://clamav:3310"),
+    ("DIVERSION_CLAMD", "tcp://clamav"),  # no port
+    ("DIVERSION_CLAMD", "unix://relative/clamd.ctl"),
+    ("DIVERSION_CLAMD_TIMEOUT", "0"),
 ])
 def test_malformed_settings_stop_start_up_with_one_line_naming_the_variable(variable, value):
     result = _manage("check", **{variable: value})
@@ -63,7 +67,8 @@ PRODUCTION = {"DIVERSION_ENV": "production", "DEBUG": "false",
               "ALLOWED_HOSTS": "diversion.example.org",
               "SECRET_KEY": "k" * 30 + "-test-only-" + "z" * 30,
               "DIVERSION_FIELD_KEYS": "Y2hlY2stZGVwbG95LW9ubHkta2V5LTAxMjM0NTY3ODk=",
-              "DIVERSION_LOG_KEYS": "check-deploy-only-processing-log-key-0123456789"}
+              "DIVERSION_LOG_KEYS": "check-deploy-only-processing-log-key-0123456789",
+              "DIVERSION_CLAMD": "unix:///run/clamav/clamd.ctl"}
 
 
 def test_check_deploy_reports_nothing_in_production_mode(tmp_path):
@@ -73,6 +78,18 @@ def test_check_deploy_reports_nothing_in_production_mode(tmp_path):
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **static)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_a_virus_scanner_fails_the_deployment_check(tmp_path):
+    static = {"DIVERSION_STATIC_ROOT": str(tmp_path / "static")}
+    assert _manage("collectstatic", "--noinput", **PRODUCTION, **static).returncode == 0
+    unscanned = {**PRODUCTION, "DIVERSION_CLAMD": ""}
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **unscanned, **static)
+    assert result.returncode != 0
+    assert "diversion.W020" in result.stderr and "not scanned for viruses" in result.stderr
+    # A warning, not an error: the app still starts (and development never warns).
+    assert _manage("check", **unscanned, **static).returncode == 0
+    assert "W020" not in _manage("check", "--deploy").stderr
 
 
 def test_production_refuses_to_start_before_the_static_files_are_collected(tmp_path):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import sys
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -83,6 +85,33 @@ def cache(name: str, table: str) -> dict:
         raise SettingsError(name, "must start with redis://, rediss:// or unix://")
     return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": raw,
             "KEY_PREFIX": "diversion"}
+
+
+def clamd_address(raw: str) -> tuple[socket.AddressFamily, str | tuple[str, int]]:
+    """`unix:///run/clamav/clamd.ctl` or `tcp://host:3310` as a socket family and address;
+    ValueError for anything else."""
+    parts = urlsplit(raw.strip())
+    if parts.scheme == "unix" and not parts.netloc and parts.path.startswith("/"):
+        return socket.AF_UNIX, parts.path
+    if parts.scheme == "tcp" and parts.hostname and not parts.path.strip("/"):
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        if port:
+            return socket.AF_INET, (parts.hostname, port)
+    raise ValueError("must be unix:///path/to/clamd.ctl or tcp://host:port")
+
+
+def clamd(name: str) -> str:
+    """The ClamAV daemon's address, checked at start-up; empty when unset (no scanning)."""
+    raw = os.environ.get(name, "").strip()
+    if raw:
+        try:
+            clamd_address(raw)
+        except ValueError as exc:
+            raise SettingsError(name, f"{exc}, not {raw!r}") from None
+    return raw
 
 
 # Writers take the lock when their transaction begins, so appends to the processing log's hash

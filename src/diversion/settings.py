@@ -393,6 +393,13 @@ RECORDS_UPLOAD_DIR = Path(env.text("RECORDS_UPLOAD_DIR", str(VAR_DIR / "uploads"
 RECORDS_UPLOAD_MAX_MB = env.integer("RECORDS_UPLOAD_MAX_MB", 512)
 RECORDS_EXPANDED_MAX_MB = env.integer("RECORDS_EXPANDED_MAX_MB", 512)
 RECORDS_MAX_ROWS = env.integer("RECORDS_MAX_ROWS", 2_000_000)
+# Virus scanning of uploads by a ClamAV daemon (core/antivirus.py): `unix:///path` or
+# `tcp://host:port`. Unset, uploads are not scanned (production warns: diversion.W020); set but
+# unreachable, uploads are refused. The timeout bounds each socket step, the scan's answer too.
+DIVERSION_CLAMD = env.clamd("DIVERSION_CLAMD")
+DIVERSION_CLAMD_TIMEOUT = env.integer("DIVERSION_CLAMD_TIMEOUT", 60)
+if DIVERSION_CLAMD_TIMEOUT < 1:
+    raise env.SettingsError("DIVERSION_CLAMD_TIMEOUT", "must be at least 1 (seconds)")
 
 # --- api: the REST API under API_PREFIX, called with API clients' tokens only.
 API_PREFIX = "/api/"

@@ -103,10 +103,12 @@ class SecurityEventKind(models.TextChoices):
     AUTHENTICATOR_SET_UP = "authenticator_set_up", "Authenticator app set up"
     AUTHENTICATOR_RESET = "authenticator_reset", "Authenticator reset by an administrator"
     PASSWORD_CHANGED = "password_changed", "Password changed by its owner"
+    UPLOAD_REFUSED = "upload_refused", "Upload refused"
 
 
 class SecurityEvent(AppendOnlyModel):
-    """Authentication and failed-authorisation events (ASVS 16.3.1, 16.3.2)."""
+    """Authentication, failed-authorisation and refused-upload events (ASVS 16.3.1, 16.3.2,
+    5.4.3). A refused upload keeps the file's size and SHA-256, never its contents or name."""
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     kind = models.CharField(max_length=20, choices=SecurityEventKind.choices, db_index=True)
@@ -121,6 +123,10 @@ class SecurityEvent(AppendOnlyModel):
     reason = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     request_id = models.CharField(max_length=32, blank=True)
+    # Refused uploads only. Nullable so SQLite adds the columns without rebuilding the table
+    # (which would drop its append-only trigger).
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    file_sha256 = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         ordering = ["-id"]

@@ -9,30 +9,8 @@ from django.dispatch import receiver
 from diversion.accounts.mfa import second_step_event
 from diversion.accounts.passwords import password_changed
 from diversion.accounts.policy import access_denied
-from diversion.audit.models import SecurityEvent, SecurityEventKind
-from diversion.core.client import client_address
-
-
-def _clean(text: str, limit: int) -> str:
-    # No control characters, so a crafted username cannot forge a log line.
-    return "".join(ch if ch.isprintable() else "?" for ch in str(text))[:limit]
-
-
-def _write(kind: str, request, *, user=None, username: str = "", status=None, reason=""):
-    if user is None and request is not None and request.user.is_authenticated:
-        user = request.user
-    SecurityEvent.objects.create(
-        kind=kind,
-        user=user if user is not None and user.pk else None,
-        username=_clean(username or getattr(user, "username", ""), 150),
-        organisation_id=getattr(user, "organisation_id", None),
-        method=_clean(getattr(request, "method", "") or "", 10),
-        path=_clean(getattr(request, "path", "") or "", 500),
-        status=status,
-        reason=_clean(reason, 300),
-        ip_address=client_address(request) if request is not None else None,
-        request_id=getattr(request, "request_id", "") if request is not None else "",
-    )
+from diversion.audit.models import SecurityEventKind
+from diversion.audit.services import security_event as _write
 
 
 @receiver(access_denied)

@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
     name = "diversion.core"
     label = "core"
     verbose_name = "Shared pieces"
+
+    def ready(self) -> None:
+        from diversion.core import antivirus  # noqa: F401 (registers the deployment check)

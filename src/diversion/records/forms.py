@@ -26,17 +26,20 @@ class UploadForm(Form):
 
     def __init__(self, *args, sources, **kwargs):
         super().__init__(*args, **kwargs)
+        self.refused = ""  # why clean_extract refused the file, for the security log
         self.sources = {str(s.pk): s for s in sources}
         self.fields["source"].choices = [("", "A new source")] + [
             (pk, s.name) for pk, s in self.sources.items()]
 
     def clean_extract(self):
-        """Only the cheap checks: the upload's size, its type and its first bytes. The file
-        is read, with the hard limits, by the task worker (services.queue_upload)."""
+        """Only the cheap checks: the upload's size, its type and its first bytes (a refusal
+        is noted in `refused` for the view to log). The file is scanned for viruses when it is
+        stored, and read, with the hard limits, by the task worker (services.queue_upload)."""
         upload = self.cleaned_data["extract"]
         cap = Limits.from_settings().upload_bytes
         if upload.size > cap:
-            raise forms.ValidationError(f"The selected file must be smaller than {size(cap)}")
+            self.refused = f"The selected file must be smaller than {size(cap)}"
+            raise forms.ValidationError(self.refused)
         upload.seek(0)
         head = upload.read(HEAD_BYTES)
         upload.seek(0)
@@ -45,7 +48,8 @@ class UploadForm(Form):
             if self.file_format == "csv":
                 decode_check(head)
         except ExtractError as exc:
-            raise forms.ValidationError(str(exc)) from None
+            self.refused = str(exc)
+            raise forms.ValidationError(self.refused) from None
         return upload
 
     def clean(self):

@@ -41,6 +41,10 @@ def detect_format(filename: str, head: bytes) -> str:
         raise ExtractError("The selected file must be a CSV, Parquet or XLSX file")
     if not head:
         raise ExtractError("The selected file is empty")
+    # A Windows program renamed .csv, .xlsx or .parquet: "MZ", then the binary DOS header
+    # (no text file has a NUL byte among its first 64).
+    if head.startswith(b"MZ") and b"\x00" in head[:64]:
+        raise ExtractError(f"The selected file is a Windows program, not a {fmt.upper()} file")
     magic = _MAGIC.get(fmt)
     if magic and not head.startswith(magic):
         raise ExtractError(f"The selected file is not a real {fmt.upper()} file: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import cast
@@ -11,9 +12,10 @@ from typing import cast
 from django.db import transaction
 from django.utils import timezone
 
-from diversion.audit.models import Operation
-from diversion.audit.services import record
+from diversion.audit.models import Operation, SecurityEventKind
+from diversion.audit.services import record, security_event
 from diversion.cases.models import OffenceCode
+from diversion.core import antivirus
 from diversion.records import fastcsv, merge, staging, uploads
 from diversion.records.fields import guess_mapping
 from diversion.records.limits import Limits
@@ -30,6 +32,69 @@ class ImportRefused(ValueError):
     def __init__(self, messages: list[str]):
         super().__init__("; ".join(messages))
         self.messages = messages
+
+
+UNCHECKED = "The selected file could not be checked for viruses: try again later"
+INFECTED = "The selected file contains a virus: it has been deleted and not imported"
+# Where a refusal happened, for the security log.
+PAGE, COMMAND, WORKER = "upload page", "import_records command", "reading the file"
+
+
+class UploadRefused(ExtractError):
+    """A file refused by the virus scan. `str()` is what the person is told; `detail`, which
+    may name the virus or the scanner's fault, goes to the security log only."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def log_refused_upload(actor, *, reason: str, size: int, sha256: str, where: str) -> None:
+    """One security event per refused file: who, where, why, its size and SHA-256; never its
+    name or contents (ASVS 5.4.3, 16.3)."""
+    security_event(SecurityEventKind.UPLOAD_REFUSED, user=actor, reason=f"{where}: {reason}",
+                   file_size=size, file_sha256=sha256)
+
+
+def log_refused_form_upload(actor, reason: str, chunks: Iterable[bytes]) -> None:
+    """A file the upload form refused before storing it (type, first bytes, size cap)."""
+    found_size, sha256 = uploads.digest(chunks)
+    log_refused_upload(actor, reason=reason, size=found_size, sha256=sha256, where=PAGE)
+
+
+@contextmanager
+def _refusals_logged(actor, where: str, size: int, sha256: str) -> Iterator[None]:
+    try:
+        yield
+    except ExtractError as exc:
+        log_refused_upload(actor, reason=getattr(exc, "detail", "") or str(exc), size=size,
+                           sha256=sha256, where=where)
+        raise
+
+
+def _store(actor, chunks: Iterable[bytes], where: str) -> uploads.Stored:
+    try:
+        return uploads.store(chunks, Limits.from_settings().upload_bytes, HEAD_BYTES)
+    except uploads.TooLarge as exc:
+        log_refused_upload(actor, reason=str(exc), size=exc.size, sha256=exc.sha256,
+                           where=where)
+        raise
+
+
+def _screen(filename: str, stored: uploads.Stored) -> str:
+    """The checks before anything else reads the stored file: type, first bytes, then the
+    virus scan when a scanner is configured (fail closed: a scanner that cannot answer
+    refuses the file). Returns the format."""
+    fmt = _check_head(filename, stored.head)
+    scanner = antivirus.configured()
+    if scanner is not None:
+        try:
+            verdict = scanner.scan(uploads.read(stored.name))
+        except antivirus.ScannerUnavailable as exc:
+            raise UploadRefused(UNCHECKED, f"virus scan failed: {exc}") from None
+        if verdict.infected:
+            raise UploadRefused(INFECTED, f"virus found: {verdict.signature}")
+    return fmt
 
 
 def get_or_create_source(actor, name: str) -> RecordSource:
@@ -75,12 +140,14 @@ def queue_upload(actor, source: RecordSource, filename: str, chunks: Iterable[by
     """Store an uploaded file and queue its import; nothing is parsed here.
 
     This is all the upload request does: the size cap while writing, the type, magic bytes and
-    encoding of the first bytes. The worker reads the file (with the hard limits of
+    encoding of the first bytes, and the virus scan (when configured). Each refusal is a
+    security event; the file is deleted. The worker reads the file (with the hard limits of
     records.limits) and the import page shows what it found or why it refused the file.
     """
-    stored = uploads.store(chunks, Limits.from_settings().upload_bytes, HEAD_BYTES)
+    stored = _store(actor, chunks, PAGE)
     try:
-        fmt = _check_head(filename, stored.head)
+        with _refusals_logged(actor, PAGE, stored.size, stored.sha256):
+            fmt = _screen(filename, stored)
         with transaction.atomic():
             batch = ImportBatch.objects.create(
                 force_id=source.force_id, source=source, filename=filename[:255],
@@ -101,13 +168,14 @@ def start_import(actor, source: RecordSource, filename: str, content: bytes | Pa
     file cannot be imported. With no complete mapping yet, the import waits for one (status
     NEEDS_MAPPING).
     """
-    stored = uploads.store(_chunks(content), Limits.from_settings().upload_bytes, HEAD_BYTES)
+    stored = _store(actor, _chunks(content), COMMAND)
     batch = ImportBatch(force_id=source.force_id, source=source, filename=filename[:255],
                         sha256=stored.sha256, stored_name=stored.name, created_by=actor,
                         mapping=dict(mapping or {}))
     try:
-        batch.file_format = _check_head(filename, stored.head)
-        _prepare(batch)
+        with _refusals_logged(actor, COMMAND, stored.size, stored.sha256):
+            batch.file_format = _screen(filename, stored)
+            _prepare(batch)
         with transaction.atomic():
             _save_prepared(batch)
             if enqueue and batch.status == ImportBatch.Status.QUEUED:
@@ -205,6 +273,14 @@ def _fail(batch: ImportBatch, problem: str, stored_name: str) -> ImportBatch:
     return batch
 
 
+def _log_worker_refusal(batch: ImportBatch, stored_name: str, exc: ExtractError) -> None:
+    """A file refused while it is read (an archive limit, a malformed workbook): logged like a
+    refusal at the upload, for the person who uploaded it."""
+    path = uploads.path_of(stored_name)
+    log_refused_upload(batch.created_by, reason=str(exc), sha256=batch.sha256, where=WORKER,
+                       size=path.stat().st_size if path.exists() else 0)
+
+
 def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True) -> ImportBatch:
     """Check the file if that is not done yet, validate and stage every row (progress committed
     per chunk), then merge in one transaction. Safe to re-run after a crash at any point:
@@ -219,6 +295,7 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
         try:
             _prepare(batch)
         except ExtractError as exc:
+            _log_worker_refusal(batch, stored_name, exc)
             return _fail(batch, str(exc), stored_name)
         except ImportRefused as exc:
             return _fail(batch, "\n".join(exc.messages), stored_name)
@@ -236,6 +313,7 @@ def run_import(batch_id: int, *, chunk_rows: int = CHUNK_ROWS, link: bool = True
         try:
             source = _stage_all(batch, chunk_rows, uploads.path_of(stored_name))
         except ExtractError as exc:
+            _log_worker_refusal(batch, stored_name, exc)
             return _fail(batch, str(exc), stored_name)
         _set(batch, status=ImportBatch.Status.MERGING)
         with transaction.atomic():

@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,14 @@ def path_of(name: str) -> Path:
     return directory() / name
 
 
+class TooLarge(LimitExceeded):
+    """Past the upload cap; carries the whole upload's size and SHA-256 for the security log."""
+
+    def __init__(self, message: str, *, size: int, sha256: str) -> None:
+        super().__init__(message)
+        self.size, self.sha256 = size, sha256
+
+
 def store(chunks: Iterable[bytes], max_bytes: int, head_bytes: int = 4096) -> Stored:
     """Write chunks to a new file under a random name; refuse (and remove it) past max_bytes."""
     name = secrets.token_hex(16)
@@ -52,22 +60,48 @@ def store(chunks: Iterable[bytes], max_bytes: int, head_bytes: int = 4096) -> St
     written = 0
     head = b""
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    iterator = iter(chunks)
     try:
         with os.fdopen(fd, "wb") as out:
-            for chunk in chunks:
+            for chunk in iterator:
                 written += len(chunk)
+                digest.update(chunk)
                 if written > max_bytes:
-                    raise LimitExceeded(f"The selected file must be smaller than "
-                                        f"{size(max_bytes)}")
+                    break
                 if len(head) < head_bytes:
                     head += chunk[:head_bytes - len(head)]
-                digest.update(chunk)
                 out.write(chunk)
+        if written > max_bytes:
+            partial.unlink(missing_ok=True)
+            # Nothing more is written; the rest is only hashed, for the log of the refusal
+            # (the web server or the command's disk already holds it).
+            for chunk in iterator:
+                written += len(chunk)
+                digest.update(chunk)
+            raise TooLarge(f"The selected file must be smaller than {size(max_bytes)}",
+                           size=written, sha256=digest.hexdigest())
         os.replace(partial, final)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     return Stored(name=name, sha256=digest.hexdigest(), size=written, head=head)
+
+
+def digest(chunks: Iterable[bytes]) -> tuple[int, str]:
+    """Size and SHA-256 of a file that is refused before it is stored."""
+    found = hashlib.sha256()
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        found.update(chunk)
+    return total, found.hexdigest()
+
+
+def read(name: str, chunk_bytes: int = 1 << 20) -> Iterator[bytes]:
+    """The stored file in chunks (for the virus scan)."""
+    with open(path_of(name), "rb") as handle:
+        while chunk := handle.read(chunk_bytes):
+            yield chunk
 
 
 def delete(name: str) -> None:

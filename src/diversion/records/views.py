@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 
 from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -55,7 +56,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     posted = request.method == "POST"
     form = UploadForm(request.POST if posted else None, request.FILES if posted else None,
                       sources=sources)
-    if request.method == "POST" and form.is_valid():
+    if posted and not form.is_valid():
+        sent = request.FILES.get("extract")
+        if form.refused and isinstance(sent, UploadedFile):  # the file was refused: logged
+            services.log_refused_form_upload(request.user, form.refused, sent.chunks())
+    elif posted:
         chosen = form.cleaned_data["source"]
         source = (form.sources[chosen] if chosen
                   else services.get_or_create_source(request.user,
