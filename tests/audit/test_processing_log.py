@@ -144,6 +144,18 @@ def test_auditor_must_state_a_purpose_and_the_query_is_logged(cast, client):
     assert "Verifying the lawfulness" in newest.justification
 
 
+def test_the_results_table_can_be_scrolled_from_the_keyboard(cast, client):
+    """Eight columns are wider than a laptop screen (axe, in the retention browser journey):
+    the scrolling wrapper takes keyboard focus and is named, so arrow keys can scroll it."""
+    with transaction.atomic():
+        record(actor=cast.users[Role.DECISION_MAKER], operation="consultation",
+               justification="a row to find")
+    client.force_login(cast.users[Role.AUDITOR])
+    page = client.get(reverse("audit:log"), {"purpose": "lawfulness"}).content.decode()
+    assert ('<div class="app-table-wrapper" role="region" aria-label="Processing log rows '
+            'found" tabindex="0">') in page
+
+
 def test_auditor_sees_only_their_own_organisations_rows(cast, client):
     with transaction.atomic():
         record(actor=cast.outsider_officer, operation="consultation",

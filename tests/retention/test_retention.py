@@ -140,6 +140,27 @@ def test_keeping_a_record_needs_a_reason_and_holds_it_until_the_date(cast, clien
     assert RetentionReview.objects.count() == 1  # held: not listed again before the date
 
 
+def test_keeping_needs_a_review_date_in_the_future(cast, client):
+    """Kept with no date, a record would be listed again by the very next sweep: the decision
+    would not hold. So the date is required, and must be after today."""
+    closed_long_ago(cast)
+    _sweep()
+    review = RetentionReview.objects.get()
+    client.force_login(cast.users[Role.ADMINISTRATOR])
+    url = reverse("retention:review", args=[review.pk])
+    reasons = {"keep": "1", "keep-reason": "other", "keep-explanation": "Complaint open"}
+    page = client.post(url, reasons).content.decode()
+    assert "Enter the date to review it again" in page
+    today = timezone.localdate()
+    page = client.post(url, {**reasons, "keep-keep_until_0": today.day,
+                             "keep-keep_until_1": today.month,
+                             "keep-keep_until_2": today.year}).content.decode()
+    assert "The date to review it again must be in the future" in page
+    review.refresh_from_db()
+    assert review.status == "pending" and review.keep_until is None
+    assert not ProcessingLog.objects.filter(object_type="retention.RetentionReview").exists()
+
+
 def test_victim_erasure_removes_encrypted_contact_details(cast, client):
     case = closed_long_ago(cast)
     worker = cast.users[Role.VICTIM_WORKER]

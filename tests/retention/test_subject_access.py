@@ -173,11 +173,23 @@ def test_the_form_names_each_problem(cast, client):
     assert not SubjectAccessRequest.objects.exists()
 
 
+def test_a_request_cannot_be_received_in_the_future(cast, client, seeded):
+    # The due date counts from the day it was received: a future day would push it back.
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    client.force_login(cast.users[Role.ADMINISTRATOR])
+    page = client.post(reverse("retention:request_create"), {
+        "subject_type": "person", "reference": seeded["case"].person.force_reference,
+        "received_on_0": tomorrow.day, "received_on_1": tomorrow.month,
+        "received_on_2": tomorrow.year, "identity_checked": "Letter"}).content.decode()
+    assert "The date the request was received must be today or in the past" in page
+    assert not SubjectAccessRequest.objects.exists()
+
+
 def test_a_victim_reference_means_nothing_to_a_force(cast, client, seeded):
     client.force_login(cast.users[Role.ADMINISTRATOR])
     page = client.post(reverse("retention:request_create"), {
         "subject_type": "victim", "reference": f"Victim {seeded['victim'].pk}",
-        "received_on_0": "1", "received_on_1": "1", "received_on_2": "2027",
+        "received_on_0": "1", "received_on_1": "1", "received_on_2": "2026",
         "identity_checked": "Letter"}).content.decode()
     assert "No record in your organisation matches that reference" in page
 

@@ -46,6 +46,15 @@ def test_record_a_victim_and_link_two_cases(cast, worker_client):
     assert "Case TF-1" in page and "Case TF-2" in page and "Former intimate partner" in page
 
 
+def test_the_victims_page_shows_the_record_number_a_subject_access_request_asks_for(
+        cast, worker_client):
+    # The victim service's administrator records a victim's request by this number
+    # (retention: "a victim's record number (for example Victim 12)").
+    victim = make_victim(cast)
+    page = worker_client.get(reverse("victims:victim", args=[victim.pk])).content.decode()
+    assert f'<span class="govuk-caption-l" id="record-number">Victim {victim.pk}</span>' in page
+
+
 def test_cases_of_forces_the_service_does_not_serve_are_not_found(cast, worker_client):
     make_case(cast.outsider_org, cast.outsider_officer, "OUT-1")
     home_case(cast, "TF-1")

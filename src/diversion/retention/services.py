@@ -113,10 +113,14 @@ def erase(*, actor, review: RetentionReview, explanation: str) -> RetentionRevie
     return locked
 
 
-def keep(*, actor, review: RetentionReview, reason: str, keep_until: date | None,
+def keep(*, actor, review: RetentionReview, reason: str, keep_until: date,
          explanation: str) -> RetentionReview:
-    """Record why a record past its retention date is kept (it comes back after keep_until)."""
+    """Record why a record past its retention date is kept (it comes back after keep_until,
+    so the date is required and in the future: without one the next sweep would list it
+    again at once)."""
     KeepReason(reason)
+    if keep_until <= timezone.localdate():
+        raise RetentionRefused("The date to review it again must be in the future")
     with transaction.atomic():
         locked = RetentionReview.objects.select_for_update().get(pk=review.pk)
         if locked.status != ReviewStatus.PENDING:
@@ -131,8 +135,7 @@ def keep(*, actor, review: RetentionReview, reason: str, keep_until: date | None
         record(actor=actor, operation=Operation.ALTERATION, obj=locked,
                subjects=[(review.object_type, review.object_id)],
                justification=f"Kept past its retention date: {locked.get_keep_reason_display()}"
-                             f"{f' until {keep_until:%d %B %Y}' if keep_until else ''}. "
-                             f"{explanation.strip()}")
+                             f" until {keep_until:%d %B %Y}. {explanation.strip()}")
     return locked
 
 
