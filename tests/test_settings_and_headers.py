@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -15,13 +16,13 @@ from diversion.accounts.roles import Role
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def _manage(*args: str, timeout: int = 120, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items()
                    if k not in {"DATABASE_URL", "DIVERSION_ENV", "DEBUG", "SECRET_KEY",
                                 "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     environment.update(env)
     return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args],
-                          capture_output=True, text=True, env=environment, timeout=120)
+                          capture_output=True, text=True, env=environment, timeout=timeout)
 
 
 @pytest.mark.parametrize("variable, value", [
@@ -71,18 +72,36 @@ PRODUCTION = {"DIVERSION_ENV": "production", "DEBUG": "false",
               "DIVERSION_CLAMD": "unix:///run/clamav/clamd.ctl"}
 
 
-def test_check_deploy_reports_nothing_in_production_mode(tmp_path):
-    static = {"DIVERSION_STATIC_ROOT": str(tmp_path / "static")}
-    collected = _manage("collectstatic", "--noinput", **PRODUCTION, **static)
-    assert collected.returncode == 0, collected.stderr
+@pytest.fixture(scope="session")
+def production_static(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The static files as `make production-setup` collects them, once for the whole run.
+
+    Production compresses every file (WhiteNoise, Brotli), about 20 CPU seconds: collected
+    per test it timed out on a loaded CI machine. The xdist workers share one copy under a lock.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    target = shared / "production-static"
+    with open(shared / "production-static.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (target / ".collected").exists():
+            collected = _manage("collectstatic", "--noinput", "--clear", timeout=900,
+                                **PRODUCTION, DIVERSION_STATIC_ROOT=str(target))
+            assert collected.returncode == 0, collected.stderr
+            (target / ".collected").touch()
+    return target
+
+
+def test_check_deploy_reports_nothing_in_production_mode(production_static):
+    static = {"DIVERSION_STATIC_ROOT": str(production_static)}
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **static)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
-def test_production_without_a_virus_scanner_fails_the_deployment_check(tmp_path):
-    static = {"DIVERSION_STATIC_ROOT": str(tmp_path / "static")}
-    assert _manage("collectstatic", "--noinput", **PRODUCTION, **static).returncode == 0
+def test_production_without_a_virus_scanner_fails_the_deployment_check(production_static):
+    static = {"DIVERSION_STATIC_ROOT": str(production_static)}
     unscanned = {**PRODUCTION, "DIVERSION_CLAMD": ""}
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **unscanned, **static)
     assert result.returncode != 0
@@ -109,10 +128,9 @@ print(response.status_code, response["Content-Type"])
 """
 
 
-def test_after_the_production_set_up_the_app_serves_its_own_styles(tmp_path):
-    static = {"DIVERSION_STATIC_ROOT": str(tmp_path / "static"),
+def test_after_the_production_set_up_the_app_serves_its_own_styles(production_static):
+    static = {"DIVERSION_STATIC_ROOT": str(production_static),
               "DJANGO_SETTINGS_MODULE": "diversion.settings", "PYTHONPATH": str(ROOT / "src")}
-    assert _manage("collectstatic", "--noinput", **PRODUCTION, **static).returncode == 0
     environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     served = subprocess.run([sys.executable, "-c", _SERVE], capture_output=True, text=True,
                             env={**environment, **PRODUCTION, **static}, timeout=120)
