@@ -94,34 +94,37 @@ class FakeClamd:
             return
 
 
-@pytest.fixture
-def clamd(settings) -> Iterator[FakeClamd]:
-    """A fake clamd on a Unix socket (a short path: sun_path holds about 100 bytes),
-    configured as the app's scanner."""
-    directory = Path(tempfile.mkdtemp(prefix="clamd", dir="/tmp"))
-    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(str(directory / "clamd.ctl"))
-    server.listen(5)
-    fake = FakeClamd(address=f"unix://{directory / 'clamd.ctl'}")
+@contextlib.contextmanager
+def _serving(server: socket.socket, address: str, settings) -> Iterator[FakeClamd]:
+    """Serve a fake clamd on `server` and configure it as the app's scanner."""
+    fake = FakeClamd(address=address)
     thread = threading.Thread(target=fake.serve, args=(server,), daemon=True)
     thread.start()
     settings.DIVERSION_CLAMD = fake.address
     settings.DIVERSION_CLAMD_TIMEOUT = 5
-    yield fake
-    _stop(server, thread)
+    try:
+        yield fake
+    finally:
+        _stop(server, thread)
+
+
+@pytest.fixture
+def clamd(settings) -> Iterator[FakeClamd]:
+    """A fake clamd on a Unix socket (a short path: sun_path holds about 100 bytes)."""
+    directory = Path(tempfile.mkdtemp(prefix="clamd", dir="/tmp"))
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(directory / "clamd.ctl"))
+    server.listen(5)
+    with _serving(server, f"unix://{directory / 'clamd.ctl'}", settings) as fake:
+        yield fake
     shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
 def tcp_clamd(settings) -> Iterator[FakeClamd]:
     server = socket.create_server(("127.0.0.1", 0))
-    fake = FakeClamd(address=f"tcp://127.0.0.1:{server.getsockname()[1]}")
-    thread = threading.Thread(target=fake.serve, args=(server,), daemon=True)
-    thread.start()
-    settings.DIVERSION_CLAMD = fake.address
-    settings.DIVERSION_CLAMD_TIMEOUT = 5
-    yield fake
-    _stop(server, thread)
+    with _serving(server, f"tcp://127.0.0.1:{server.getsockname()[1]}", settings) as fake:
+        yield fake
 
 
 def _stop(server: socket.socket, thread: threading.Thread) -> None:
