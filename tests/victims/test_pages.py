@@ -225,7 +225,7 @@ def _refuse_log_inserts(vendor: str) -> None:
 
 
 def test_when_the_database_refuses_the_log_row_victim_pages_fail_closed(cast, worker_client,
-                                                                          vendor):
+                                                                          vendor, app_log):
     victim = make_victim(cast, given_name="Zqcanaryname", address="1 Zqcanary Row")
     _refuse_log_inserts(vendor)  # rolled back with the test's transaction
     responses = [
@@ -243,6 +243,11 @@ def test_when_the_database_refuses_the_log_row_victim_pages_fail_closed(cast, wo
         assert response.status_code == 503
         assert "zqcanary" not in response.content.decode().lower()
     assert not victim.contacts.exists()  # the write was rolled back with its log row
+    # Operators see each failure in the log, without the victim (the autouse check) or the
+    # database's message, which could quote the row.
+    failures = [line for line in app_log.getvalue().splitlines() if "failed closed" in line]
+    assert len(failures) == len(responses)
+    assert not any("log refused" in line for line in failures)
 
 
 def test_home_lists_consultations_due_until_completed(cast, worker_client):

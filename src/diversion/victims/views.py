@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 from typing import cast
 
@@ -20,6 +21,8 @@ from diversion.audit.services import ProcessingLogError
 from diversion.core.paging import SearchForm
 from diversion.victims import forms, selectors, services, stepup
 from diversion.victims.models import CONTACT_FIELDS, CaseVictim, SafeguardingAlert, Victim
+
+logger = logging.getLogger(__name__)
 
 VICTIM_WORK = policy.VICTIM_WORK
 
@@ -58,6 +61,9 @@ def fail_closed(view):
         try:
             return view(request, *args, **kwargs)
         except (ProcessingLogError, DatabaseError):
+            # Operators must see the outage; the log's formatter withholds the message of any
+            # error that could quote data (core/logging.py).
+            logger.exception("Victims page failed closed: %s", view.__name__)
             return unavailable(request)
 
     return wrapper
