@@ -451,6 +451,7 @@ def load_demo() -> None:
     from diversion.commissioning import figures
     from diversion.commissioning.models import StatisticsRelease
 
+    _API_CLIENTS.clear()  # made in an earlier walk's transaction, rolled back since
     call_command("demo_data", people=20, quiet=True, stdout=StringIO())
     client = Client()
     client.force_login(demo_users()[Role.COMMISSIONER])
@@ -493,7 +494,9 @@ def _api_client_of(user: User) -> User:
     from diversion.api.models import ApiClient
 
     made = _API_CLIENTS.get(user.pk)
-    if made is None:
+    # A client made in an earlier test's (rolled back) transaction is gone; on SQLite the same
+    # user pk comes back, so the cache alone would hand out a client that does not exist.
+    if made is None or not ApiClient.objects.filter(user_id=made.pk).exists():
         admin = User.objects.filter(organisation_id=user.organisation_id,
                                     role=Role.ADMINISTRATOR, is_api_client=False).first()
         if admin is None:
