@@ -8,8 +8,6 @@ SQLite the test does not see what the server writes).
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import os
 import re
 import socket
@@ -29,6 +27,7 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
+from bench.load import make_certificate
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,33 +90,6 @@ def production_environment(tmp_path: Path, application_name: str = "") -> dict[s
     return environment
 
 
-def tls_certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (the certificate file is also the client's CA)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256()))
-    cert_path, key_path = directory / "server.crt", directory / "server.key"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
-
-
 @contextmanager
 def gunicorn(environment: dict[str, str], tmp_path: Path, *, name: str = "server",
              threads: int = 2, tls: bool = False) -> Iterator[str]:
@@ -128,7 +100,7 @@ def gunicorn(environment: dict[str, str], tmp_path: Path, *, name: str = "server
     arguments = [sys.executable, "-m", "gunicorn", "-c", "python:diversion.gunicorn_conf",
                  "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(threads)]
     if tls:
-        cert, key = tls_certificate(tmp_path)
+        cert, key = make_certificate(tmp_path)  # bench/load.py's throwaway certificate
         arguments += ["--certfile", str(cert), "--keyfile", str(key)]
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     log_path = tmp_path / f"server-{name}.log"
@@ -145,7 +117,7 @@ def gunicorn(environment: dict[str, str], tmp_path: Path, *, name: str = "server
 
 def client_context(tmp_path: Path) -> ssl.SSLContext:
     """A client that trusts the certificate `gunicorn(tls=True)` made in `tmp_path`."""
-    return ssl.create_default_context(cafile=str(tmp_path / "server.crt"))
+    return ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log_path: Path,

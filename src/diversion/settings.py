@@ -383,6 +383,9 @@ RETENTION_SWEEP_HOURS = env.integer("RETENTION_SWEEP_HOURS", 24)
 # evaluation runs: the smallest cohort reported with numbers (as the
 # Justice Data Lab).
 EVALUATION_MINIMUM_COHORT = 60
+# A matched run gives no verdict when fewer than this share of the treated group found a
+# match (evaluation/report.py): the matched group would no longer stand for them.
+EVALUATION_MINIMUM_MATCH_RATE = 0.8
 
 # records: police-record uploads. The web process stores each upload here under a random name
 # and the task worker reads it from here, so both must see the same directory (a shared volume
